@@ -1,0 +1,64 @@
+"""What each staff role may do in the admin, by model. Applied by migrations (accounts.0002).
+
+A later app adds its models here and a migration of its own calls `apply_staff_permissions`.
+"""
+
+from django.contrib.auth.management import create_permissions
+
+VIEW = ("view",)
+EDIT = ("view", "add", "change")
+ALL = ("view", "add", "change", "delete")
+
+GRID_MODELS = [
+    "catalogue.offer",
+    "catalogue.offerterms",
+    "catalogue.internationalrate",
+    "catalogue.option",
+    "catalogue.optionprice",
+    "catalogue.fee",
+    "catalogue.gridparameters",
+    "catalogue.prepaidvalidity",
+]
+
+AGENT_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    **{model: VIEW for model in GRID_MODELS},
+    "accounts.boutique": VIEW,
+    "subscriptions.customer": EDIT,
+    "subscriptions.contract": EDIT,
+    "subscriptions.line": EDIT,
+    "subscriptions.lineoption": EDIT,
+    "subscriptions.linestatuschange": VIEW,
+    "subscriptions.mobilenumber": VIEW,
+    "subscriptions.simcard": VIEW,
+}
+
+SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    **AGENT_PERMISSIONS,
+    **{model: ALL for model in GRID_MODELS},
+    "accounts.user": VIEW,
+    "subscriptions.mobilenumber": EDIT,
+    "subscriptions.simcard": EDIT,
+}
+
+
+def apply_staff_permissions(apps, schema_editor=None) -> None:
+    """Create the groups and give each exactly its permissions (safe to run again)."""
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, grants in (("Agents", AGENT_PERMISSIONS), ("Supervisors", SUPERVISOR_PERMISSIONS)):
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = []
+        for label, actions in grants.items():
+            app_label, model = label.split(".")
+            wanted += [
+                Permission.objects.get(
+                    content_type__app_label=app_label, codename=f"{action}_{model}"
+                )
+                for action in actions
+            ]
+        group.permissions.set(wanted)

@@ -1,0 +1,46 @@
+"""Tunisian dinar amounts: Decimal with 3 decimals (millimes), ROUND_HALF_UP, never float.
+
+Every amount that enters the system goes through `tnd()`; every model field holding money is a
+`MoneyField`. Integer millimes appear only at a gateway's edge (`to_millimes`).
+"""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.db import models
+
+MILLIME = Decimal("0.001")
+ZERO = Decimal("0.000")
+
+
+def tnd(value: Decimal | int | str) -> Decimal:
+    """Return `value` as dinars quantized to the millime; floats are refused, not rounded."""
+    if isinstance(value, float | bool):
+        raise TypeError(f"Money must not be a {type(value).__name__}: {value!r}")
+    try:
+        amount = Decimal(value) if not isinstance(value, Decimal) else value
+    except InvalidOperation as exc:
+        raise ValueError(f"Not an amount: {value!r}") from exc
+    if not amount.is_finite():
+        raise ValueError(f"Not an amount: {value!r}")
+    return amount.quantize(MILLIME, rounding=ROUND_HALF_UP)
+
+
+def to_millimes(value: Decimal) -> int:
+    return int(tnd(value) / MILLIME)
+
+
+def from_millimes(millimes: int) -> Decimal:
+    return tnd(Decimal(millimes) * MILLIME)
+
+
+class MoneyField(models.DecimalField):
+    """An amount in TND: 14 digits, 3 of them millimes."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 3)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "billing.money.MoneyField", args, kwargs

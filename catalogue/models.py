@@ -1,0 +1,263 @@
+"""The tariff grid: offers, options and passes, one-off fees, deposits, taxes and grid parameters.
+
+Every price is a row with an `effective_from` date; a change of price is a new row, never an edit
+of a row already in force (R1.3). `catalogue.selectors.in_force` is the one way to read the row in
+force on a given day.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from billing.money import MoneyField
+
+
+class EffectiveDated(models.Model):
+    effective_from = models.DateField(_("effective from"))
+
+    class Meta:
+        abstract = True
+        ordering = ["-effective_from"]
+
+
+class TranslatedName(models.Model):
+    """A name in French (the grid's language), with optional Arabic and English versions."""
+
+    name = models.CharField(_("name (French)"), max_length=120)
+    name_ar = models.CharField(_("name (Arabic)"), max_length=120, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        language = (get_language() or "fr")[:2]
+        return getattr(self, f"name_{language}", "") or self.name
+
+
+class Offer(TranslatedName):
+    """R1.1: a prepaid, postpaid or capped postpaid offer."""
+
+    class Kind(models.TextChoices):
+        PREPAID = "prepaid", _("Prepaid")
+        POSTPAID = "postpaid", _("Postpaid")
+        CAPPED = "capped", _("Capped postpaid")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    minimum_commitment_months = models.PositiveSmallIntegerField(
+        _("minimum commitment (months)"), default=0
+    )
+    minimum_invoice_applies = models.BooleanField(
+        _("minimum invoice applies (R9.1)"), default=False
+    )
+    is_sold = models.BooleanField(_("on sale"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+
+    @property
+    def is_postpaid(self) -> bool:
+        return self.kind != self.Kind.PREPAID
+
+
+class OfferTerms(EffectiveDated):
+    """R1.1: an offer's monthly fee, allowances and usage rates from a date."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="terms")
+    monthly_fee = MoneyField(_("monthly fee excl. tax"))
+    voice_minutes_included = models.PositiveIntegerField(_("voice minutes included"), default=0)
+    sms_included = models.PositiveIntegerField(_("SMS included"), default=0)
+    data_mb_included = models.PositiveIntegerField(_("data included (MB)"), default=0)
+    voice_rate = MoneyField(_("national voice rate per minute"))
+    sms_rate = MoneyField(_("SMS rate"))
+    data_rate_per_mb = MoneyField(_("data rate per MB"))
+
+    class Meta(EffectiveDated.Meta):
+        verbose_name = _("offer terms")
+        verbose_name_plural = _("offer terms")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offer", "effective_from"], name="offer_terms_one_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offer} — {self.effective_from}"
+
+
+class InternationalRate(EffectiveDated):
+    """R1.1: an offer's per-minute rate to a destination zone."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="international_rates")
+    zone = models.SlugField(_("destination zone"), max_length=40)
+    zone_name = models.CharField(_("zone name"), max_length=80)
+    rate_per_minute = MoneyField(_("rate per minute"))
+
+    class Meta(EffectiveDated.Meta):
+        verbose_name = _("international rate")
+        verbose_name_plural = _("international rates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offer", "zone", "effective_from"], name="international_rate_one_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offer} → {self.zone_name}"
+
+
+class Option(TranslatedName):
+    """R1.2: an option or pass taken on top of an offer, for a period, with its own commitment."""
+
+    class Kind(models.TextChoices):
+        OPTION = "option", _("Option")
+        PASS = "pass", _("Pass")
+
+    class Period(models.TextChoices):
+        WEEK = "week", _("week")
+        MONTH = "month", _("month")
+        YEAR = "year", _("year")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OPTION)
+    period = models.CharField(_("period"), max_length=10, choices=Period.choices)
+    renews = models.BooleanField(_("renews automatically"), default=True)
+    minimum_commitment_months = models.PositiveSmallIntegerField(
+        _("minimum commitment (months)"), default=0
+    )
+    description = models.CharField(_("what it includes"), max_length=255, blank=True)
+    offers = models.ManyToManyField(
+        Offer, verbose_name=_("available on"), related_name="options", blank=True
+    )
+    is_sold = models.BooleanField(_("on sale"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("option or pass")
+        verbose_name_plural = _("options and passes")
+
+
+class OptionPrice(EffectiveDated):
+    option = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="prices")
+    fee = MoneyField(_("fee per period excl. tax"))
+
+    class Meta(EffectiveDated.Meta):
+        verbose_name = _("option price")
+        verbose_name_plural = _("option prices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["option", "effective_from"], name="option_price_one_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.option} — {self.effective_from}"
+
+
+class Fee(EffectiveDated):
+    """R1.3, R12.1: a one-off fee or a deposit, for every offer or for one offer."""
+
+    class Kind(models.TextChoices):
+        CONNECTION = "connection", _("Connection fee")
+        SIM_REPLACEMENT = "sim_replacement", _("SIM replacement")
+        MIGRATION = "migration", _("Migration postpaid to prepaid")
+        DUPLICATE_INVOICE = "duplicate_invoice", _("Duplicate invoice")
+        DETAILED_BILLING = "detailed_billing", _("Detailed billing")
+        UNPAID_INSTRUMENT = "unpaid_instrument", _("Unpaid payment instrument")
+        UNRETURNED_SIM = "unreturned_sim", _("Unreturned SIM")
+        UNRETURNED_TERMINAL = "unreturned_terminal", _("Unreturned terminal")
+        DEPOSIT = "deposit", _("Deposit")
+
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    offer = models.ForeignKey(
+        Offer,
+        verbose_name=_("offer"),
+        on_delete=models.CASCADE,
+        related_name="fees",
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for a fee that applies to every offer."),
+    )
+    amount = MoneyField(_("amount excl. tax"))
+
+    class Meta(EffectiveDated.Meta):
+        verbose_name = _("fee or deposit")
+        verbose_name_plural = _("fees and deposits")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "offer", "effective_from"],
+                condition=Q(offer__isnull=False),
+                name="fee_one_per_offer_and_day",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "effective_from"],
+                condition=Q(offer__isnull=True),
+                name="fee_one_general_per_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.effective_from}"
+
+
+class GridParameters(EffectiveDated):
+    """Taxes and the parameters RULES.md leaves to the grid, from a date."""
+
+    vat_rate = models.DecimalField(
+        _("VAT rate"), max_digits=5, decimal_places=4, help_text=_("0.1900 for 19 %.")
+    )
+    stamp_duty = MoneyField(_("stamp duty per invoice"))
+    minimum_invoice_excl_tax = MoneyField(_("minimum invoice excl. tax (R9.1)"))
+    invoice_due_days = models.PositiveSmallIntegerField(_("days to pay an invoice (R9.3)"))
+    incomplete_file_days = models.PositiveSmallIntegerField(
+        _("days to complete a file after activation (R13.1)")
+    )
+    prepaid_grace_days = models.PositiveSmallIntegerField(_("prepaid grace period (days, R2.8)"))
+    prepaid_preservation_days = models.PositiveSmallIntegerField(
+        _("prepaid preservation period (days, R2.9)")
+    )
+    number_quarantine_days = models.PositiveSmallIntegerField(_("number quarantine (days, R17.3)"))
+
+    class Meta(EffectiveDated.Meta):
+        verbose_name = _("grid parameters")
+        verbose_name_plural = _("grid parameters")
+        constraints = [
+            models.UniqueConstraint(fields=["effective_from"], name="grid_parameters_one_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.effective_from)
+
+
+class PrepaidValidity(EffectiveDated):
+    """R2.7: the validity a top-up of at least `minimum_top_up` opens.
+
+    The table in force on a day is every row sharing the latest `effective_from` on or before
+    that day: publishing a new table means adding all its tiers with the new date.
+    """
+
+    minimum_top_up = MoneyField(_("top-up from"))
+    validity_days = models.PositiveSmallIntegerField(_("validity (days)"))
+
+    class Meta(EffectiveDated.Meta):
+        ordering = ["-effective_from", "minimum_top_up"]
+        verbose_name = _("prepaid validity")
+        verbose_name_plural = _("prepaid validity table")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["minimum_top_up", "effective_from"], name="prepaid_validity_one_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"≥ {self.minimum_top_up} TND: {self.validity_days} j"

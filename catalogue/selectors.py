@@ -1,0 +1,116 @@
+"""Reads of the tariff grid. `in_force` is the one rule for "the price on a given day" (R1.3)."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TypeVar
+
+from django.db.models import F, Prefetch, Q, QuerySet
+
+from catalogue.models import (
+    EffectiveDated,
+    Fee,
+    GridParameters,
+    InternationalRate,
+    Offer,
+    OfferTerms,
+    Option,
+    OptionPrice,
+    PrepaidValidity,
+)
+
+Row = TypeVar("Row", bound=EffectiveDated)
+
+
+class NotInForce(LookupError):
+    """The grid has no row in force on that day: a gap in the grid, to be fixed by a supervisor."""
+
+
+def in_force(rows: QuerySet[Row], *, on: date) -> Row:
+    """R1.3: the row of `rows` whose effective date is the latest on or before `on`."""
+    row = rows.filter(effective_from__lte=on).order_by("-effective_from").first()
+    if row is None:
+        raise NotInForce(f"No {rows.model._meta.verbose_name} in force on {on}.")
+    return row
+
+
+def offer_terms(offer: Offer, *, on: date) -> OfferTerms:
+    return in_force(offer.terms.all(), on=on)
+
+
+def option_fee(option: Option, *, on: date) -> Decimal:
+    return in_force(option.prices.all(), on=on).fee
+
+
+def international_rate(offer: Offer, zone: str, *, on: date) -> Decimal:
+    return in_force(InternationalRate.objects.filter(offer=offer, zone=zone), on=on).rate_per_minute
+
+
+def fee_amount(kind: str, *, on: date, offer: Offer | None = None) -> Decimal:
+    """A one-off fee or deposit; a row for the offer wins over the row for every offer."""
+    rows = Fee.objects.filter(kind=kind, effective_from__lte=on).filter(
+        Q(offer=offer) | Q(offer__isnull=True) if offer else Q(offer__isnull=True)
+    )
+    row = rows.order_by(F("offer").asc(nulls_last=True), "-effective_from").first()
+    if row is None:
+        raise NotInForce(f"No {Fee.Kind(kind).label} in force on {on}.")
+    return row.amount
+
+
+def grid_parameters(*, on: date) -> GridParameters:
+    return in_force(GridParameters.objects.all(), on=on)
+
+
+def prepaid_validity_days(amount: Decimal, *, on: date) -> int:
+    """R2.7: days of validity a top-up of `amount` opens, from the table in force on `on`."""
+    table_date = in_force(PrepaidValidity.objects.all(), on=on).effective_from
+    tier = (
+        PrepaidValidity.objects.filter(effective_from=table_date, minimum_top_up__lte=amount)
+        .order_by("-minimum_top_up")
+        .first()
+    )
+    if tier is None:
+        raise NotInForce(f"No validity for a top-up of {amount} TND on {on}.")
+    return tier.validity_days
+
+
+@dataclass(frozen=True)
+class OfferCard:
+    offer: Offer
+    terms: OfferTerms
+
+
+@dataclass(frozen=True)
+class OptionCard:
+    option: Option
+    fee: Decimal
+
+
+def _latest_on(prefetched: list[Row]) -> Row | None:
+    return prefetched[0] if prefetched else None
+
+
+def offers_on_sale(*, on: date) -> list[OfferCard]:
+    """Offers on sale with their terms in force, in two queries whatever the grid's size."""
+    up_to_day = OfferTerms.objects.filter(effective_from__lte=on).order_by("-effective_from")
+    offers = Offer.objects.filter(is_sold=True).prefetch_related(
+        Prefetch("terms", queryset=up_to_day, to_attr="terms_up_to_day")
+    )
+    return [
+        OfferCard(offer=offer, terms=terms)
+        for offer in offers
+        if (terms := _latest_on(offer.terms_up_to_day)) is not None
+    ]
+
+
+def options_on_sale(*, on: date) -> list[OptionCard]:
+    """Options and passes on sale with their fee in force, in two queries."""
+    up_to_day = OptionPrice.objects.filter(effective_from__lte=on).order_by("-effective_from")
+    options = Option.objects.filter(is_sold=True).prefetch_related(
+        Prefetch("prices", queryset=up_to_day, to_attr="prices_up_to_day")
+    )
+    return [
+        OptionCard(option=option, fee=price.fee)
+        for option in options
+        if (price := _latest_on(option.prices_up_to_day)) is not None
+    ]

@@ -1,0 +1,21 @@
+"""The Celery application and the one place where periodic jobs are scheduled."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Every job selects what is due and not yet done, so a missed or repeated run is harmless.
+app.conf.beat_schedule = {
+    # Every day at 03:10 Tunis time: numbers whose quarantine is over go back to the pool (R17.3).
+    "number-release-quarantined": {
+        "task": "subscriptions.tasks.release_quarantined_numbers",
+        "schedule": crontab(hour=3, minute=10),
+    },
+}

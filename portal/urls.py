@@ -1,0 +1,58 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path, reverse_lazy
+
+from portal import views
+from portal.forms import ResetPasswordForm, SignInForm
+
+auth_patterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=SignInForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            form_class=ResetPasswordForm,
+            success_url=reverse_lazy("portal:password_reset_done"),
+            subject_template_name="emails/password-reset-subject.txt",
+            email_template_name="emails/password-reset-body.txt",
+            html_email_template_name="emails/password-reset-body.html",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            success_url=reverse_lazy("portal:password_reset_complete")
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+]
+
+portal_patterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("lines/<int:pk>/", views.line_detail, name="line_detail"),
+    *auth_patterns,
+]
+
+urlpatterns = [
+    path("", include((portal_patterns, "portal"))),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,182 @@
+"""Demo boutiques, staff, number pool, SIM stock and customers for `make run` (idempotent)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Boutique, User
+from catalogue.models import Offer, Option
+from subscriptions.identifiers import luhn_check_digit
+from subscriptions.lifecycle import line_transition
+from subscriptions.models import Contract, Customer, Line, LineOption, MobileNumber, SimCard
+from subscriptions.services import commitment_end, line_activate
+
+DEMO_JOB = "demo data"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    login: str
+    password: str
+
+
+# Demo-only passwords, printed by `make run`; `load_demo` refuses to run outside DEBUG.
+LOGINS = [
+    DemoLogin("customer", "client@demo.tn", "demo-client-2026"),
+    DemoLogin("agent (Tunis Lac)", "agent@demo.tn", "demo-agent-2026"),
+    DemoLogin("supervisor", "superviseur@demo.tn", "demo-superviseur-2026"),
+]
+
+
+def demo_iccid(serial: int) -> str:
+    body = f"892160100{serial:010d}"
+    return body + str(luhn_check_digit(body))
+
+
+def _user(email: str, password: str, **fields) -> User:
+    user, created = User.objects.get_or_create(email=email, defaults=fields)
+    if created:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return user
+
+
+def _line(contract: Contract, offer: Offer, msisdn: str, sim: SimCard, activated: date) -> Line:
+    number = MobileNumber.objects.get(msisdn=msisdn)
+    line, _ = Line.objects.get_or_create(
+        contract=contract, number=number, defaults={"offer": offer}
+    )
+    if line.status == Line.Status.PENDING:
+        at = timezone.make_aware(timezone.datetime.combine(activated, timezone.datetime.min.time()))
+        line_activate(line=line, sim=sim, job=DEMO_JOB, at=at)
+    return line
+
+
+@transaction.atomic
+def demo_load() -> list[DemoLogin]:
+    lac, _ = Boutique.objects.get_or_create(
+        code="tunis-lac", defaults={"name": "Boutique Tunis Lac", "city": "Tunis"}
+    )
+    sfax, _ = Boutique.objects.get_or_create(
+        code="sfax-centre", defaults={"name": "Boutique Sfax Centre", "city": "Sfax"}
+    )
+    agents, supervisors = Group.objects.get(name="Agents"), Group.objects.get(name="Supervisors")
+    customer_login, agent_login, supervisor_login = LOGINS
+    _user(
+        agent_login.login,
+        agent_login.password,
+        first_name="Sami",
+        last_name="Trabelsi",
+        is_staff=True,
+        boutique=lac,
+    ).groups.add(agents)
+    _user(
+        "agent.sfax@demo.tn",
+        "demo-agent-2026",
+        first_name="Rim",
+        last_name="Jaziri",
+        is_staff=True,
+        boutique=sfax,
+    ).groups.add(agents)
+    _user(
+        supervisor_login.login,
+        supervisor_login.password,
+        first_name="Hichem",
+        last_name="Ayari",
+        is_staff=True,
+    ).groups.add(supervisors)
+
+    for n in range(50):
+        MobileNumber.objects.get_or_create(msisdn=f"+2162010{n:04d}")
+    sims = [
+        SimCard.objects.get_or_create(
+            iccid=demo_iccid(n), defaults={"boutique": lac if n < 20 else sfax}
+        )[0]
+        for n in range(40)
+    ]
+
+    user = _user(
+        customer_login.login,
+        customer_login.password,
+        first_name="Amira",
+        last_name="Ben Salah",
+        mobile="+21620100001",
+    )
+    amira, _ = Customer.objects.get_or_create(
+        cin="08123456",
+        defaults={
+            "kind": Customer.Kind.INDIVIDUAL,
+            "user": user,
+            "boutique": lac,
+            "last_name": "Ben Salah",
+            "first_name": "Amira",
+            "birth_date": date(1990, 4, 12),
+            "street": "12 rue de Marseille",
+            "postal_code": "1000",
+            "city": "Tunis",
+            "email": user.email,
+        },
+    )
+    contract, _ = Contract.objects.get_or_create(
+        reference="C-DEMO-0001", defaults={"customer": amira, "signed_on": date(2025, 9, 1)}
+    )
+    postpaid = _line(
+        contract,
+        Offer.objects.get(code="forfait-liberte-20"),
+        "+21620100001",
+        sims[0],
+        date(2025, 9, 2),
+    )
+    _line(
+        contract, Offer.objects.get(code="carte-libre"), "+21620100002", sims[1], date(2025, 9, 2)
+    )
+    internet = Option.objects.get(code="internet-10go")
+    taken = date(2026, 2, 1)
+    LineOption.objects.get_or_create(
+        line=postpaid,
+        option=internet,
+        defaults={
+            "started_on": taken,
+            "commitment_ends_on": commitment_end(
+                start=taken, months=internet.minimum_commitment_months
+            ),
+        },
+    )
+
+    company, _ = Customer.objects.get_or_create(
+        tax_id="1234567A/A/M/000",
+        defaults={
+            "kind": Customer.Kind.COMPANY,
+            "boutique": sfax,
+            "company_name": "Huilerie Demo SARL",
+            "trade_register_number": "B0123452019",
+            "street": "Route de Tunis km 4",
+            "postal_code": "3000",
+            "city": "Sfax",
+        },
+    )
+    company_contract, _ = Contract.objects.get_or_create(
+        reference="C-DEMO-0002", defaults={"customer": company, "signed_on": date(2025, 6, 1)}
+    )
+    fleet = _line(
+        company_contract,
+        Offer.objects.get(code="forfait-pro-45"),
+        "+21620100010",
+        sims[20],
+        date(2025, 6, 3),
+    )
+    if (
+        fleet.status == Line.Status.ACTIVE
+        and not fleet.status_changes.filter(to_status="suspended").exists()
+    ):
+        line_transition(
+            line=fleet,
+            to=Line.Status.SUSPENDED,
+            job=DEMO_JOB,
+            reason="Demo: invoice unpaid after its due date",
+        )
+    return LOGINS

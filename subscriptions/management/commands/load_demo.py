@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from subscriptions.demo import demo_load
+
+
+class Command(BaseCommand):
+    help = "Create demo boutiques, staff, numbers, SIMs and customers (idempotent, DEBUG only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off.")
+
+    def handle(self, *args, force: bool, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("Demo accounts have published passwords: DEBUG only (or --force).")
+        for login in demo_load():
+            self.stdout.write(f"  {login.role:<20} {login.login:<24} {login.password}")
