@@ -1,0 +1,71 @@
+# The two commands: `make run` (a working portal with demo data) and `make test` (the suite,
+# JUnit XML under build/test-results/). Everything else is a step they call.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
+# Debian packages the tests need: the browser, WeasyPrint's fast font subsetting, PDF to PNG.
+TEST_DEBS := chromium libharfbuzz-subset0 poppler-utils gettext fonts-dejavu-core
+
+.PHONY: run test install system-packages static lint format migrations-check bench lock messages
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+# A laptop: SQLite and eager tasks unless DATABASE_URL / CELERY_BROKER_URL say otherwise.
+run: export DEBUG ?= true
+run: install
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py grid_load
+	@echo "Demo logins (login, password):"
+	@$(BIN)/python manage.py load_demo
+	@echo "Portal:  http://127.0.0.1:8000/      Back office: http://127.0.0.1:8000/admin/"
+	@trap 'kill 0' EXIT; \
+	if [ -n "$${CELERY_BROKER_URL:-}" ]; then \
+	  $(BIN)/celery -A portal worker -l info --concurrency 2 & \
+	  $(BIN)/celery -A portal beat -l info & \
+	else echo "No CELERY_BROKER_URL: tasks run in the web process."; fi; \
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Installs what is missing (root, or sudo), once.
+system-packages:
+	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+static: install
+	SECRET_KEY=collectstatic-only DEBUG=false $(BIN)/python manage.py collectstatic --noinput -v0
+
+test: install system-packages static
+	mkdir -p build/test-results
+	$(BIN)/pytest --junitxml=build/test-results/junit.xml
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrations-check: install
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+messages: install
+	DEBUG=true $(BIN)/python manage.py makemessages -l fr -l ar -l en --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*'
+	DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+bench: install
+	$(BIN)/python -m bench
+
+# Refresh the committed lock after changing pyproject.toml.
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable --all | grep -vE '^(pip|setuptools|wheel)==' > requirements.lock

@@ -1,0 +1,107 @@
+"""Personas shared by the suite (healthchecks-style): who they are is in their name.
+
+- `alice`: customer of the Tunis Lac boutique, an active postpaid line with an option.
+- `bob`: customer of the Sfax boutique, a suspended postpaid line.
+- `stranger`: a signed-up person with no customer record.
+- `agent` (Tunis Lac), `sfax_agent`, `supervisor`: boutique staff.
+"""
+
+from datetime import date, datetime
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Boutique, User
+from catalogue.grid_file import grid_load
+from catalogue.management.commands.grid_load import DEMO_GRID
+from catalogue.models import Offer, Option
+from subscriptions.lifecycle import line_transition
+from subscriptions.models import Customer, Line, LineOption
+from subscriptions.services import line_activate
+from tests.factories import (
+    AgentFactory,
+    BoutiqueFactory,
+    ContractFactory,
+    CustomerFactory,
+    LineFactory,
+    SimCardFactory,
+    SupervisorFactory,
+    UserFactory,
+)
+
+ACTIVATED_AT = timezone.make_aware(datetime(2026, 3, 2, 10, 0))
+
+
+@pytest.fixture
+def grid(db) -> None:
+    """The demo tariff grid of the repository (catalogue/data/demo_grid.toml)."""
+    grid_load(DEMO_GRID)
+
+
+@pytest.fixture
+def lac(db) -> Boutique:
+    return BoutiqueFactory(code="tunis-lac", name="Boutique Tunis Lac")
+
+
+@pytest.fixture
+def sfax(db) -> Boutique:
+    return BoutiqueFactory(code="sfax-centre", name="Boutique Sfax Centre", city="Sfax")
+
+
+def customer_with_line(*, boutique: Boutique, offer_code: str, email: str, **fields) -> Customer:
+    customer = CustomerFactory(boutique=boutique, user=UserFactory(email=email), **fields)
+    line = LineFactory(
+        contract=ContractFactory(customer=customer), offer=Offer.objects.get(code=offer_code)
+    )
+    line_activate(line=line, sim=SimCardFactory(boutique=boutique), job="test", at=ACTIVATED_AT)
+    return customer
+
+
+@pytest.fixture
+def alice(grid, lac) -> Customer:
+    customer = customer_with_line(
+        boutique=lac,
+        offer_code="forfait-liberte-20",
+        email="alice@example.tn",
+        first_name="Alice",
+        last_name="Ben Ali",
+    )
+    line = customer.contracts.get().lines.get()
+    LineOption.objects.create(
+        line=line, option=Option.objects.get(code="internet-10go"), started_on=date(2026, 4, 1)
+    )
+    return customer
+
+
+@pytest.fixture
+def bob(grid, sfax) -> Customer:
+    customer = customer_with_line(
+        boutique=sfax,
+        offer_code="forfait-pro-45",
+        email="bob@example.tn",
+        first_name="Bob",
+        last_name="Gharbi",
+    )
+    line = customer.contracts.get().lines.get()
+    line_transition(line=line, to=Line.Status.SUSPENDED, job="test", reason="Unpaid invoice")
+    return customer
+
+
+@pytest.fixture
+def stranger(db) -> User:
+    return UserFactory(email="stranger@example.tn")
+
+
+@pytest.fixture
+def agent(lac) -> User:
+    return AgentFactory(email="agent@example.tn", boutique=lac)
+
+
+@pytest.fixture
+def sfax_agent(sfax) -> User:
+    return AgentFactory(email="agent.sfax@example.tn", boutique=sfax)
+
+
+@pytest.fixture
+def supervisor(db) -> User:
+    return SupervisorFactory(email="supervisor@example.tn")
