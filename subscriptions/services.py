@@ -11,6 +11,10 @@ from subscriptions.lifecycle import line_transition
 from subscriptions.models import Line, MobileNumber, SimCard
 
 
+class ActivationRefused(Exception):
+    """The number or the SIM cannot be given to this line."""
+
+
 def commitment_end(*, start: date, months: int) -> date | None:
     """R4.2: the last day of a commitment of `months` starting on `start` (None without one)."""
     if not months:
@@ -30,6 +34,19 @@ def line_activate(
     at = at or timezone.now()
     day = timezone.localdate(at)
     with transaction.atomic():
+        # Claimed with conditional updates, so that two agents cannot hand out one SIM twice.
+        if not SimCard.objects.filter(pk=sim.pk, status=SimCard.Status.IN_STOCK).update(
+            status=SimCard.Status.ASSIGNED
+        ):
+            raise ActivationRefused(f"SIM {sim} is not in stock.")
+        sim.status = SimCard.Status.ASSIGNED
+        # R17.3: a number is reassigned only after its quarantine.
+        if (
+            not MobileNumber.objects.filter(pk=line.number_id)
+            .exclude(status=MobileNumber.Status.QUARANTINE)
+            .update(status=MobileNumber.Status.ASSIGNED)
+        ):
+            raise ActivationRefused(f"{line.number} is in quarantine.")
         line_transition(line=line, to=Line.Status.ACTIVE, actor=actor, job=job, reason="Activation")
         line.sim = sim
         line.activated_at = at
@@ -37,10 +54,6 @@ def line_activate(
             start=day, months=line.offer.minimum_commitment_months
         )
         line.save(update_fields=["sim", "activated_at", "commitment_ends_on"])
-        SimCard.objects.filter(pk=sim.pk).update(status=SimCard.Status.ASSIGNED)
-        MobileNumber.objects.filter(pk=line.number_id).update(
-            status=MobileNumber.Status.ASSIGNED, quarantine_until=None
-        )
         contract = line.contract
         if contract.starts_on is None:
             contract.starts_on = day

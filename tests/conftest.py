@@ -6,6 +6,7 @@
 - `agent` (Tunis Lac), `sfax_agent`, `supervisor`: boutique staff.
 """
 
+import os
 from datetime import date, datetime
 
 import pytest
@@ -30,6 +31,12 @@ from tests.factories import (
 )
 
 ACTIVATED_AT = timezone.make_aware(datetime(2026, 3, 2, 10, 0))
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Production hashes with PBKDF2 (slow on purpose); the suite does not need to."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -105,3 +112,20 @@ def sfax_agent(sfax) -> User:
 @pytest.fixture
 def supervisor(db) -> User:
     return SupervisorFactory(email="supervisor@example.tn")
+
+
+@pytest.fixture
+def celery_worker_on_redis(transactional_db):
+    """A real Celery worker thread consuming from Redis (not eager mode), for task tests."""
+    from celery.contrib.testing.worker import start_worker
+
+    from portal.celery import app
+
+    broker = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
+    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
+    app.conf.update(broker_url=broker, result_backend=broker, task_always_eager=False)
+    try:
+        with start_worker(app, perform_ping_check=False, shutdown_timeout=30):
+            yield app
+    finally:
+        app.conf.update(saved)
