@@ -60,7 +60,9 @@ migrations-check: install
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 
 messages: install
-	DEBUG=true $(BIN)/python manage.py makemessages -l fr -l ar -l en --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*'
+	DEBUG=true $(BIN)/python manage.py makemessages -l fr -l ar -l en --no-obsolete \
+	  --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --ignore 'bench/*' \
+	  --ignore 'build/*' --ignore 'var/*' --ignore '*.egg-info/*'
 	DEBUG=true $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 bench: install
