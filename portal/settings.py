@@ -160,6 +160,9 @@ STORAGES = {
         )
     },
 }
+# Identity documents: PDF, JPEG or PNG, checked by their bytes (subscriptions/uploads.py).
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=50_000_000)
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
@@ -175,6 +178,10 @@ LANGUAGE_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Preloading commits every subdomain of the operator's domain to HTTPS in browsers for months and
+# is hard to undo: the domain's owners opt in with SECURE_HSTS_PRELOAD=true. Until they do,
+# check --deploy's reminder (W021) is a decision already taken, not an issue.
+SILENCED_SYSTEM_CHECKS += ["security.W021"]
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True

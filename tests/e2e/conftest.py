@@ -1,0 +1,126 @@
+"""A real browser (Debian's chromium driven by Playwright's sync API) against `live_server`.
+
+Every test here is marked `browser` and `django_db(transaction=True)`: the live server answers
+from another thread, which sees only committed rows. The personas of tests/conftest.py request
+`db`; with the marker, pytest-django's `_django_db_helper` makes that a transactional database
+too, so their rows are committed: signing in proves the live server's thread reads them.
+
+`serialized_rollback=True` restores the rows the migrations create (the staff groups of
+accounts.0002) before each test: a transactional test ends with a flush that would delete them.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connections
+from django.test import override_settings
+from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = Path(settings.BASE_DIR) / "build" / "screenshots"
+# Chromium asks for /favicon.ico on its own; the portal has none (templates/base.html links no
+# icon), so that one 404 is the browser's guess, not a broken page.
+FAVICON = "/favicon.ico"
+
+
+def _served_as_in_production(application):
+    """Static files as in production: the WhiteNoise middleware serves the collected, hashed files
+    of STATIC_ROOT (`make static`). pytest-django's default, staticfiles' StaticFilesHandler,
+    looks in the source directories, where the manifest's hashed names do not exist."""
+    return application
+
+
+@pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    """pytest-django's live server, with production's static files and no media.
+
+    Django's LiveServerThread wraps the site in `_MediaFilesHandler`, which parses MEDIA_URL when
+    the thread starts and crashes on every request when it is None (our setting: uploads have
+    no URL). A URL on another host makes it pass every request on, so uploads stay unserved.
+    """
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    with override_settings(MEDIA_URL="https://media.invalid/"):
+        server = LiveServer(addr, start=False)
+        server.thread.static_handler = _served_as_in_production
+        server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """A chromium per test, not per session. While Playwright's sync API is started, an asyncio
+    loop runs in this thread: Django then keeps its database connections in another storage
+    (asgiref's thread-critical Local switches to a context variable) and async_to_sync refuses
+    to run. Per test, the rest of the suite sees neither."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's chromium is not installed: run `make system-packages`.")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # The connections the test opened while the loop ran live in that other storage:
+            # close them while they are visible, or they outlive the test database's teardown.
+            connections.close_all()
+
+
+@pytest.fixture
+def browser_errors() -> list[str]:
+    """What the page reported as wrong: console errors (CSP violations among them), uncaught
+    exceptions, failed requests and HTTP errors of any resource. A test asserts it stays empty."""
+    return []
+
+
+def on_response(response: Response, browser_errors: list[str]) -> None:
+    if response.status >= 400 and not response.url.endswith(FAVICON):
+        browser_errors.append(f"HTTP {response.status}: {response.url}")
+
+
+@pytest.fixture
+def page(browser: Browser, live_server, browser_errors: list[str]) -> Iterator[Page]:
+    # A French-speaking visitor: the portal's default language, whatever the machine's locale.
+    context = browser.new_context(base_url=live_server.url, locale="fr-TN")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+
+    def on_console(message: ConsoleMessage) -> None:
+        url = message.location.get("url", "")
+        if message.type == "error" and not url.endswith(FAVICON):
+            browser_errors.append(f"console: {message.text} ({url})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: browser_errors.append(f"page error: {error}"))
+    page.on(
+        "requestfailed",
+        lambda request: browser_errors.append(f"request failed: {request.url} {request.failure}"),
+    )
+    page.on("response", lambda response: on_response(response, browser_errors))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page: Page, request: pytest.FixtureRequest):
+    """Save the page as build/screenshots/<test name>[-<step>].png for a human to look at."""
+
+    def take(step: str = "") -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{request.node.name}{'-' + step if step else ''}.png"
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return take
