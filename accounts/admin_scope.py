@@ -1,4 +1,10 @@
-"""Admin classes that show an agent only their boutique's records, and everyone else's as 404."""
+"""Admin classes that keep an agent inside their boutique, for reading and for writing.
+
+Reading: the agent's lists and pages show only their boutique's records, and another
+boutique's record is a 404. Writing: the choices of related records are narrowed the same way
+(a posted id of another boutique's record is refused), and the boutique of a record is the
+agent's own, never chosen.
+"""
 
 from django.contrib import admin
 from django.db.models import Q, QuerySet
@@ -17,9 +23,13 @@ def boutique_filter(user, path: str) -> Q:
 
 
 class BoutiqueScopedAdmin(admin.ModelAdmin):
-    """Set `boutique_path` to the lookup from the model to its boutique."""
+    """`boutique_path`: the lookup from the model to its boutique. `boutique_field`: the model's
+    own boutique field, if it has one. `scoped_relations`: for each foreign key an agent may set,
+    the lookup from the related model to its boutique."""
 
     boutique_path: str = "boutique"
+    boutique_field: str | None = None
+    scoped_relations: dict[str, str] = {}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
@@ -33,3 +43,21 @@ class BoutiqueScopedAdmin(admin.ModelAdmin):
         if obj is None:
             raise Http404
         return obj
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        path = self.scoped_relations.get(db_field.name)
+        if path and formfield is not None:
+            formfield.queryset = formfield.queryset.filter(boutique_filter(request.user, path))
+        return formfield
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if self.boutique_field and not is_supervisor(request.user):
+            fields.append(self.boutique_field)
+        return fields
+
+    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
+        if self.boutique_field and not change and not is_supervisor(request.user):
+            setattr(obj, self.boutique_field, request.user.boutique)
+        super().save_model(request, obj, form, change)

@@ -26,12 +26,17 @@ class ContractInline(admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(BoutiqueScopedAdmin):
+    boutique_field = "boutique"
     list_display = ["display_name", "kind", "identity_number", "city", "boutique", "created_at"]
     list_filter = ["kind", "boutique"]
     list_select_related = ["boutique"]
     search_fields = [*CUSTOMER_SEARCH, "contracts__lines__number__msisdn", "email"]
-    autocomplete_fields = ["user"]
     inlines = [ContractInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The portal account is linked by the subscription journey, not picked by an agent
+        # (agents may not browse the accounts of every customer).
+        return [*super().get_readonly_fields(request, obj), "user"]
 
 
 class LineInline(admin.TabularInline):
@@ -46,6 +51,7 @@ class LineInline(admin.TabularInline):
 @admin.register(Contract)
 class ContractAdmin(BoutiqueScopedAdmin):
     boutique_path = "customer__boutique"
+    scoped_relations = {"customer": "boutique"}
     list_display = ["reference", "customer", "signed_on", "starts_on", "ended_on"]
     list_select_related = ["customer"]
     search_fields = ["reference", *(f"customer__{f}" for f in CUSTOMER_SEARCH)]
@@ -73,6 +79,7 @@ class LineStatusChangeInline(admin.TabularInline):
 @admin.register(Line)
 class LineAdmin(BoutiqueScopedAdmin):
     boutique_path = "contract__customer__boutique"
+    scoped_relations = {"contract": "customer__boutique", "sim": "boutique"}
     list_display = ["number", "customer_name", "offer", "status", "activated_at"]
     list_filter = ["status", "offer"]
     list_select_related = ["number", "offer", "contract__customer"]
@@ -100,6 +107,7 @@ class MobileNumberAdmin(admin.ModelAdmin):
 
 @admin.register(SimCard)
 class SimCardAdmin(BoutiqueScopedAdmin):
+    boutique_field = "boutique"
     list_display = ["iccid", "status", "boutique"]
     list_filter = ["status", "boutique"]
     list_select_related = ["boutique"]

@@ -4,7 +4,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from subscriptions.models import Line
+from subscriptions.models import Customer, Line
+from tests.factories import MobileNumberFactory
 
 
 def test_groups_and_permissions_are_created_by_migration(db):
@@ -50,3 +51,52 @@ def test_a_customer_cannot_enter_the_admin(client, alice):
     client.force_login(alice.user)
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
+
+
+def test_agent_cannot_attach_a_line_to_another_boutiques_contract(client, alice, bob, agent):
+    client.force_login(agent)
+    bob_contract = bob.contracts.get()
+    number = MobileNumberFactory()
+    response = client.post(
+        reverse("admin:subscriptions_line_add"),
+        {
+            "contract": bob_contract.pk,
+            "offer": bob_contract.lines.get().offer_id,
+            "number": number.pk,
+            "line_options-TOTAL_FORMS": 0,
+            "line_options-INITIAL_FORMS": 0,
+            "status_changes-TOTAL_FORMS": 0,
+            "status_changes-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.has_error("contract", "invalid_choice")
+    assert not Line.objects.filter(number=number).exists()
+
+
+def test_a_customer_added_by_an_agent_belongs_to_the_agents_boutique(client, grid, sfax, agent):
+    client.force_login(agent)
+    response = client.post(
+        reverse("admin:subscriptions_customer_add"),
+        {
+            "kind": "individual",
+            "boutique": sfax.pk,
+            "last_name": "Mejri",
+            "first_name": "Sana",
+            "birth_date": "1980-01-02",
+            "cin": "01234567",
+            "street": "3 rue de Sfax",
+            "postal_code": "3000",
+            "city": "Sfax",
+            "contracts-TOTAL_FORMS": 0,
+            "contracts-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Customer.objects.get(cin="01234567").boutique == agent.boutique
+
+
+def test_agent_cannot_move_a_customer_to_another_boutique(client, alice, sfax, agent):
+    client.force_login(agent)
+    page = client.get(reverse("admin:subscriptions_customer_change", args=[alice.pk]))
+    assert "boutique" not in page.context["adminform"].form.fields
