@@ -67,6 +67,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="staff",
         help_text=_("For agents: the boutique whose customers they handle."),
     )
+    email_confirmed_at = models.DateTimeField(_("e-mail confirmed at"), null=True, blank=True)
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)

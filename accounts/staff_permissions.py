@@ -18,6 +18,7 @@ GRID_MODELS = [
     "catalogue.fee",
     "catalogue.gridparameters",
     "catalogue.prepaidvalidity",
+    "catalogue.requireddocument",
 ]
 
 AGENT_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -30,6 +31,10 @@ AGENT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "subscriptions.linestatuschange": VIEW,
     "subscriptions.mobilenumber": VIEW,
     "subscriptions.simcard": VIEW,
+    "subscriptions.subscriptionfile": EDIT,
+    "subscriptions.filepiece": EDIT,
+    "subscriptions.filestatuschange": VIEW,
+    "subscriptions.identitycheck": ("view", "add"),
 }
 
 SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {

@@ -21,6 +21,7 @@ from catalogue.models import (
     Option,
     OptionPrice,
     PrepaidValidity,
+    RequiredDocument,
 )
 
 MONEY_KEYS = {
@@ -107,6 +108,9 @@ def grid_load(path: Path) -> GridLoadReport:
         offer = Offer.objects.get(code=row["offer"]) if "offer" in row else None
         keys = {"kind": row["kind"], "offer": offer, "effective_from": row["effective_from"]}
         _upsert(report, Fee, keys, {"amount": tnd(row["amount"])})
+    for row in data.get("required_documents", []):
+        keys = {"customer_kind": row["customer_kind"], "code": row["code"]}
+        _upsert(report, RequiredDocument, keys, _values(row, skip=("customer_kind", "code")))
     for table in data.get("prepaid_validity", []):
         for tier in table["tiers"]:
             keys = {

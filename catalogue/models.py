@@ -227,6 +227,10 @@ class GridParameters(EffectiveDated):
         _("prepaid preservation period (days, R2.9)")
     )
     number_quarantine_days = models.PositiveSmallIntegerField(_("number quarantine (days, R17.3)"))
+    activation_hours = models.PositiveSmallIntegerField(
+        _("hours to open a complete file (R3.2)"), default=24
+    )
+    refusal_days = models.PositiveSmallIntegerField(_("days to send a refusal (R6.2)"), default=15)
 
     class Meta(EffectiveDated.Meta):
         verbose_name = _("grid parameters")
@@ -261,3 +265,31 @@ class PrepaidValidity(EffectiveDated):
 
     def __str__(self) -> str:
         return f"≥ {self.minimum_top_up} TND: {self.validity_days} j"
+
+
+class RequiredDocument(TranslatedName):
+    """R3.1: a piece the grid asks of a customer type to open a subscription file."""
+
+    class CustomerKind(models.TextChoices):
+        INDIVIDUAL = "individual", _("Individual")
+        COMPANY = "company", _("Company")
+
+    customer_kind = models.CharField(_("customer type"), max_length=10, choices=CustomerKind.choices)
+    code = models.SlugField(_("code"), max_length=40)
+    help_text = models.CharField(_("what to send"), max_length=255, blank=True)
+    uploaded_by_customer = models.BooleanField(
+        _("uploaded by the customer"),
+        default=True,
+        help_text=_("Off for a piece only the boutique records, like the signed original."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["customer_kind", "position", "code"]
+        verbose_name = _("required document")
+        verbose_name_plural = _("required documents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer_kind", "code"], name="required_document_once_per_kind"
+            )
+        ]

@@ -4,6 +4,7 @@ from django.urls import include, path, reverse_lazy
 
 from portal import views
 from portal.forms import ResetPasswordForm, SignInForm
+from subscriptions.urls import urlpatterns as subscription_patterns
 
 auth_patterns = [
     path(
@@ -48,7 +49,9 @@ portal_patterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("lines/<int:pk>/", views.line_detail, name="line_detail"),
+    path("lines/<int:pk>/options/add/", views.line_option_add, name="line_option_add"),
     *auth_patterns,
+    *subscription_patterns,
 ]
 
 urlpatterns = [

@@ -1,14 +1,19 @@
 """Customer pages: the offers, the dashboard of lines, a line's page."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
 
 from catalogue.selectors import grid_parameters, offers_on_sale, options_on_sale
-from subscriptions.models import Customer, Line
+from subscriptions.forms import OptionRequestForm
+from subscriptions.models import Customer, IdentityCheck, Line
 from subscriptions.selectors import lines_of_customer
+from subscriptions.services import IDENTITY_CHECKS, OptionRefused
+from subscriptions.services import line_option_add as line_option_add_service
 
 
 def _get_customer(request: HttpRequest) -> Customer:
@@ -43,11 +48,16 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    customer = _get_customer(request)
+    """The customer's lines and subscription files; a newcomer sees only their files."""
+    customer = Customer.objects.filter(user=request.user).first()
     return render(
         request,
         "portal/dashboard.html",
-        {"customer": customer, "lines": lines_of_customer(customer)},
+        {
+            "customer": customer,
+            "lines": lines_of_customer(customer) if customer else [],
+            "files": request.user.subscription_files.exclude(status="draft").order_by("-pk"),
+        },
     )
 
 
@@ -59,4 +69,31 @@ def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "portal/line_detail.html",
         {"line": line, "history": line.status_changes.order_by("-at", "-pk")[:20]},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def line_option_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """R3.3, R4.2: the customer confirms their identity, then takes an option from today."""
+    line = _get_line_for_customer(request, pk)
+    form = OptionRequestForm(request.POST or None, line=line)
+    if request.method == "POST" and form.is_valid():
+        try:
+            line_option_add_service(
+                line=line,
+                option=form.cleaned_data["option"],
+                actor=request.user,
+                channel=IdentityCheck.Channel.PORTAL,
+                checks={name: True for name in IDENTITY_CHECKS},
+            )
+        except OptionRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, _("The option is active from today."))
+            return redirect("portal:line_detail", pk=line.pk)
+    return render(
+        request,
+        "portal/line_option_add.html",
+        {"line": line, "form": form, "customer": line.contract.customer},
     )

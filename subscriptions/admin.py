@@ -1,7 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin
+from subscriptions import file_admin  # noqa: F401  (registers the queue of files)
+from subscriptions.forms import PhoneIdentityCheckForm
+from subscriptions.models import FileStatusChange, IdentityCheck
+from subscriptions.services import OptionRefused, line_option_add
 from subscriptions.models import (
     Contract,
     Customer,
@@ -32,6 +38,22 @@ class CustomerAdmin(BoutiqueScopedAdmin):
     list_select_related = ["boutique"]
     search_fields = [*CUSTOMER_SEARCH, "contracts__lines__number__msisdn", "email"]
     inlines = [ContractInline]
+    readonly_fields = ["history"]
+
+    @admin.display(description=_("history of files and lines"))
+    def history(self, customer: Customer) -> str:
+        """Every move of the customer's files and lines: who, when, from, to, why."""
+        rows = [
+            (c.at, str(c.file), c.from_status, c.to_status, c.actor or c.job, c.reason)
+            for c in FileStatusChange.objects.filter(file__customer=customer).select_related("file", "actor")
+        ] + [
+            (c.at, str(c.line), c.from_status, c.to_status, c.actor or c.job, c.reason)
+            for c in LineStatusChange.objects.filter(line__contract__customer=customer).select_related("line__number", "actor")
+        ]
+        rows.sort(key=lambda row: row[0], reverse=True)
+        return format_html_join(
+            "", "<div>{:%d/%m/%Y %H:%M} — {} — {} → {} — {} — {}</div>", rows
+        ) or "—"
 
     def get_readonly_fields(self, request, obj=None):
         # The portal account is linked by the subscription journey, not picked by an agent
@@ -91,6 +113,42 @@ class LineAdmin(BoutiqueScopedAdmin):
     readonly_fields = ["status", "activated_at", "commitment_ends_on"]
     autocomplete_fields = ["contract", "number", "sim"]
     inlines = [LineOptionInline, LineStatusChangeInline]
+    actions = ["add_option_by_phone"]
+
+    @admin.action(description=_("Add an option after the identity checks (phone, R3.3)"))
+    def add_option_by_phone(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose one line."), messages.WARNING)
+            return None
+        line = queryset.select_related("offer", "contract__customer").get()
+        form = PhoneIdentityCheckForm(
+            request.POST if "option" in request.POST else None, offer=line.offer
+        )
+        if form.is_valid():
+            checks = {k: v for k, v in form.cleaned_data.items() if k.endswith("_ok")}
+            try:
+                line_option_add(
+                    line=line,
+                    option=form.cleaned_data["option"],
+                    actor=request.user,
+                    channel=IdentityCheck.Channel.PHONE,
+                    checks=checks,
+                )
+            except OptionRefused as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+            else:
+                self.message_user(request, _("Option activated."), messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Add an option by phone"),
+            "line": line,
+            "customer": line.contract.customer,
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/subscriptions/line/add_option.html", context)
 
     @admin.display(description=_("customer"), ordering="contract__customer__last_name")
     def customer_name(self, line: Line) -> str:

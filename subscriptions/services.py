@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from subscriptions.lifecycle import line_transition
-from subscriptions.models import Line, MobileNumber, SimCard
+from catalogue.models import Option
+from subscriptions.models import IdentityCheck, Line, LineOption, MobileNumber, SimCard
 
 
 class ActivationRefused(Exception):
@@ -59,3 +60,43 @@ def line_activate(
             contract.starts_on = day
             contract.save(update_fields=["starts_on"])
     return line
+
+
+class OptionRefused(Exception):
+    """The option cannot be taken on this line (a message for the person who asked)."""
+
+
+IDENTITY_CHECKS = ("last_name_ok", "first_name_ok", "cin_ok", "birth_date_ok", "address_ok")
+
+
+def line_option_add(
+    *, line: Line, option: Option, actor: User, channel: str, checks: dict[str, bool]
+) -> LineOption:
+    """R3.3: after the five identity checks, the option starts today; R4.2: so does its own
+    minimum commitment."""
+    if not all(checks.get(name) for name in IDENTITY_CHECKS):
+        raise OptionRefused("The five identity checks are required (R3.3).")
+    if line.status != Line.Status.ACTIVE:
+        raise OptionRefused("Options are taken on an active line.")
+    if not line.offer.options.filter(pk=option.pk, is_sold=True).exists():
+        raise OptionRefused("This option is not available on this offer.")
+    today = timezone.localdate()
+    with transaction.atomic():
+        Line.objects.select_for_update().get(pk=line.pk)
+        if line.line_options.filter(option=option, ended_on__isnull=True).exists():
+            raise OptionRefused("This option is already active on the line.")
+        line_option = LineOption.objects.create(
+            line=line,
+            option=option,
+            started_on=today,
+            commitment_ends_on=commitment_end(start=today, months=option.minimum_commitment_months),
+        )
+        IdentityCheck.objects.create(
+            line=line,
+            option=option,
+            channel=channel,
+            checked_by=actor,
+            line_option=line_option,
+            **{name: True for name in IDENTITY_CHECKS},
+        )
+    return line_option
