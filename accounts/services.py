@@ -34,7 +34,9 @@ def confirmation_send(*, user: User, base_url: str) -> None:
     """E-mail the confirmation link; call it after the account is committed."""
     link = base_url + reverse("portal:email_confirm", args=[confirmation_token(user)])
     send_templated(
-        to=user.email, template="email-confirm", context={"user": user, "link": link},
+        to=user.email,
+        template="email-confirm",
+        context={"user": user, "link": link},
         language=user.language,
     )
 

@@ -60,10 +60,10 @@ def apply_staff_permissions(apps, schema_editor=None) -> None:
         wanted = []
         for label, actions in grants.items():
             app_label, model = label.split(".")
-            wanted += [
-                Permission.objects.get(
-                    content_type__app_label=app_label, codename=f"{action}_{model}"
-                )
-                for action in actions
-            ]
+            # A model added by a later migration has no permission yet: that later migration
+            # calls this function again, when it does.
+            wanted += Permission.objects.filter(
+                content_type__app_label=app_label,
+                codename__in=[f"{action}_{model}" for action in actions],
+            )
         group.permissions.set(wanted)

@@ -274,7 +274,9 @@ class RequiredDocument(TranslatedName):
         INDIVIDUAL = "individual", _("Individual")
         COMPANY = "company", _("Company")
 
-    customer_kind = models.CharField(_("customer type"), max_length=10, choices=CustomerKind.choices)
+    customer_kind = models.CharField(
+        _("customer type"), max_length=10, choices=CustomerKind.choices
+    )
     code = models.SlugField(_("code"), max_length=40)
     help_text = models.CharField(_("what to send"), max_length=255, blank=True)
     uploaded_by_customer = models.BooleanField(

@@ -6,17 +6,18 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin_scope import BoutiqueScopedAdmin
 from subscriptions import file_admin  # noqa: F401  (registers the queue of files)
 from subscriptions.forms import PhoneIdentityCheckForm
-from subscriptions.models import FileStatusChange, IdentityCheck
-from subscriptions.services import OptionRefused, line_option_add
 from subscriptions.models import (
     Contract,
     Customer,
+    FileStatusChange,
+    IdentityCheck,
     Line,
     LineOption,
     LineStatusChange,
     MobileNumber,
     SimCard,
 )
+from subscriptions.services import OptionRefused, line_option_add
 
 CUSTOMER_SEARCH = ["last_name", "first_name", "company_name", "cin", "passport_number", "tax_id"]
 
@@ -45,15 +46,20 @@ class CustomerAdmin(BoutiqueScopedAdmin):
         """Every move of the customer's files and lines: who, when, from, to, why."""
         rows = [
             (c.at, str(c.file), c.from_status, c.to_status, c.actor or c.job, c.reason)
-            for c in FileStatusChange.objects.filter(file__customer=customer).select_related("file", "actor")
+            for c in FileStatusChange.objects.filter(file__customer=customer).select_related(
+                "file", "actor"
+            )
         ] + [
             (c.at, str(c.line), c.from_status, c.to_status, c.actor or c.job, c.reason)
-            for c in LineStatusChange.objects.filter(line__contract__customer=customer).select_related("line__number", "actor")
+            for c in LineStatusChange.objects.filter(
+                line__contract__customer=customer
+            ).select_related("line__number", "actor")
         ]
         rows.sort(key=lambda row: row[0], reverse=True)
-        return format_html_join(
-            "", "<div>{:%d/%m/%Y %H:%M} — {} — {} → {} — {} — {}</div>", rows
-        ) or "—"
+        return (
+            format_html_join("", "<div>{:%d/%m/%Y %H:%M} — {} — {} → {} — {} — {}</div>", rows)
+            or "—"
+        )
 
     def get_readonly_fields(self, request, obj=None):
         # The portal account is linked by the subscription journey, not picked by an agent

@@ -5,8 +5,8 @@ Every action calls `subscriptions.file_services`; nothing here changes a status 
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -18,8 +18,8 @@ from django.utils.translation import ngettext
 
 from accounts.admin_scope import BoutiqueScopedAdmin, boutique_filter
 from accounts.roles import is_supervisor
-from subscriptions.file_selectors import breached_count_by_boutique, files_in_queue, time_left
 from catalogue.models import Offer, Option
+from subscriptions.file_selectors import breached_count_by_boutique, files_in_queue, time_left
 from subscriptions.file_services import (
     FileRefused,
     boutique_sale,
@@ -52,7 +52,15 @@ class PieceForm(forms.ModelForm):
 class FilePieceInline(admin.TabularInline):
     model = FilePiece
     form = PieceForm
-    fields = ["required_document", "download", "uploaded_at", "status", "rejection_reason", "reviewed_by", "reviewed_at"]
+    fields = [
+        "required_document",
+        "download",
+        "uploaded_at",
+        "status",
+        "rejection_reason",
+        "reviewed_by",
+        "reviewed_at",
+    ]
     readonly_fields = ["required_document", "download", "uploaded_at", "reviewed_by", "reviewed_at"]
     extra = 0
     can_delete = False
@@ -91,7 +99,9 @@ class BoutiqueSaleForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = Customer.objects.filter(boutique_filter(user, "boutique"))
+        self.fields["customer"].queryset = Customer.objects.filter(
+            boutique_filter(user, "boutique")
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -116,11 +126,46 @@ class RefusalForm(forms.Form):
 
 @admin.register(SubscriptionFile)
 class SubscriptionFileAdmin(BoutiqueScopedAdmin):
-    list_display = ["reference_display", "customer_display", "boutique", "status", "channel", "deadline_display", "submitted_at"]
+    list_display = [
+        "reference_display",
+        "customer_display",
+        "boutique",
+        "status",
+        "channel",
+        "deadline_display",
+        "submitted_at",
+    ]
     list_filter = ["status", "channel", "boutique"]
     list_select_related = ["customer", "boutique", "applicant"]
-    search_fields = ["customer__last_name", "customer__first_name", "customer__company_name", "customer__cin", "customer__tax_id", "applicant__email", "line__number__msisdn"]
-    fields = ["status", "channel", "customer", "applicant", "boutique", "offer", "options", "connection_fee", "deposit", "connection_fee_paid_at", "submitted_at", "decision_due_at", "completed_at", "activation_due_at", "documents_due_at", "decided_at", "refusal_motive", "line"]
+    search_fields = [
+        "customer__last_name",
+        "customer__first_name",
+        "customer__company_name",
+        "customer__cin",
+        "customer__tax_id",
+        "applicant__email",
+        "line__number__msisdn",
+    ]
+    fields = [
+        "status",
+        "channel",
+        "customer",
+        "applicant",
+        "boutique",
+        "offer",
+        "options",
+        "connection_fee",
+        "deposit",
+        "connection_fee_paid_at",
+        "submitted_at",
+        "decision_due_at",
+        "completed_at",
+        "activation_due_at",
+        "documents_due_at",
+        "decided_at",
+        "refusal_motive",
+        "line",
+    ]
     readonly_fields = fields
     inlines = [FilePieceInline, FileHistoryInline]
     actions = ["record_connection_fee", "accept_and_activate", "refuse"]
@@ -185,7 +230,9 @@ class SubscriptionFileAdmin(BoutiqueScopedAdmin):
                     _("Line %(number)s active. Pieces due by %(date)s.")
                     % {
                         "number": file.line.number,
-                        "date": timezone.localtime(file.documents_due_at).strftime("%d/%m/%Y %H:%M"),
+                        "date": timezone.localtime(file.documents_due_at).strftime(
+                            "%d/%m/%Y %H:%M"
+                        ),
                     },
                 )
                 return redirect("admin:subscriptions_subscriptionfile_change", file.pk)
@@ -195,7 +242,9 @@ class SubscriptionFileAdmin(BoutiqueScopedAdmin):
             "form": form,
             "opts": self.model._meta,
         }
-        return TemplateResponse(request, "admin/subscriptions/subscriptionfile/boutique_sale.html", context)
+        return TemplateResponse(
+            request, "admin/subscriptions/subscriptionfile/boutique_sale.html", context
+        )
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
         extra_context = extra_context or {}
@@ -261,4 +310,6 @@ class SubscriptionFileAdmin(BoutiqueScopedAdmin):
             "opts": self.model._meta,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "admin/subscriptions/subscriptionfile/refuse.html", context)
+        return TemplateResponse(
+            request, "admin/subscriptions/subscriptionfile/refuse.html", context
+        )

@@ -63,7 +63,9 @@ def accepted_notice_send(file_id: int) -> bool:
     file = SubscriptionFile.objects.select_related("line__number", "applicant").get(pk=file_id)
     try:
         send_templated(
-            to=_address(file), template="file-accepted", context={"file": file},
+            to=_address(file),
+            template="file-accepted",
+            context={"file": file},
             language=_language(file),
         )
     except Exception:

@@ -33,8 +33,14 @@ from subscriptions.uploads import CleanDocument, stored_name
 
 S = SubscriptionFile.Status
 IDENTITY_FIELDS = (
-    "last_name", "first_name", "birth_date", "cin", "passport_number",
-    "company_name", "trade_register_number", "tax_id",
+    "last_name",
+    "first_name",
+    "birth_date",
+    "cin",
+    "passport_number",
+    "company_name",
+    "trade_register_number",
+    "tax_id",
 )
 ADDRESS_FIELDS = ("street", "postal_code", "city")
 
@@ -148,9 +154,13 @@ def file_evaluate(*, file: SubscriptionFile, actor: User | None, job: str = "") 
         return
     checked = [p for p in file.pieces.all() if p.status != FilePiece.Status.UPLOADED]
     if complete and file.status in (S.RECEIVED, S.INCOMPLETE):
-        file_transition(file=file, to=S.COMPLETE, actor=actor, job=job, reason="All pieces received")
+        file_transition(
+            file=file, to=S.COMPLETE, actor=actor, job=job, reason="All pieces received"
+        )
     elif not complete and file.status == S.COMPLETE:
-        file_transition(file=file, to=S.INCOMPLETE, actor=actor, job=job, reason="A piece is missing")
+        file_transition(
+            file=file, to=S.INCOMPLETE, actor=actor, job=job, reason="A piece is missing"
+        )
     elif not complete and file.status == S.RECEIVED and checked:
         missing = [p.required_document.name for p in file_missing_pieces(file)]
         if file.connection_fee_paid_at is None:
@@ -185,7 +195,9 @@ def file_record_connection_fee(*, file: SubscriptionFile, actor: User) -> Subscr
         ).update(connection_fee_paid_at=timezone.now())
         if claimed:
             file.refresh_from_db()
-            file_record(file=file, actor=actor, reason=f"Connection fee paid: {file.connection_fee}")
+            file_record(
+                file=file, actor=actor, reason=f"Connection fee paid: {file.connection_fee}"
+            )
             file_evaluate(file=file, actor=actor)
     return file
 

@@ -151,7 +151,9 @@ class IdentityStepForm(StepForm):
     def _require(self, cleaned: dict, *names: str) -> None:
         for name in names:
             if not cleaned.get(name) and name not in self.errors:
-                self.add_error(name, ValidationError(self.error_messages["required"], code="required"))
+                self.add_error(
+                    name, ValidationError(self.error_messages["required"], code="required")
+                )
 
     def clean_cin(self) -> str:
         value = self.cleaned_data.get("cin", "")
@@ -170,7 +172,10 @@ class IdentityStepForm(StepForm):
         if self.customer_kind == "company":
             self._require(cleaned, "company_name", "trade_register_number", "tax_id")
             if cleaned.get("tax_id") and Customer.objects.filter(tax_id=cleaned["tax_id"]).exists():
-                self.add_error("tax_id", ValidationError(self.error_messages["tax_id_taken"], code="tax_id_taken"))
+                self.add_error(
+                    "tax_id",
+                    ValidationError(self.error_messages["tax_id_taken"], code="tax_id_taken"),
+                )
             return cleaned
         self._require(cleaned, "birth_date", "id_kind")
         document = "cin" if cleaned.get("id_kind") == "cin" else "passport_number"
@@ -180,10 +185,18 @@ class IdentityStepForm(StepForm):
             cleaned[other] = ""
         birth = cleaned.get("birth_date")
         today = timezone.localdate()
-        if birth and (today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))) < 18:
-            self.add_error("birth_date", ValidationError(self.error_messages["too_young"], code="too_young"))
+        if (
+            birth
+            and (today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day)))
+            < 18
+        ):
+            self.add_error(
+                "birth_date", ValidationError(self.error_messages["too_young"], code="too_young")
+            )
         if cleaned.get("cin") and Customer.objects.filter(cin=cleaned["cin"]).exists():
-            self.add_error("cin", ValidationError(self.error_messages["cin_taken"], code="cin_taken"))
+            self.add_error(
+                "cin", ValidationError(self.error_messages["cin_taken"], code="cin_taken")
+            )
         return cleaned
 
 
@@ -223,7 +236,9 @@ class DocumentsForm(StepForm):
 class SummaryForm(StepForm):
     submit_label = _("Send my subscription request")
     accept_conditions = forms.BooleanField(
-        label=_("I have read and I accept the general subscription conditions and the tariff grid."),
+        label=_(
+            "I have read and I accept the general subscription conditions and the tariff grid."
+        ),
     )
 
 
@@ -249,7 +264,9 @@ class OptionRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.customer = line.contract.customer
         taken = line.line_options.filter(ended_on__isnull=True).values("option")
-        self.fields["option"].queryset = line.offer.options.filter(is_sold=True).exclude(pk__in=taken)
+        self.fields["option"].queryset = line.offer.options.filter(is_sold=True).exclude(
+            pk__in=taken
+        )
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Take this option")))
 
@@ -260,7 +277,9 @@ class OptionRequestForm(forms.Form):
         if cleaned.get("birth_date") and (
             typed != recorded or cleaned["birth_date"] != self.customer.birth_date
         ):
-            raise ValidationError(self.error_messages["identity_mismatch"], code="identity_mismatch")
+            raise ValidationError(
+                self.error_messages["identity_mismatch"], code="identity_mismatch"
+            )
         return cleaned
 
 

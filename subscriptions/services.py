@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from subscriptions.lifecycle import line_transition
 from catalogue.models import Option
+from subscriptions.lifecycle import line_transition
 from subscriptions.models import IdentityCheck, Line, LineOption, MobileNumber, SimCard
 
 

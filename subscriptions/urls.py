@@ -10,6 +10,8 @@ urlpatterns = [
     path("confirm-email/<str:token>/", views.email_confirm_view, name="email_confirm"),
     path("files/<int:pk>/", views.file_detail, name="file_detail"),
     path("files/<int:pk>/form.pdf", views.file_form_pdf, name="file_form_pdf"),
-    path("files/<int:pk>/refusal-letter.pdf", views.file_refusal_letter, name="file_refusal_letter"),
+    path(
+        "files/<int:pk>/refusal-letter.pdf", views.file_refusal_letter, name="file_refusal_letter"
+    ),
     path("documents/<int:pk>/", views.piece_download, name="piece_download"),
 ]

@@ -1,5 +1,7 @@
 """Customer pages of the subscription journey, the file's follow page and its documents."""
 
+import io
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -61,7 +63,9 @@ def _done_steps(file: SubscriptionFile) -> list[str]:
     done = [name for name in STEP_NAMES if name in file.draft]
     if "documents" not in done and file.customer_kind:
         needed = {d.pk for d in _documents_now(file)}
-        if needed and needed <= set(file.pieces.exclude(document="").values_list("required_document", flat=True)):
+        if needed and needed <= set(
+            file.pieces.exclude(document="").values_list("required_document", flat=True)
+        ):
             done.append("documents")
     return done
 
@@ -119,7 +123,10 @@ def _build_form(step: str, file: SubscriptionFile, request: HttpRequest):
         )
     if step == "identity":
         if not initial and file.customer_kind == "individual":
-            initial = {"first_name": file.applicant.first_name, "last_name": file.applicant.last_name}
+            initial = {
+                "first_name": file.applicant.first_name,
+                "last_name": file.applicant.last_name,
+            }
         return forms.IdentityStepForm(data, initial=initial, customer_kind=file.customer_kind)
     if step == "address":
         return forms.AddressStepForm(data, initial=initial)
@@ -133,7 +140,9 @@ def _build_form(step: str, file: SubscriptionFile, request: HttpRequest):
 
 def _save_step(step: str, form, file: SubscriptionFile) -> None:
     if step == "offer":
-        changed_kind = file.customer_kind and file.customer_kind != form.cleaned_data["customer_kind"]
+        changed_kind = (
+            file.customer_kind and file.customer_kind != form.cleaned_data["customer_kind"]
+        )
         file.customer_kind = form.cleaned_data["customer_kind"]
         file.offer = form.cleaned_data["offer"]
         file.boutique = form.cleaned_data["boutique"]
@@ -226,7 +235,9 @@ def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if file.status == SubscriptionFile.Status.DRAFT:
         return redirect("portal:subscribe")
     pieces = list(file.pieces.select_related("required_document"))
-    to_send = [p for p in pieces if p.status in (FilePiece.Status.MISSING, FilePiece.Status.REJECTED)]
+    to_send = [
+        p for p in pieces if p.status in (FilePiece.Status.MISSING, FilePiece.Status.REJECTED)
+    ]
     form = forms.DocumentsForm(
         request.POST or None,
         request.FILES or None,
@@ -251,7 +262,11 @@ def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _attachment(content, filename: str, content_type: str) -> FileResponse:
-    response = FileResponse(content, as_attachment=True, filename=filename, content_type=content_type)
+    if isinstance(content, bytes):  # FileResponse names the download only for a file object
+        content = io.BytesIO(content)
+    response = FileResponse(
+        content, as_attachment=True, filename=filename, content_type=content_type
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -282,7 +297,9 @@ def file_refusal_letter(request: HttpRequest, pk: int) -> HttpResponse:
     file = _get_file_for_applicant(request, pk)
     if not file.refusal_letter:
         raise Http404
-    return _attachment(file.refusal_letter.open("rb"), f"refus-{file.reference}.pdf", "application/pdf")
+    return _attachment(
+        file.refusal_letter.open("rb"), f"refus-{file.reference}.pdf", "application/pdf"
+    )
 
 
 @login_required
@@ -294,5 +311,7 @@ def piece_download(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     extension = piece.document.name.rsplit(".", 1)[-1]
     return _attachment(
-        piece.document.open("rb"), f"{piece.required_document.code}-{piece.pk}.{extension}", piece.content_type
+        piece.document.open("rb"),
+        f"{piece.required_document.code}-{piece.pk}.{extension}",
+        piece.content_type,
     )

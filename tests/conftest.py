@@ -10,14 +10,16 @@ import os
 from datetime import date, datetime
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from kombu import pools
 
 from accounts.models import Boutique, User
 from catalogue.grid_file import grid_load
 from catalogue.management.commands.grid_load import DEMO_GRID
-from catalogue.models import Offer, Option
+from catalogue.models import Offer, Option, RequiredDocument
 from subscriptions.lifecycle import line_transition
-from subscriptions.models import Customer, Line, LineOption
+from subscriptions.models import Customer, FilePiece, Line, LineOption, SubscriptionFile
 from subscriptions.services import line_activate
 from tests.factories import (
     AgentFactory,
@@ -56,11 +58,35 @@ def sfax(db) -> Boutique:
 
 
 def customer_with_line(*, boutique: Boutique, offer_code: str, email: str, **fields) -> Customer:
+    """A customer whose line came from an online file (with an identity document), who also
+    has an older file that was refused (with its letter)."""
     customer = CustomerFactory(boutique=boutique, user=UserFactory(email=email), **fields)
     line = LineFactory(
         contract=ContractFactory(customer=customer), offer=Offer.objects.get(code=offer_code)
     )
     line_activate(line=line, sim=SimCardFactory(boutique=boutique), job="test", at=ACTIVATED_AT)
+    common = {
+        "applicant": customer.user,
+        "customer": customer,
+        "boutique": boutique,
+        "customer_kind": customer.kind,
+        "offer": line.offer,
+    }
+    active = SubscriptionFile.objects.create(status="active", line=line, **common)
+    piece = FilePiece.objects.create(
+        file=active,
+        required_document=RequiredDocument.objects.get(
+            customer_kind=customer.kind, code="identity"
+        ),
+        status="received",
+        content_type="image/png",
+        original_name="cin.png",
+    )
+    piece.document.save("documents/test/cin.png", ContentFile(b"\x89PNG test"), save=True)
+    refused = SubscriptionFile.objects.create(
+        status="refused", refusal_motive="No coverage", **common
+    )
+    refused.refusal_letter.save("letters/test.pdf", ContentFile(b"%PDF-1.4 test"), save=True)
     return customer
 
 
@@ -124,8 +150,19 @@ def celery_worker_on_redis(transactional_db):
     broker = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
     saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
     app.conf.update(broker_url=broker, result_backend=broker, task_always_eager=False)
+    # The app keeps the connections and the result backend it built first; an earlier test may
+    # have built them for no broker: drop them so that they are built for Redis.
+    _forget_connections(app)
     try:
         with start_worker(app, perform_ping_check=False, shutdown_timeout=30):
             yield app
     finally:
         app.conf.update(saved)
+        _forget_connections(app)
+
+
+def _forget_connections(app) -> None:
+    app.close()  # the producer pool
+    app.__dict__.pop("amqp", None)
+    pools.reset()
+    app._local.__dict__.pop("backend", None)

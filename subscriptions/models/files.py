@@ -66,7 +66,9 @@ class SubscriptionFile(models.Model):
     )
     connection_fee = MoneyField(_("connection fee excl. tax (R3.1)"), null=True, blank=True)
     deposit = MoneyField(_("deposit (R12.1)"), null=True, blank=True)
-    connection_fee_paid_at = models.DateTimeField(_("connection fee paid at"), null=True, blank=True)
+    connection_fee_paid_at = models.DateTimeField(
+        _("connection fee paid at"), null=True, blank=True
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     decision_due_at = models.DateTimeField(
         _("answer due by (R6.2)"), null=True, blank=True, editable=False
@@ -169,7 +171,9 @@ class FileStatusChange(models.Model):
     file = models.ForeignKey(
         SubscriptionFile, on_delete=models.CASCADE, related_name="status_changes"
     )
-    from_status = models.CharField(_("from"), max_length=12, choices=SubscriptionFile.Status.choices)
+    from_status = models.CharField(
+        _("from"), max_length=12, choices=SubscriptionFile.Status.choices
+    )
     to_status = models.CharField(_("to"), max_length=12, choices=SubscriptionFile.Status.choices)
     piece = models.ForeignKey(
         FilePiece, verbose_name=_("piece"), on_delete=models.CASCADE, null=True, blank=True

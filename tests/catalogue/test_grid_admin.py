@@ -25,6 +25,8 @@ def _parameters_form(row: GridParameters, **changes) -> dict:
             "prepaid_grace_days",
             "prepaid_preservation_days",
             "number_quarantine_days",
+            "activation_hours",
+            "refusal_days",
         ]
     }
     data.update(changes)

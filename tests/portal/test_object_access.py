@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.models import Boutique, User
-from subscriptions.models import Customer, Line, MobileNumber
+from subscriptions.models import Customer, FilePiece, Line, MobileNumber, SubscriptionFile
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,19 @@ def alices_line(victim: Customer) -> Line:
 
 
 # Every URL that takes an object id, and how to point it at the victim's (alice's) records.
+def alices_file(victim: Customer, status: str = "active") -> SubscriptionFile:
+    return SubscriptionFile.objects.get(customer=victim, status=status)
+
+
 OBJECT_URLS: dict[str, Callable[[Customer], dict]] = {
     "portal:line_detail": lambda victim: {"pk": alices_line(victim).pk},
+    "portal:line_option_add": lambda victim: {"pk": alices_line(victim).pk},
+    "portal:file_detail": lambda victim: {"pk": alices_file(victim).pk},
+    "portal:file_form_pdf": lambda victim: {"pk": alices_file(victim).pk},
+    "portal:file_refusal_letter": lambda victim: {"pk": alices_file(victim, "refused").pk},
+    "portal:piece_download": lambda victim: {
+        "pk": FilePiece.objects.get(file=alices_file(victim)).pk
+    },
 }
 
 # URLs with arguments that are not object ids, each with the reason.
@@ -69,6 +80,10 @@ EXCLUDED_URLS: dict[str, str] = {
     # Its arguments are the account id in base 64 and a signed, expiring token bound to the
     # account's password hash: without the token it only says "invalid link".
     "portal:password_reset_confirm": "reset link token, not an object id",
+    # A step name: every step works on the signed-in person's own draft, found by their account.
+    "portal:subscribe_step": "step name, not an object id",
+    # A signed, expiring token naming the account and its address; a forged one is refused.
+    "portal:email_confirm": "signed token, not an object id",
 }
 EXCLUDED_NAMESPACES: dict[str, str] = {
     # Staff only: `admin_view` sends anyone without is_staff to the admin sign-in

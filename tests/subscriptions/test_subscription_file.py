@@ -1,6 +1,7 @@
 """The subscription file: pieces (R3.1), deadlines (R3.2, R6.2), acceptance (R4.1), refusal,
 boutique sale (R13.1), charges (R12.1)."""
 
+import itertools
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -36,15 +37,27 @@ from tests.factories import (
 MONDAY_9 = timezone.make_aware(datetime(2026, 11, 2, 9, 0))
 
 
+CINS = itertools.count(7654321)
+
+
 def submitted_file(*, boutique, kind="individual", offer="forfait-liberte-20", at=MONDAY_9):
     """A file sent online by a new customer, as the form leaves it."""
     applicant = UserFactory(email_confirmed_at=at)
+    cin = f"{next(CINS):08d}"
     identity = (
-        {"last_name": "Trabelsi", "first_name": "Nour", "birth_date": "1992-03-04", "cin": "07654321"}
+        {
+            "last_name": "Trabelsi",
+            "first_name": "Nour",
+            "birth_date": "1992-03-04",
+            "cin": cin,
+        }
         if kind == "individual"
         else {
-            "last_name": "Ayari", "first_name": "Karim", "company_name": "Olivier SARL",
-            "trade_register_number": "B1234562020", "tax_id": "1234567A/A/M/000",
+            "last_name": "Ayari",
+            "first_name": "Karim",
+            "company_name": "Olivier SARL",
+            "trade_register_number": "B1234562020",
+            "tax_id": f"{cin[1:]}A/A/M/000",
         }
     )
     file = SubscriptionFile.objects.create(
@@ -87,7 +100,7 @@ def test_r3_1_a_sent_file_holds_every_piece_of_its_customer_type(grid, lac):
     assert {p.required_document.code for p in file.pieces.all()} == set(
         RequiredDocument.objects.filter(customer_kind="company").values_list("code", flat=True)
     )
-    assert file.customer.tax_id == "1234567A/A/M/000"
+    assert file.customer.tax_id.endswith("A/A/M/000")
     assert file.status == "received"
 
 
@@ -96,7 +109,9 @@ def test_r3_1_a_missing_piece_makes_the_file_incomplete_and_says_which(grid, lac
     file_record_connection_fee(file=file, actor=agent)
     review_all(file, agent, except_code="signed_form")
     assert file.status == "incomplete"
-    change = file.status_changes.filter(to_status="incomplete").get()
+    change = (
+        file.status_changes.filter(to_status="incomplete").exclude(from_status="incomplete").get()
+    )
     assert "Formulaire d'abonnement signé" in change.reason and change.actor == agent
 
 
@@ -131,8 +146,12 @@ def test_r3_2_a_complete_file_must_be_opened_within_24_hours(grid, lac, agent):
     assert file.activation_due_at == completed + timedelta(hours=24)
     queue = files_in_queue(SubscriptionFile.objects.all())
     assert queue.get().deadline == completed + timedelta(hours=24)
-    assert not breached(SubscriptionFile.objects.all(), now=completed + timedelta(hours=23, minutes=59)).exists()
-    assert breached(SubscriptionFile.objects.all(), now=completed + timedelta(hours=24, seconds=1)).exists()
+    assert not breached(
+        SubscriptionFile.objects.all(), now=completed + timedelta(hours=23, minutes=59)
+    ).exists()
+    assert breached(
+        SubscriptionFile.objects.all(), now=completed + timedelta(hours=24, seconds=1)
+    ).exists()
 
 
 def test_r3_2_breached_deadlines_are_counted_per_boutique(grid, lac, sfax, agent):
@@ -141,7 +160,10 @@ def test_r3_2_breached_deadlines_are_counted_per_boutique(grid, lac, sfax, agent
     with time_machine.travel(MONDAY_9, tick=False):
         review_all(late, agent)
     submitted_file(boutique=sfax, at=MONDAY_9 + timedelta(days=1))
-    counts = {b.code: (b.open_files, b.breached_files) for b in breached_count_by_boutique(now=MONDAY_9 + timedelta(hours=30))}
+    counts = {
+        b.code: (b.open_files, b.breached_files)
+        for b in breached_count_by_boutique(now=MONDAY_9 + timedelta(hours=30))
+    }
     assert counts["tunis-lac"] == (1, 1)
     assert counts["sfax-centre"] == (1, 0)
 
@@ -154,14 +176,16 @@ def test_r6_2_the_answer_is_due_15_days_after_the_request(grid, lac):
     assert deadline == MONDAY_9 + timedelta(days=15)
 
 
-def test_r6_2_refusal_is_written_motivated_and_sent_once(grid, lac, agent, django_capture_on_commit_callbacks):
+def test_r6_2_refusal_is_written_motivated_and_sent_once(
+    grid, lac, agent, django_capture_on_commit_callbacks
+):
     file = submitted_file(boutique=lac)
     with django_capture_on_commit_callbacks(execute=True):
         file_refuse(file=file, actor=agent, motive="Couverture réseau indisponible à votre adresse")
     file.refresh_from_db()
     assert file.status == "refused" and file.refusal_letter_sent_at is not None
     assert len(mail.outbox) == 1
-    (name, content, mimetype), = mail.outbox[0].attachments
+    ((_name, _content, mimetype),) = mail.outbox[0].attachments
     assert mimetype == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(file.refusal_letter.open("rb")).pages)
     assert "Couverture réseau indisponible" in text and file.reference in text
@@ -175,13 +199,18 @@ def test_r6_2_a_refusal_needs_its_motive(grid, lac, agent):
         file_refuse(file=file, actor=agent, motive="  ")
 
 
-def test_r4_1_accepting_a_complete_file_opens_the_line_and_the_contract(grid, lac, agent, stock, django_capture_on_commit_callbacks):
+def test_r4_1_accepting_a_complete_file_opens_the_line_and_the_contract(
+    grid, lac, agent, stock, django_capture_on_commit_callbacks
+):
     file = submitted_file(boutique=lac)
     file_record_connection_fee(file=file, actor=agent)
     review_all(file, agent)
     file.options.set([Option.objects.get(code="internet-10go")])
     accepted_at = MONDAY_9 + timedelta(hours=5)
-    with time_machine.travel(accepted_at, tick=False), django_capture_on_commit_callbacks(execute=True):
+    with (
+        time_machine.travel(accepted_at, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         file_accept(file=file, actor=agent)
     file.refresh_from_db()
     assert file.status == "active"
@@ -191,7 +220,7 @@ def test_r4_1_accepting_a_complete_file_opens_the_line_and_the_contract(grid, la
     assert line.commitment_ends_on == date(2027, 11, 1)
     option = line.line_options.get()
     assert option.commitment_ends_on == date(2027, 2, 1)  # R4.2: 3 months from the day taken
-    statuses = list(file.status_changes.values_list("to_status", flat=True))
+    statuses = list(file.status_changes.order_by("pk").values_list("to_status", flat=True))
     assert statuses[-2:] == ["accepted", "active"]
     assert len(mail.outbox) == 1 and line.number.msisdn in mail.outbox[0].subject
 
@@ -220,18 +249,25 @@ def test_r12_1_connection_fee_and_deposit_come_from_the_grid_and_are_kept_on_the
     assert prepaid.deposit == Decimal("0.000")
 
 
-def test_r13_1_boutique_sale_opens_the_line_at_once_with_3_days_for_the_pieces(grid, lac, agent, stock):
+def test_r13_1_boutique_sale_opens_the_line_at_once_with_3_days_for_the_pieces(
+    grid, lac, agent, stock
+):
     customer = CustomerFactory(boutique=lac)
     sold_at = timezone.make_aware(datetime(2026, 11, 5, 17, 0))
     with time_machine.travel(sold_at, tick=False):
         file = boutique_sale(
-            agent=agent, applicant=customer.user, customer=customer,
-            offer=Offer.objects.get(code="forfait-liberte-20"), options=[],
+            agent=agent,
+            applicant=customer.user,
+            customer=customer,
+            offer=Offer.objects.get(code="forfait-liberte-20"),
+            options=[],
         )
     assert file.status == "active" and file.line.status == Line.Status.ACTIVE
     assert file.documents_due_at == sold_at + timedelta(days=3)
     assert file.completed_at is None
-    assert files_in_queue(SubscriptionFile.objects.all()).get().deadline == sold_at + timedelta(days=3)
+    assert files_in_queue(SubscriptionFile.objects.all()).get().deadline == sold_at + timedelta(
+        days=3
+    )
     file_record_connection_fee(file=file, actor=agent)
     review_all(file, agent)
     assert file.completed_at is not None
