@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -56,10 +57,8 @@ class CustomerAdmin(BoutiqueScopedAdmin):
             ).select_related("line__number", "actor")
         ]
         rows.sort(key=lambda row: row[0], reverse=True)
-        return (
-            format_html_join("", "<div>{:%d/%m/%Y %H:%M} — {} — {} → {} — {} — {}</div>", rows)
-            or "—"
-        )
+        lines = [(timezone.localtime(at).strftime("%d/%m/%Y %H:%M"), *rest) for at, *rest in rows]
+        return format_html_join("", "<div>{} — {} — {} → {} — {} — {}</div>", lines) or "—"
 
     def get_readonly_fields(self, request, obj=None):
         # The portal account is linked by the subscription journey, not picked by an agent
