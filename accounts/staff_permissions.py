@@ -35,6 +35,7 @@ AGENT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "subscriptions.filepiece": EDIT,
     "subscriptions.filestatuschange": VIEW,
     "subscriptions.identitycheck": ("view", "add"),
+    "billing.invoice": VIEW,
 }
 
 SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -43,6 +44,7 @@ SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "accounts.user": VIEW,
     "subscriptions.mobilenumber": EDIT,
     "subscriptions.simcard": EDIT,
+    "billing.billingrun": ("view", "add"),
 }
 
 

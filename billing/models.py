@@ -1,0 +1,144 @@
+"""Invoices (frozen at issue), their lines, the numbering counter, one-off charges, runs."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from billing.money import MoneyField
+from subscriptions.models import Contract, Line
+
+
+class InvoiceCounter(models.Model):
+    """The last number given in a series and year; locked with select_for_update to number."""
+
+    series = models.CharField(max_length=2)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="invoice_counter_one_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series}{self.year}: {self.last_number}"
+
+
+class Invoice(models.Model):
+    """A monthly invoice (R9.1) or a credit note, frozen at issue: never edited afterwards."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("account"), on_delete=models.PROTECT, related_name="invoices"
+    )
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    issued_on = models.DateField(_("issued on"))
+    due_on = models.DateField(_("due on (R9.3)"))
+    customer_name = models.CharField(_("customer"), max_length=200)
+    customer_identity = models.CharField(_("CIN or matricule fiscal"), max_length=40)
+    customer_address = models.CharField(_("address"), max_length=400)
+    language = models.CharField(_("language"), max_length=5, default="fr")
+    total_excl_tax = MoneyField(_("total excl. tax"))
+    vat_rate = models.DecimalField(_("VAT rate"), max_digits=5, decimal_places=4)
+    vat_amount = MoneyField(_("VAT"))
+    stamp_duty = MoneyField(_("stamp duty"))
+    total_incl_tax = MoneyField(_("total incl. tax"))
+    commitment_ends_on = models.DateField(_("commitment until"), null=True, blank=True)
+    pdf = models.FileField(_("PDF"), blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issued_on", "-number"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        constraints = [
+            # One invoice per account and period, whatever runs at once (R9.1).
+            models.UniqueConstraint(
+                fields=["contract", "period_start"],
+                condition=Q(kind="invoice"),
+                name="invoice_one_per_account_and_period",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InvoiceLine(models.Model):
+    class Kind(models.TextChoices):
+        SUBSCRIPTION = "subscription", _("Monthly fee")
+        OPTION = "option", _("Option or pass")
+        USAGE = "usage", _("Usage beyond allowances")
+        ONE_OFF = "one_off", _("One-off fee")
+        MINIMUM = "minimum", _("Minimum billing complement")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    line = models.ForeignKey(
+        Line, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    label = models.CharField(_("label"), max_length=200)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    unit_price = MoneyField(_("unit price excl. tax"))
+    amount_excl_tax = MoneyField(_("amount excl. tax"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Charge(models.Model):
+    """A one-off fee waiting for the next invoice of its account (R1.3, R9.4, R9.5)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="charges")
+    line = models.ForeignKey(
+        Line, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    fee_kind = models.CharField(_("fee"), max_length=30)
+    label = models.CharField(_("label"), max_length=200)
+    amount = MoneyField(_("amount excl. tax"))
+    charged_on = models.DateField(_("charged on"))
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
+    )
+
+    class Meta:
+        ordering = ["charged_on", "pk"]
+        verbose_name = _("one-off charge")
+        verbose_name_plural = _("one-off charges")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class BillingRun(models.Model):
+    """A run for one calendar month: its progress shows in the admin."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+
+    period_start = models.DateField(_("period"), unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    accounts_total = models.PositiveIntegerField(_("accounts"), default=0)
+    accounts_done = models.PositiveIntegerField(_("accounts done"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period_start"]
+        verbose_name = _("billing run")
+        verbose_name_plural = _("billing runs")
+
+    def __str__(self) -> str:
+        return f"{self.period_start:%Y-%m}"

@@ -18,4 +18,10 @@ app.conf.beat_schedule = {
         "task": "subscriptions.tasks.release_quarantined_numbers",
         "schedule": crontab(hour=3, minute=10),
     },
+    # On the 1st of each month at 02:00: bill the month that just ended (R9.1); a rerun or a
+    # late start bills only the accounts not yet invoiced.
+    "billing-monthly-run": {
+        "task": "billing.tasks.start_monthly_billing",
+        "schedule": crontab(day_of_month=1, hour=2, minute=0),
+    },
 }

@@ -15,6 +15,7 @@ from django.utils import timezone
 from kombu import pools
 
 from accounts.models import Boutique, User
+from billing.invoicing import Period, invoice_issue
 from catalogue.grid_file import grid_load
 from catalogue.management.commands.grid_load import DEMO_GRID
 from catalogue.models import Offer, Option, RequiredDocument
@@ -87,6 +88,12 @@ def customer_with_line(*, boutique: Boutique, offer_code: str, email: str, **fie
         status="refused", refusal_motive="No coverage", **common
     )
     refused.refusal_letter.save("letters/test.pdf", ContentFile(b"%PDF-1.4 test"), save=True)
+    if line.offer.is_postpaid:
+        invoice_issue(
+            contract_id=line.contract_id,
+            period=Period.month(date(2026, 3, 1)),
+            issued_on=date(2026, 4, 1),
+        )
     return customer
 
 

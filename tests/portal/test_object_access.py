@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.models import Boutique, User
+from billing.models import BillingRun
 from subscriptions.models import Customer, FilePiece, Line, MobileNumber, SubscriptionFile
 
 
@@ -170,6 +171,8 @@ NOT_SCOPED_ALLOWED = {
     # The number pool is shared by every boutique (a number is chosen from it at subscription)
     # and a number alone says nothing about who holds it: the holder is on the Line (scoped).
     MobileNumber: "shared pool of numbers",
+    # A run of a month: counts and the ids of accounts that failed, no customer's data.
+    BillingRun: "monthly run progress, no customer data",
 }
 
 SCOPED_ADMINS: list[tuple[type[Model], BoutiqueScopedAdmin]] = [

@@ -15,6 +15,7 @@ import pytest
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import ExifTags, Image, ImageCms, ImageFile
 from pypdf import PdfWriter
 from pypdf.actions import JavaScript, PageTrigger
@@ -305,6 +306,13 @@ def test_svg_is_refused(name, declared):
 @pytest.mark.parametrize("fmt", ["GIF", "BMP", "TIFF", "WEBP"])
 def test_other_image_formats_are_refused(fmt):
     assert refusal_code(upload(image_bytes(fmt), "cin.jpg", "image/jpeg")) == "unsupported_type"
+
+
+@pytest.fixture(autouse=True)
+def messages_in_english():
+    """The messages are compared with their English source; the portal speaks French by default."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(params=[False, True], ids=["pillow-default", "after-weasyprint-import"])

@@ -1,0 +1,83 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin_scope import BoutiqueScopedAdmin
+from billing.invoicing import Period
+from billing.models import BillingRun, Invoice, InvoiceLine
+from billing.services import billing_run_start
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    fields = ["label", "quantity", "unit_price", "amount_excl_tax"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(BoutiqueScopedAdmin):
+    """Invoices are frozen: staff read them; a correction is a credit note."""
+
+    boutique_path = "contract__customer__boutique"
+    list_display = [
+        "number",
+        "customer_name",
+        "period_start",
+        "issued_on",
+        "due_on",
+        "total_incl_tax",
+    ]
+    list_filter = ["kind", "period_start"]
+    search_fields = ["number", "customer_name", "customer_identity", "contract__reference"]
+    inlines = [InvoiceLineInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(BillingRun)
+class BillingRunAdmin(admin.ModelAdmin):
+    """Supervisors start the run of a month here (or it starts on the 1st); progress shows."""
+
+    list_display = [
+        "__str__",
+        "status",
+        "accounts_done",
+        "accounts_total",
+        "error_count",
+        "started_at",
+        "finished_at",
+    ]
+    fields = ["period_start"]
+
+    @admin.display(description=_("errors"))
+    def error_count(self, run: BillingRun) -> int:
+        return len(run.errors)
+
+    def get_readonly_fields(self, request, obj=None):
+        return (
+            ["period_start", "status", "accounts_done", "accounts_total", "errors"] if obj else []
+        )
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj) if obj else self.fields
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            return
+        run = billing_run_start(period=Period.month(obj.period_start))
+        obj.pk = run.pk
+        messages.info(request, _("The run is queued; its progress shows in this list."))
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

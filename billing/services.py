@@ -1,0 +1,62 @@
+"""Billing runs: one per calendar month, fanned out to Celery in batches of accounts."""
+
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from billing.invoicing import Period, accounts_to_bill, invoice_issue
+from billing.models import BillingRun
+
+# Accounts per task: a batch bills in a few seconds on two cores and holds a few hundred rows in
+# memory, and a worker killed in the middle loses at most one batch, which the rerun picks up.
+BATCH_SIZE = 200
+
+
+def issue_date(period: Period) -> date:
+    """Invoices of a month are dated the day after it, or today for a late run."""
+    return max(timezone.localdate(), period.end + timedelta(days=1))
+
+
+def billing_run_start(*, period: Period) -> BillingRun:
+    """Start (or restart) the run of a month: the accounts not yet invoiced are queued."""
+    from billing.tasks import bill_accounts  # the tasks module imports this one
+
+    with transaction.atomic():
+        run, _ = BillingRun.objects.select_for_update().get_or_create(period_start=period.start)
+        ids = list(accounts_to_bill(period))
+        run.accounts_total = run.accounts_done + len(ids)
+        run.status = BillingRun.Status.RUNNING if ids else BillingRun.Status.DONE
+        run.finished_at = None if ids else timezone.now()
+        run.save()
+        for start in range(0, len(ids), BATCH_SIZE):
+            batch = ids[start : start + BATCH_SIZE]
+            transaction.on_commit(lambda batch=batch: bill_accounts.delay(run.pk, batch))
+    return run
+
+
+def billing_run_batch(*, run_id: int, contract_ids: list[int]) -> int:
+    """Bill a batch of accounts; an account that fails is reported and the others go on."""
+    run = BillingRun.objects.get(pk=run_id)
+    period = Period.month(run.period_start)
+    issued_on = issue_date(period)
+    errors, issued = [], 0
+    for contract_id in contract_ids:
+        try:
+            issued += (
+                invoice_issue(contract_id=contract_id, period=period, issued_on=issued_on)
+                is not None
+            )
+        except Exception as error:
+            errors.append({"account": contract_id, "error": f"{type(error).__name__}: {error}"})
+    with transaction.atomic():
+        run = BillingRun.objects.select_for_update().get(pk=run_id)
+        run.accounts_done = F("accounts_done") + len(contract_ids)
+        run.errors = [*run.errors, *errors]
+        run.save(update_fields=["accounts_done", "errors"])
+        run.refresh_from_db()
+        if run.accounts_done >= run.accounts_total and run.status == BillingRun.Status.RUNNING:
+            run.status, run.finished_at = BillingRun.Status.DONE, timezone.now()
+            run.save(update_fields=["status", "finished_at"])
+    return issued

@@ -1,0 +1,20 @@
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from billing.invoicing import Period
+from billing.services import billing_run_batch, billing_run_start
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5, acks_late=True)
+def bill_accounts(run_id: int, contract_ids: list[int]) -> int:
+    """A batch of a billing run; safe to run again (an invoiced account is skipped)."""
+    return billing_run_batch(run_id=run_id, contract_ids=contract_ids)
+
+
+@shared_task
+def start_monthly_billing() -> int:
+    """Beat, on the 1st: bill the month that just ended."""
+    previous = timezone.localdate().replace(day=1) - timedelta(days=1)
+    return billing_run_start(period=Period.month(previous)).pk
