@@ -18,7 +18,14 @@ import pytest
 from django.conf import settings
 from django.db import connections
 from django.test import override_settings
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Request,
+    Response,
+    sync_playwright,
+)
 from pytest_django.live_server_helper import LiveServer
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -90,10 +97,29 @@ def on_response(response: Response, browser_errors: list[str]) -> None:
         browser_errors.append(f"HTTP {response.status}: {response.url}")
 
 
-@pytest.fixture
-def page(browser: Browser, live_server, browser_errors: list[str]) -> Iterator[Page]:
+def on_request_failed(request: Request, browser_errors: list[str]) -> None:
+    if not _became_a_download(request):
+        browser_errors.append(f"request failed: {request.url} {request.failure}")
+
+
+def _became_a_download(request: Request) -> bool:
+    """Chromium aborts the navigation to a file it downloads (Content-Disposition: attachment):
+    the file arrived, the page stays where it was. Not a failure."""
+    if request.failure != "net::ERR_ABORTED" or not request.is_navigation_request():
+        return False
+    response = request.response()
+    return (
+        response is not None
+        and response.ok
+        and response.headers.get("content-disposition", "").startswith("attachment")
+    )
+
+
+def watched_page(browser: Browser, base_url: str, browser_errors: list[str]) -> Page:
+    """A page in a new browser context (its own cookies: another person), whose problems go to
+    `browser_errors`."""
     # A French-speaking visitor: the portal's default language, whatever the machine's locale.
-    context = browser.new_context(base_url=live_server.url, locale="fr-TN")
+    context = browser.new_context(base_url=base_url, locale="fr-TN")
     context.set_default_timeout(10_000)
     page = context.new_page()
 
@@ -104,23 +130,36 @@ def page(browser: Browser, live_server, browser_errors: list[str]) -> Iterator[P
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: browser_errors.append(f"page error: {error}"))
-    page.on(
-        "requestfailed",
-        lambda request: browser_errors.append(f"request failed: {request.url} {request.failure}"),
-    )
+    page.on("requestfailed", lambda request: on_request_failed(request, browser_errors))
     page.on("response", lambda response: on_response(response, browser_errors))
+    return page
+
+
+@pytest.fixture
+def page(browser: Browser, live_server, browser_errors: list[str]) -> Iterator[Page]:
+    page = watched_page(browser, live_server.url, browser_errors)
     yield page
-    context.close()
+    page.context.close()
+
+
+@pytest.fixture
+def other_page(browser: Browser, live_server, browser_errors: list[str]) -> Iterator[Page]:
+    """A second person at the same time as `page` (e.g. an agent in the back office while the
+    customer waits): another browser context, watched the same way."""
+    page = watched_page(browser, live_server.url, browser_errors)
+    yield page
+    page.context.close()
 
 
 @pytest.fixture
 def screenshot(page: Page, request: pytest.FixtureRequest):
-    """Save the page as build/screenshots/<test name>[-<step>].png for a human to look at."""
+    """Save the page (or `of`, another page such as `other_page`) as
+    build/screenshots/<test name>[-<step>].png for a human to look at."""
 
-    def take(step: str = "") -> Path:
+    def take(step: str = "", of: Page | None = None) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{request.node.name}{'-' + step if step else ''}.png"
-        page.screenshot(path=path, full_page=True)
+        (of or page).screenshot(path=path, full_page=True)
         return path
 
     return take
