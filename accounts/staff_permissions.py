@@ -45,6 +45,7 @@ SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "subscriptions.mobilenumber": EDIT,
     "subscriptions.simcard": EDIT,
     "billing.billingrun": ("view", "add"),
+    "billing.usageimport": ("view", "add"),
 }
 
 

@@ -1,10 +1,12 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin
 from billing.invoicing import Period
-from billing.models import BillingRun, Invoice, InvoiceLine
+from billing.models import BillingRun, Invoice, InvoiceLine, UsageImport
 from billing.services import billing_run_start
+from billing.usage import usage_import
 
 
 class InvoiceLineInline(admin.TabularInline):
@@ -78,6 +80,65 @@ class BillingRunAdmin(admin.ModelAdmin):
         run = billing_run_start(period=Period.month(obj.period_start))
         obj.pk = run.pk
         messages.info(request, _("The run is queued; its progress shows in this list."))
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class UsageImportForm(forms.ModelForm):
+    upload = forms.FileField(label=_("CSV file of usage records"))
+
+    class Meta:
+        model = UsageImport
+        fields: list[str] = []
+
+
+@admin.register(UsageImport)
+class UsageImportAdmin(admin.ModelAdmin):
+    """Upload a mediation file (docs/usage-csv.md); the report lists the refused rows."""
+
+    form = UsageImportForm
+    list_display = [
+        "name",
+        "imported_at",
+        "rows_total",
+        "rows_imported",
+        "rows_duplicate",
+        "error_count",
+    ]
+
+    @admin.display(description=_("refused"))
+    def error_count(self, report: UsageImport) -> int:
+        return len(report.errors)
+
+    def get_fields(self, request, obj=None):
+        return ["upload"] if obj is None else self.get_readonly_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["name", "imported_at", "rows_total", "rows_imported", "rows_duplicate", "errors"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            return
+        upload = form.cleaned_data["upload"]
+        report = usage_import(name=upload.name, content=upload.read())
+        obj.pk, obj.name = report.pk, report.name
+        level = messages.WARNING if report.errors else messages.SUCCESS
+        messages.add_message(
+            request,
+            level,
+            _("%(imported)d records imported, %(duplicate)d already there, %(refused)d refused.")
+            % {
+                "imported": report.rows_imported,
+                "duplicate": report.rows_duplicate,
+                "refused": len(report.errors),
+            },
+        )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -6,13 +6,14 @@ is locked, "already invoiced" is checked under that lock, and a unique constrain
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
+from django.utils import timezone
 
-from billing.models import Charge, Invoice, InvoiceCounter, InvoiceLine
+from billing.models import Charge, Invoice, InvoiceCounter, InvoiceLine, UsageRecord
 from billing.money import ZERO, tnd
 from catalogue.models import Option
 from catalogue.selectors import grid_parameters, offer_terms, option_fee
@@ -105,11 +106,51 @@ def _recurring(line: Line, period: Period) -> list[DraftLine]:
     return drafts
 
 
+USAGE_LABELS = {
+    UsageRecord.Kind.VOICE: "Appels nationaux hors forfait (min)",
+    UsageRecord.Kind.SMS: "SMS hors forfait",
+    UsageRecord.Kind.DATA: "Données hors forfait (Mo)",
+    UsageRecord.Kind.INTERNATIONAL: "Appels internationaux (min)",
+}
+
+
+def _usage(line: Line, period: Period) -> list[DraftLine]:
+    """Usage beyond the offer's allowances: the allowance covers the month's first units, each
+    record beyond it is billed at the price of its own day (R1.3)."""
+    terms = offer_terms(line.offer, on=max(line.activated_at.date(), period.start))
+    remaining = {
+        UsageRecord.Kind.VOICE: Decimal(terms.voice_minutes_included),
+        UsageRecord.Kind.SMS: Decimal(terms.sms_included),
+        UsageRecord.Kind.DATA: Decimal(terms.data_mb_included),
+        UsageRecord.Kind.INTERNATIONAL: ZERO,
+    }
+    billed: dict[str, list[Decimal]] = {}
+    for record in line.period_usage:
+        free = min(remaining[record.kind], record.quantity)
+        remaining[record.kind] -= free
+        beyond = record.quantity - free
+        if beyond:
+            quantity, amount = billed.setdefault(record.kind, [ZERO, ZERO])
+            billed[record.kind] = [quantity + beyond, amount + beyond * record.unit_price]
+    return [
+        DraftLine(
+            K.USAGE,
+            f"{USAGE_LABELS[kind]} - {line.number}",
+            quantity,
+            tnd(amount / quantity),
+            tnd(amount),
+            line,
+        )
+        for kind, (quantity, amount) in billed.items()
+    ]
+
+
 def draft_lines(contract: Contract, period: Period, charges: list[Charge]) -> list[DraftLine]:
     drafts: list[DraftLine] = []
     for line in contract.lines.all():
         if line.offer.is_postpaid and line.activated_at and line.activated_at.date() <= period.end:
             drafts += _recurring(line, period)
+            drafts += _usage(line, period)
     drafts += [
         DraftLine(K.ONE_OFF, charge.label, Decimal(1), charge.amount, charge.amount, charge.line)
         for charge in charges
@@ -144,10 +185,16 @@ def next_number(*, series: str, year: int) -> str:
     return f"{series}{year}-{counter.last_number:06d}"
 
 
-def _contract_for_billing(contract_id: int) -> Contract:
+def _contract_for_billing(contract_id: int, period: Period) -> Contract:
+    start = timezone.make_aware(datetime.combine(period.start, time.min))
+    end = timezone.make_aware(datetime.combine(period.end + timedelta(days=1), time.min))
+    usage = UsageRecord.objects.filter(started_at__gte=start, started_at__lt=end).order_by(
+        "started_at", "pk"
+    )
     lines = Line.objects.select_related("offer", "number").prefetch_related(
         "status_changes",
         Prefetch("line_options", queryset=LineOption.objects.select_related("option")),
+        Prefetch("usage_records", queryset=usage, to_attr="period_usage"),
     )
     return (
         Contract.objects.select_related("customer")
@@ -165,7 +212,7 @@ def invoice_issue(*, contract_id: int, period: Period, issued_on: date) -> Invoi
             contract_id=contract_id, period_start=period.start, kind=Invoice.Kind.INVOICE
         ).exists():
             return None
-        contract = _contract_for_billing(contract_id)
+        contract = _contract_for_billing(contract_id, period)
         charges = list(
             Charge.objects.filter(
                 contract=contract, invoice__isnull=True, charged_on__lte=period.end

@@ -142,3 +142,51 @@ class BillingRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period_start:%Y-%m}"
+
+
+class UsageImport(models.Model):
+    """A file of the mediation's usage records, as imported: what went in, what was refused."""
+
+    name = models.CharField(_("file"), max_length=255)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_imported = models.PositiveIntegerField(_("imported"), default=0)
+    rows_duplicate = models.PositiveIntegerField(_("already imported"), default=0)
+    errors = models.JSONField(_("refused rows"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-imported_at"]
+        verbose_name = _("usage import")
+        verbose_name_plural = _("usage imports")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UsageRecord(models.Model):
+    """One call, SMS or data session, priced by the grid in force on its day (R1.3)."""
+
+    class Kind(models.TextChoices):
+        VOICE = "voice", _("National calls")
+        SMS = "sms", _("SMS")
+        DATA = "data", _("Data")
+        INTERNATIONAL = "international", _("International calls")
+
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="usage_records")
+    started_at = models.DateTimeField(_("at"))
+    kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
+    destination = models.CharField(_("destination"), max_length=40, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    unit_price = MoneyField(_("unit price excl. tax"))
+    # The same record in a file imported twice has the same key, so it goes in once.
+    record_key = models.CharField(max_length=64, unique=True)
+    usage_import = models.ForeignKey(UsageImport, on_delete=models.PROTECT, related_name="records")
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+        indexes = [models.Index(fields=["line", "started_at"], name="usage_line_time")]
+        verbose_name = _("usage record")
+        verbose_name_plural = _("usage records")
+
+    def __str__(self) -> str:
+        return f"{self.line} {self.kind} {self.started_at:%Y-%m-%d %H:%M}"

@@ -5,7 +5,7 @@ from accounts.staff_permissions import apply_staff_permissions
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0001_invoices"),
+        ("billing", "0002_usage_records"),
         ("subscriptions", "0003_staff_permissions_for_files"),
     ]
 
