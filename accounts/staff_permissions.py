@@ -36,6 +36,7 @@ AGENT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "subscriptions.filestatuschange": VIEW,
     "subscriptions.identitycheck": ("view", "add"),
     "billing.invoice": VIEW,
+    "billing.payment": ("view", "add"),
 }
 
 SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {

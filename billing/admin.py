@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin
 from billing.invoicing import Period
-from billing.models import BillingRun, Invoice, InvoiceLine, UsageImport
+from billing.models import BillingRun, Invoice, InvoiceLine, Payment, UsageImport
+from billing.payments import PaymentRefused, payment_record, payment_reverse
 from billing.services import billing_run_start
 from billing.usage import usage_import
 
@@ -139,6 +140,76 @@ class UsageImportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PaymentForm(forms.ModelForm):
+    class Meta:
+        model = Payment
+        fields = ["contract", "amount", "method", "reference", "received_on"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(BoutiqueScopedAdmin):
+    """Agents record what customers pay (R10.1); a bounced cheque or debit is reversed (R9.4)."""
+
+    boutique_path = "contract__customer__boutique"
+    scoped_relations = {"contract": "customer__boutique"}
+    form = PaymentForm
+    list_display = [
+        "contract",
+        "amount",
+        "method",
+        "reference",
+        "received_on",
+        "recorded_by",
+        "reversed_at",
+    ]
+    list_filter = ["method", "received_on"]
+    list_select_related = ["contract", "recorded_by"]
+    search_fields = [
+        "reference",
+        "contract__reference",
+        "contract__customer__last_name",
+        "contract__customer__cin",
+    ]
+    autocomplete_fields = ["contract"]
+    actions = ["reverse_bounced"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [
+            *PaymentForm.Meta.fields,
+            "recorded_by",
+            "recorded_at",
+            "reversed_at",
+            "reversed_by",
+            "reversal_reason",
+        ]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            return
+        payment = payment_record(
+            contract=obj.contract,
+            amount=obj.amount,
+            method=obj.method,
+            reference=obj.reference,
+            received_on=obj.received_on,
+            actor=request.user,
+        )
+        obj.pk = payment.pk
+
+    @admin.action(description=_("Reverse: the cheque or debit bounced (R9.4)"))
+    def reverse_bounced(self, request, queryset):
+        for payment in queryset:
+            try:
+                payment_reverse(payment=payment, actor=request.user, reason=_("Bounced"))
+            except PaymentRefused as refusal:
+                messages.error(request, f"{payment}: {refusal}")
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from billing.models import Charge, Invoice, InvoiceCounter, InvoiceLine, UsageRecord
 from billing.money import ZERO, tnd
+from billing.payments import payments_allocate
 from catalogue.models import Option
 from catalogue.selectors import grid_parameters, offer_terms, option_fee
 from subscriptions.models import Contract, Line, LineOption
@@ -263,6 +264,7 @@ def invoice_issue(*, contract_id: int, period: Period, issued_on: date) -> Invoi
             for i, d in enumerate(drafts)
         )
         Charge.objects.filter(pk__in=[c.pk for c in charges]).update(invoice=invoice)
+        payments_allocate(contract=contract)  # money received in advance settles it at once
     return invoice
 
 

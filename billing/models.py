@@ -190,3 +190,56 @@ class UsageRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line} {self.kind} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Payment(models.Model):
+    """Money received for an account (R10.1), allocated to its oldest invoices; a bounced cheque
+    or debit is reversed, never deleted (R9.4)."""
+
+    class Method(models.TextChoices):
+        CASH = "cash", _("Cash")
+        CHEQUE = "cheque", _("Cheque")
+        DIRECT_DEBIT = "direct_debit", _("Direct debit")
+        TRANSFER = "transfer", _("Debt carried to another account (R10.4)")
+
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("account"), on_delete=models.PROTECT, related_name="payments"
+    )
+    amount = MoneyField(_("amount"))
+    method = models.CharField(_("means"), max_length=14, choices=Method.choices)
+    reference = models.CharField(_("reference"), max_length=60, blank=True)
+    received_on = models.DateField(_("received on"))
+    recorded_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reversal_reason = models.CharField(_("why reversed"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount} TND — {self.get_method_display()}"
+
+
+class PaymentAllocation(models.Model):
+    """The part of a payment that settles an invoice; ignored once the payment is reversed."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
+    amount = MoneyField(_("amount"))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} → {self.invoice_id}: {self.amount}"

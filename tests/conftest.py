@@ -16,6 +16,7 @@ from kombu import pools
 
 from accounts.models import Boutique, User
 from billing.invoicing import Period, invoice_issue
+from billing.payments import payment_record
 from catalogue.grid_file import grid_load
 from catalogue.management.commands.grid_load import DEMO_GRID
 from catalogue.models import Offer, Option, RequiredDocument
@@ -89,10 +90,16 @@ def customer_with_line(*, boutique: Boutique, offer_code: str, email: str, **fie
     )
     refused.refusal_letter.save("letters/test.pdf", ContentFile(b"%PDF-1.4 test"), save=True)
     if line.offer.is_postpaid:
-        invoice_issue(
+        invoice = invoice_issue(
             contract_id=line.contract_id,
             period=Period.month(date(2026, 3, 1)),
             issued_on=date(2026, 4, 1),
+        )
+        payment_record(
+            contract=line.contract,
+            amount=invoice.total_incl_tax,
+            method="cash",
+            actor=customer.user,
         )
     return customer
 

@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.models import Boutique, User
-from billing.models import BillingRun
+from billing.models import BillingRun, UsageImport
 from subscriptions.models import Customer, FilePiece, Line, MobileNumber, SubscriptionFile
 
 
@@ -173,6 +173,9 @@ NOT_SCOPED_ALLOWED = {
     MobileNumber: "shared pool of numbers",
     # A run of a month: counts and the ids of accounts that failed, no customer's data.
     BillingRun: "monthly run progress, no customer data",
+    # The mediation's files cover every boutique: supervisors only (agents have no permission
+    # on them, accounts/staff_permissions.py), like the billing runs.
+    UsageImport: "supervisors only: the mediation's files of every boutique",
 }
 
 SCOPED_ADMINS: list[tuple[type[Model], BoutiqueScopedAdmin]] = [

@@ -5,9 +5,11 @@ Refresh the catalogues with `make messages` (makemessages, then compilemessages)
 """
 
 import gettext
+import os
 import re
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -195,6 +197,69 @@ def test_compiled_catalogue_matches_what_msgfmt_makes_of_the_po_file(language, t
     fresh = tmp_path / "django.mo"
     subprocess.run([msgfmt, "--check-format", "-o", fresh, po], check=True)  # noqa: S603
     assert mo_catalogue(po.with_suffix(".mo")) == mo_catalogue(fresh)
+
+
+def messages_ignore_options() -> list[str]:
+    """The `--ignore` options of makemessages in the Makefile's `messages` target."""
+    makefile = (Path(settings.BASE_DIR) / "Makefile").read_text(encoding="utf-8")
+    recipe = re.search(r"^messages:.*?(?:\n\n|\Z)", makefile, re.DOTALL | re.MULTILINE)
+    assert recipe, "no `messages` target in the Makefile"
+    command = recipe.group(0).split("compilemessages")[0]
+    patterns = re.findall(r"--ignore\s+'([^']+)'", command)
+    assert patterns, "the Makefile's makemessages has no --ignore option"
+    return [option for pattern in patterns for option in ("--ignore", pattern)]
+
+
+def catalogue_keys(entries: list[Entry]) -> set[tuple]:
+    return {(e.msgctxt, e.msgid, e.msgid_plural) for e in entries if e.msgid}
+
+
+def copy_ignoring(top_level: set[str], anywhere: set[str]):
+    """An `ignore` for shutil.copytree: these names at the root of the copy, those at any depth."""
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        at_root = Path(directory) == Path(settings.BASE_DIR)
+        return {n for n in names if n in anywhere or (at_root and n in top_level)}
+
+    return ignore
+
+
+def test_catalogues_hold_every_translatable_string_of_the_code(tmp_path):
+    """`make messages` was run after the last change of a translatable string: makemessages, run
+    as the Makefile runs it in a throw-away copy of the project, finds exactly the committed
+    msgids (none missing, none left over) in each catalogue.
+    """
+    tools = ["xgettext", "msguniq", "msgmerge", "msgattrib"]
+    if missing_tools := [tool for tool in tools if shutil.which(tool) is None]:
+        pytest.skip(f"{', '.join(missing_tools)} missing: `make system-packages` installs gettext")
+    copy = tmp_path / "project"
+    shutil.copytree(
+        settings.BASE_DIR,
+        copy,
+        symlinks=True,
+        # Heavy and without sources (makemessages skips them anyway), or caches.
+        ignore=copy_ignoring(
+            top_level={".git", ".venv", "staticfiles", "build", "var", "node_modules"},
+            anywhere={"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache"},
+        ),
+    )
+    command = [sys.executable, "manage.py", "makemessages", "-l", "fr", "--no-obsolete"]
+    done = subprocess.run(  # noqa: S603
+        [*command, *messages_ignore_options()],
+        cwd=copy,
+        env=os.environ | {"DEBUG": "true", "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    in_code = catalogue_keys(read_po(copy / "locale" / "fr" / "LC_MESSAGES" / "django.po"))
+    assert in_code, "makemessages found no string at all"
+    for language in ["fr", "ar", "en"]:
+        committed = catalogue_keys(read_po(po_path(language)))
+        missing = sorted(key[1] for key in in_code - committed)
+        left_over = sorted(key[1] for key in committed - in_code)
+        assert (language, missing, left_over) == (language, [], []), "run `make messages`"
 
 
 @pytest.mark.django_db

@@ -1,0 +1,121 @@
+"""Payments recorded by agents (R10.1), allocated to the oldest invoices due, reversed when a
+cheque or a debit bounces (R9.4). Early payment gives no discount (R10.3): an amount received
+settles exactly that amount."""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import User
+from billing.models import Charge, Invoice, Payment, PaymentAllocation
+from billing.money import ZERO, tnd
+from catalogue.models import Fee
+from catalogue.selectors import fee_amount
+from subscriptions.models import Contract
+
+LIVE = Q(allocations__payment__reversed_at__isnull=True)
+
+
+class PaymentRefused(Exception):
+    pass
+
+
+def invoices_with_balance(contract: Contract):
+    """The account's invoices with what is still owed on each (`balance`), oldest due first."""
+    return (
+        Invoice.objects.filter(contract=contract, kind=Invoice.Kind.INVOICE)
+        .annotate(paid=Coalesce(Sum("allocations__amount", filter=LIVE), ZERO))
+        .order_by("due_on", "number")
+    )
+
+
+def balance_of(invoice: Invoice) -> Decimal:
+    return invoice.total_incl_tax - invoice.paid
+
+
+def payments_allocate(*, contract: Contract) -> int:
+    """Spread the money not yet allocated over the oldest invoices still owed; returns how many
+    allocations were made. Under the account's lock, so two agents cannot allocate twice."""
+    made = 0
+    with transaction.atomic():
+        Contract.objects.select_for_update().get(pk=contract.pk)
+        owed = [inv for inv in invoices_with_balance(contract) if balance_of(inv) > 0]
+        payments = (
+            Payment.objects.filter(contract=contract, reversed_at__isnull=True)
+            .annotate(used=Coalesce(Sum("allocations__amount"), ZERO))
+            .order_by("received_on", "pk")
+        )
+        for payment in payments:
+            available = payment.amount - payment.used
+            while available > 0 and owed:
+                invoice = owed[0]
+                part = min(available, balance_of(invoice))
+                PaymentAllocation.objects.create(payment=payment, invoice=invoice, amount=part)
+                invoice.paid += part
+                available -= part
+                made += 1
+                if balance_of(invoice) <= 0:
+                    owed.pop(0)
+    return made
+
+
+def payment_record(
+    *,
+    contract: Contract,
+    amount: Decimal | str,
+    method: str,
+    actor: User,
+    reference: str = "",
+    received_on=None,
+) -> Payment:
+    amount = tnd(amount)
+    if amount <= 0:
+        raise PaymentRefused("A payment is a positive amount.")
+    with transaction.atomic():
+        payment = Payment.objects.create(
+            contract=contract,
+            amount=amount,
+            method=method,
+            reference=reference,
+            received_on=received_on or timezone.localdate(),
+            recorded_by=actor,
+        )
+        payments_allocate(contract=contract)
+    return payment
+
+
+def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
+    """R9.4: a bounced cheque or debit no longer pays anything and adds the grid's fee."""
+    with transaction.atomic():
+        claimed = Payment.objects.filter(pk=payment.pk, reversed_at__isnull=True).update(
+            reversed_at=timezone.now(), reversed_by=actor, reversal_reason=reason
+        )
+        if not claimed:
+            raise PaymentRefused("This payment is already reversed.")
+        payment.refresh_from_db()
+        if payment.method in (Payment.Method.CHEQUE, Payment.Method.DIRECT_DEBIT):
+            today = timezone.localdate()
+            Charge.objects.create(
+                contract=payment.contract,
+                fee_kind=Fee.Kind.UNPAID_INSTRUMENT,
+                label=f"Frais d'impayé ({payment.get_method_display()} {payment.reference})",
+                amount=fee_amount(Fee.Kind.UNPAID_INSTRUMENT, on=today),
+                charged_on=today,
+            )
+        # The money of other payments that this one had left unused may now settle invoices.
+        payments_allocate(contract=payment.contract)
+    return payment
+
+
+def account_balance(contract: Contract) -> Decimal:
+    """What the account owes on its invoices (negative when it has money in advance)."""
+    invoiced = Invoice.objects.filter(contract=contract, kind=Invoice.Kind.INVOICE).aggregate(
+        total=Coalesce(Sum("total_incl_tax"), ZERO)
+    )["total"]
+    received = Payment.objects.filter(contract=contract, reversed_at__isnull=True).aggregate(
+        total=Coalesce(Sum("amount"), ZERO)
+    )["total"]
+    return tnd(invoiced - received)

@@ -1,0 +1,118 @@
+"""Payments: oldest invoices first, no discount for paying early (R10.3), bounced (R9.4)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from billing.invoicing import Period
+from billing.models import Charge
+from billing.payments import (
+    PaymentRefused,
+    account_balance,
+    balance_of,
+    invoices_with_balance,
+    payment_record,
+    payment_reverse,
+)
+from tests.billing.test_invoicing import account, issue
+
+
+@pytest.fixture
+def two_invoices(grid):
+    line = account()
+    september = issue(line, Period.month(date(2026, 9, 1)), date(2026, 10, 1))
+    october = issue(line)
+    return line.contract, september, october
+
+
+def balances(contract):
+    return [balance_of(invoice) for invoice in invoices_with_balance(contract)]
+
+
+def test_r10_1_a_payment_settles_the_oldest_invoice_first(two_invoices, agent):
+    contract, *_ = two_invoices
+    payment_record(contract=contract, amount="30.000", method="cash", actor=agent)
+    assert balances(contract) == [Decimal("0.000"), Decimal("19.600")]  # 24.800 each
+
+
+def test_r10_3_paying_early_gives_no_discount(two_invoices, agent):
+    contract, _september, october = two_invoices
+    payment_record(
+        contract=contract,
+        amount="49.600",
+        method="cheque",
+        actor=agent,
+        received_on=date(2026, 11, 2),
+    )
+    assert balances(contract) == [Decimal("0.000"), Decimal("0.000")]
+    assert account_balance(contract) == Decimal("0.000")
+    assert october.due_on > date(2026, 11, 2)
+
+
+def test_money_in_advance_settles_the_next_invoice(grid, agent):
+    line = account()
+    payment_record(contract=line.contract, amount="50.000", method="cash", actor=agent)
+    issue(line)
+    assert balances(line.contract) == [Decimal("0.000")]
+    assert account_balance(line.contract) == Decimal("-25.200")
+
+
+def test_r9_4_a_bounced_cheque_reopens_the_invoice_and_adds_the_fee(two_invoices, agent):
+    contract, *_ = two_invoices
+    cheque = payment_record(
+        contract=contract, amount="24.800", method="cheque", reference="CHQ 123", actor=agent
+    )
+    assert balances(contract)[0] == Decimal("0.000")
+    payment_reverse(payment=cheque, actor=agent, reason="Sans provision")
+    assert balances(contract)[0] == Decimal("24.800")
+    fee = Charge.objects.get(contract=contract, invoice__isnull=True)
+    assert fee.amount == Decimal("15.000") and "CHQ 123" in fee.label
+    with pytest.raises(PaymentRefused):
+        payment_reverse(payment=cheque, actor=agent, reason="twice")
+    assert Charge.objects.filter(contract=contract).count() == 1
+
+
+def test_a_reversed_cash_payment_adds_no_fee(two_invoices, agent):
+    contract, *_ = two_invoices
+    cash = payment_record(contract=contract, amount="10.000", method="cash", actor=agent)
+    payment_reverse(payment=cash, actor=agent, reason="Erreur de saisie")
+    assert not Charge.objects.filter(contract=contract).exists()
+
+
+def test_a_payment_must_be_positive(two_invoices, agent):
+    with pytest.raises(PaymentRefused):
+        payment_record(contract=two_invoices[0], amount="0", method="cash", actor=agent)
+
+
+def test_r10_1_agent_records_a_payment_in_the_admin_and_reverses_a_bounced_cheque(
+    client, two_invoices, agent
+):
+    from django.urls import reverse
+
+    from billing.models import Payment
+
+    contract, *_ = two_invoices
+    contract.customer.boutique = agent.boutique
+    contract.customer.save()
+    client.force_login(agent)
+    response = client.post(
+        reverse("admin:billing_payment_add"),
+        {
+            "contract": contract.pk,
+            "amount": "24.800",
+            "method": "cheque",
+            "reference": "CHQ 9",
+            "received_on": "2026-11-05",
+        },
+    )
+    assert response.status_code == 302
+    payment = Payment.objects.get(reference="CHQ 9")
+    assert payment.recorded_by == agent and balances(contract)[0] == Decimal("0.000")
+    client.post(
+        reverse("admin:billing_payment_changelist"),
+        {"action": "reverse_bounced", "_selected_action": [payment.pk]},
+    )
+    payment.refresh_from_db()
+    assert payment.reversed_by == agent
+    assert Charge.objects.filter(contract=contract, fee_kind="unpaid_instrument").exists()
