@@ -35,6 +35,8 @@ MONEY_KEYS = {
     "stamp_duty",
     "minimum_invoice_excl_tax",
     "minimum_top_up",
+    "legal_admin_fee",
+    "legal_lawyer_fee",
 }
 
 
@@ -53,7 +55,7 @@ class GridLoadReport:
         return sum(self.created.values())
 
 
-RATE_KEYS = {"vat_rate"}
+RATE_KEYS = {"vat_rate", "late_interest_rate"}
 
 
 def _typed(key: str, value):

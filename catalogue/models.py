@@ -231,6 +231,11 @@ class GridParameters(EffectiveDated):
         _("hours to open a complete file (R3.2)"), default=24
     )
     refusal_days = models.PositiveSmallIntegerField(_("days to send a refusal (R6.2)"), default=15)
+    legal_admin_fee = MoneyField(_("legal action: administrative fees (R19.1)"), default=40)
+    legal_lawyer_fee = MoneyField(_("legal action: lawyer fees per instance (R19.1)"), default=250)
+    late_interest_rate = models.DecimalField(
+        _("late interest per year (R19.1)"), max_digits=5, decimal_places=4, default="0.1300"
+    )
 
     class Meta(EffectiveDated.Meta):
         verbose_name = _("grid parameters")

@@ -1,10 +1,14 @@
+import io
+
 from django.contrib import admin, messages
+from django.http import FileResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin
+from billing.recovery import recovery_statement, recovery_statement_pdf
 from subscriptions import file_admin  # noqa: F401  (registers the queue of files)
 from subscriptions.forms import PhoneIdentityCheckForm
 from subscriptions.models import (
@@ -84,6 +88,21 @@ class ContractAdmin(BoutiqueScopedAdmin):
     search_fields = ["reference", *(f"customer__{f}" for f in CUSTOMER_SEARCH)]
     autocomplete_fields = ["customer"]
     inlines = [LineInline]
+    actions = ["legal_recovery_statement"]
+
+    @admin.action(description=_("Statement of sums owed for legal recovery, PDF (R19.1)"))
+    def legal_recovery_statement(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose one account."), messages.WARNING)
+            return None
+        contract = queryset.get()
+        statement = recovery_statement(contract=contract, on=timezone.localdate())
+        return FileResponse(
+            io.BytesIO(recovery_statement_pdf(statement)),
+            as_attachment=True,
+            filename=f"recouvrement-{contract.reference}.pdf",
+            content_type="application/pdf",
+        )
 
 
 class LineOptionInline(admin.TabularInline):
