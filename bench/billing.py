@@ -1,0 +1,93 @@
+"""A billing run for many postpaid accounts with a month of usage (PDFs excluded), and its rerun.
+
+BENCH_BILLING_ACCOUNTS sets the number of accounts (20,000 by default, as in the billing issue).
+"""
+
+import os
+import time
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from accounts.models import Boutique
+from billing.invoicing import Period, accounts_to_bill
+from billing.models import BillingRun, UsageImport, UsageRecord
+from billing.services import billing_run_batch, billing_run_start
+from catalogue.models import Offer
+from subscriptions.models import Contract, Customer, Line, MobileNumber
+
+ACCOUNTS = int(os.environ.get("BENCH_BILLING_ACCOUNTS", "20000"))
+USAGE_PER_LINE = 10  # calls and sessions per line in the month, some beyond the allowances
+CHUNK = 2000  # rows per bulk insert while building the data set
+PERIOD = Period.month(date(2026, 10, 1))
+
+
+def _build() -> list[int]:
+    boutique = Boutique.objects.get(code="tunis-lac")
+    offer = Offer.objects.get(code="forfait-liberte-20")
+    activated = timezone.make_aware(datetime(2026, 9, 1, 9, 0))
+    upload = UsageImport.objects.create(name="bench")
+    for start in range(0, ACCOUNTS, CHUNK):
+        size = min(CHUNK, ACCOUNTS - start)
+        customers = Customer.objects.bulk_create(
+            Customer(
+                kind="individual",
+                boutique=boutique,
+                last_name=f"Bench{start + i}",
+                first_name="B",
+                cin=f"{30000000 + start + i:08d}",
+                street="1 rue",
+                postal_code="1000",
+                city="Tunis",
+            )
+            for i in range(size)
+        )
+        contracts = Contract.objects.bulk_create(
+            Contract(customer=c, reference=f"B{start + i:08d}") for i, c in enumerate(customers)
+        )
+        numbers = MobileNumber.objects.bulk_create(
+            MobileNumber(msisdn=f"+2162{5000000 + start + i:07d}", status="assigned")
+            for i in range(size)
+        )
+        lines = Line.objects.bulk_create(
+            Line(
+                contract=c,
+                offer=offer,
+                number=n,
+                status="active",
+                activated_at=activated,
+                commitment_ends_on=date(2027, 8, 31),
+            )
+            for c, n in zip(contracts, numbers, strict=True)
+        )
+        UsageRecord.objects.bulk_create(
+            UsageRecord(
+                line=line,
+                started_at=activated + timedelta(days=31 + k * 2, hours=k),
+                kind="voice",
+                destination="+21671000000",
+                quantity=Decimal(15),
+                unit_price=Decimal("0.120"),
+                usage_import=upload,
+                record_key=f"bench-{line.pk}-{k}",
+            )
+            for line in lines
+            for k in range(USAGE_PER_LINE)
+        )
+    return list(accounts_to_bill(PERIOD))
+
+
+def run(report, median_ms) -> None:
+    ids = _build()
+    # The batches run in this process, one after the other, as one worker would run them.
+    billing_run = BillingRun.objects.create(period_start=PERIOD.start, accounts_total=len(ids))
+    started = time.perf_counter()
+    for start in range(0, len(ids), 200):
+        billing_run_batch(run_id=billing_run.pk, contract_ids=ids[start : start + 200])
+    first = time.perf_counter() - started
+    report("billing_invoices_per_s", len(ids) / first, "invoices/s")
+    started = time.perf_counter()
+    billing_run_start(period=PERIOD)
+    rerun = time.perf_counter() - started
+    report("billing_rerun_ratio", rerun / first, "ratio")
