@@ -10,6 +10,7 @@ import os
 from datetime import date, datetime
 
 import pytest
+import redis
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from kombu import pools
@@ -180,3 +181,23 @@ def _forget_connections(app) -> None:
     app.__dict__.pop("amqp", None)
     pools.reset()
     app._local.__dict__.pop("backend", None)
+
+
+@pytest.fixture
+def celery_app_on_broker():
+    """Point the project's Celery app at a real broker for the test (worker processes of the
+    test read the same), and back to eager mode afterwards."""
+    from portal.celery import app
+
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+
+    def use(url: str):
+        app.conf.update(broker_url=url, task_always_eager=False)
+        _forget_connections(app)
+        # Messages of an earlier run must not reach this one's workers.
+        redis.Redis.from_url(url).flushdb()
+        return app
+
+    yield use
+    app.conf.update(saved)
+    _forget_connections(app)
