@@ -6,6 +6,7 @@ from datetime import date
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import Boutique, User
 from catalogue.models import Offer, Option
@@ -177,6 +178,6 @@ def demo_load() -> list[DemoLogin]:
             line=fleet,
             to=Line.Status.SUSPENDED,
             job=DEMO_JOB,
-            reason="Demo: invoice unpaid after its due date",
+            reason=gettext_noop("Demo: invoice unpaid after its due date"),
         )
     return LOGINS

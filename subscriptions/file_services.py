@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from catalogue.models import Fee, Offer, Option, RequiredDocument
@@ -136,7 +137,7 @@ def file_submit(*, file: SubscriptionFile, actor: User) -> SubscriptionFile:
         file.save(update_fields=["customer", "connection_fee", "deposit"])
         for document in required_documents(file.customer_kind):
             FilePiece.objects.get_or_create(file=file, required_document=document)
-        file_transition(file=file, to=S.RECEIVED, actor=actor, reason="Sent online")
+        file_transition(file=file, to=S.RECEIVED, actor=actor, reason=gettext_noop("Sent online"))
     return file
 
 
@@ -150,16 +151,29 @@ def file_evaluate(*, file: SubscriptionFile, actor: User | None, job: str = "") 
     if file.status == S.ACTIVE:  # a boutique sale: the line is open, the file catches up
         if complete and file.completed_at is None:
             SubscriptionFile.objects.filter(pk=file.pk).update(completed_at=timezone.now())
-            file_record(file=file, actor=actor, job=job, reason="File complete (boutique sale)")
+            file_record(
+                file=file,
+                actor=actor,
+                job=job,
+                reason=gettext_noop("File complete (boutique sale)"),
+            )
         return
     checked = [p for p in file.pieces.all() if p.status != FilePiece.Status.UPLOADED]
     if complete and file.status in (S.RECEIVED, S.INCOMPLETE):
         file_transition(
-            file=file, to=S.COMPLETE, actor=actor, job=job, reason="All pieces received"
+            file=file,
+            to=S.COMPLETE,
+            actor=actor,
+            job=job,
+            reason=gettext_noop("All pieces received"),
         )
     elif not complete and file.status == S.COMPLETE:
         file_transition(
-            file=file, to=S.INCOMPLETE, actor=actor, job=job, reason="A piece is missing"
+            file=file,
+            to=S.INCOMPLETE,
+            actor=actor,
+            job=job,
+            reason=gettext_noop("A piece is missing"),
         )
     elif not complete and file.status == S.RECEIVED and checked:
         missing = [p.required_document.name for p in file_missing_pieces(file)]
@@ -255,10 +269,10 @@ def file_accept(
     if file.status != S.COMPLETE:
         raise FileRefused("Only a complete file can be accepted.")
     with transaction.atomic():
-        file_transition(file=file, to=S.ACCEPTED, actor=actor, reason="Accepted")
+        file_transition(file=file, to=S.ACCEPTED, actor=actor, reason=gettext_noop("Accepted"))
         file.line = _open_line(file=file, actor=actor, number=number, sim=sim)
         file.save(update_fields=["line"])
-        file_transition(file=file, to=S.ACTIVE, actor=actor, reason="Line activated")
+        file_transition(file=file, to=S.ACTIVE, actor=actor, reason=gettext_noop("Line activated"))
     transaction.on_commit(lambda: send_file_accepted.delay(file.pk))
     return file
 
@@ -301,7 +315,7 @@ def boutique_sale(
             FilePiece.objects.create(file=file, required_document=document)
         file.line = _open_line(file=file, actor=agent, number=number, sim=sim)
         file.save(update_fields=["line"])
-        file_transition(file=file, to=S.ACTIVE, actor=agent, reason="Boutique sale")
+        file_transition(file=file, to=S.ACTIVE, actor=agent, reason=gettext_noop("Boutique sale"))
         days = grid_parameters(on=timezone.localdate()).incomplete_file_days
         file.documents_due_at = file.line.activated_at + timedelta(days=days)
         file.save(update_fields=["documents_due_at"])

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from catalogue.models import Option
@@ -48,7 +49,13 @@ def line_activate(
             .update(status=MobileNumber.Status.ASSIGNED)
         ):
             raise ActivationRefused(f"{line.number} is in quarantine.")
-        line_transition(line=line, to=Line.Status.ACTIVE, actor=actor, job=job, reason="Activation")
+        line_transition(
+            line=line,
+            to=Line.Status.ACTIVE,
+            actor=actor,
+            job=job,
+            reason=gettext_noop("Activation"),
+        )
         line.sim = sim
         line.activated_at = at
         line.commitment_ends_on = commitment_end(
