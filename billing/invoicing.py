@@ -58,10 +58,10 @@ def _share(first: date, last: date, period: Period) -> Decimal:
     return Decimal((last - first).days + 1) / Decimal(period.days)
 
 
-def _recurring(line: Line, period: Period) -> list[DraftLine]:
+def _recurring(line: Line, period: Period, until: date) -> list[DraftLine]:
     activated = line.activated_at.date()
     ended = _ended_on(line)
-    first, last = max(activated, period.start), min(ended or period.end, period.end)
+    first, last = max(activated, period.start), min(ended or period.end, period.end, until)
     if first > last:
         return []
     drafts = []
@@ -146,11 +146,16 @@ def _usage(line: Line, period: Period) -> list[DraftLine]:
     ]
 
 
-def draft_lines(contract: Contract, period: Period, charges: list[Charge]) -> list[DraftLine]:
+def draft_lines(
+    contract: Contract, period: Period, charges: list[Charge], *, until: date | None = None
+) -> list[DraftLine]:
+    """The lines of the period's invoice; with `until`, only what is due up to that day (fees
+    are still prorated on the whole month)."""
+    until = until or period.end
     drafts: list[DraftLine] = []
     for line in contract.lines.all():
-        if line.offer.is_postpaid and line.activated_at and line.activated_at.date() <= period.end:
-            drafts += _recurring(line, period)
+        if line.offer.is_postpaid and line.activated_at and line.activated_at.date() <= until:
+            drafts += _recurring(line, period, until)
             drafts += _usage(line, period)
     drafts += [
         DraftLine(K.ONE_OFF, charge.label, Decimal(1), charge.amount, charge.amount, charge.line)
@@ -186,7 +191,7 @@ def next_number(*, series: str, year: int) -> str:
     return f"{series}{year}-{counter.last_number:06d}"
 
 
-def _contract_for_billing(contract_id: int, period: Period) -> Contract:
+def contract_for_billing(contract_id: int, period: Period) -> Contract:
     start = timezone.make_aware(datetime.combine(period.start, time.min))
     end = timezone.make_aware(datetime.combine(period.end + timedelta(days=1), time.min))
     usage = UsageRecord.objects.filter(started_at__gte=start, started_at__lt=end).order_by(
@@ -213,7 +218,7 @@ def invoice_issue(*, contract_id: int, period: Period, issued_on: date) -> Invoi
             contract_id=contract_id, period_start=period.start, kind=Invoice.Kind.INVOICE
         ).exists():
             return None
-        contract = _contract_for_billing(contract_id, period)
+        contract = contract_for_billing(contract_id, period)
         charges = list(
             Charge.objects.filter(
                 contract=contract, invoice__isnull=True, charged_on__lte=period.end
@@ -265,6 +270,11 @@ def invoice_issue(*, contract_id: int, period: Period, issued_on: date) -> Invoi
         )
         Charge.objects.filter(pk__in=[c.pk for c in charges]).update(invoice=invoice)
         payments_allocate(contract=contract)  # money received in advance settles it at once
+        from billing.tasks import render_and_send_invoice  # the tasks module imports this one
+
+        # Robust: the invoice is committed whatever happens to its mail (the PDF is rendered on
+        # the first download anyway).
+        transaction.on_commit(lambda: render_and_send_invoice.delay(invoice.pk), robust=True)
     return invoice
 
 

@@ -1,5 +1,7 @@
 """Invoices (frozen at issue), their lines, the numbering counter, one-off charges, runs."""
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +53,8 @@ class Invoice(models.Model):
     total_incl_tax = MoneyField(_("total incl. tax"))
     commitment_ends_on = models.DateField(_("commitment until"), null=True, blank=True)
     pdf = models.FileField(_("PDF"), blank=True, editable=False)
+    # Set when the invoice e-mail is claimed, cleared if the sending fails (billing/documents.py).
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -68,6 +72,19 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def advance_deducted(self):
+        """R11.2: the advance payments used by this invoice; its totals stay as issued."""
+        return sum(
+            (
+                a.amount
+                for a in self.allocations.filter(
+                    payment__is_advance=True, payment__reversed_at__isnull=True
+                )
+            ),
+            Decimal("0.000"),
+        )
 
 
 class InvoiceLine(models.Model):
@@ -218,6 +235,8 @@ class Payment(models.Model):
         "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reversal_reason = models.CharField(_("why reversed"), max_length=255, blank=True)
+    # R11.2: an advance payment is used only by the invoices issued after it.
+    is_advance = models.BooleanField(_("advance payment (R11.2)"), default=False)
 
     class Meta:
         ordering = ["-received_on", "-pk"]
@@ -243,3 +262,57 @@ class PaymentAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.payment_id} → {self.invoice_id}: {self.amount}"
+
+
+class CreditLimit(models.Model):
+    """R11.1: an account's credit limit per billing period; each revision is a new row."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="credit_limits")
+    amount = MoneyField(_("credit limit"))
+    set_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("set by"), on_delete=models.PROTECT, related_name="+"
+    )
+    set_at = models.DateTimeField(_("set at"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=255)
+
+    class Meta:
+        ordering = ["-set_at", "-pk"]
+        verbose_name = _("credit limit")
+        verbose_name_plural = _("credit limits")
+
+    def __str__(self) -> str:
+        return f"{self.contract}: {self.amount}"
+
+
+class AdvancePaymentRequest(models.Model):
+    """R11.2: the operator asks for an advance payment when the limit is exceeded or an invoice
+    is paid late; the advance is deducted from the next invoices and bears no interest."""
+
+    class Reason(models.TextChoices):
+        CREDIT_LIMIT = "credit_limit", _("Credit limit exceeded")
+        LATE_PAYMENT = "late_payment", _("Late payment")
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="advance_requests"
+    )
+    reason = models.CharField(_("reason"), max_length=14, choices=Reason.choices)
+    amount = MoneyField(_("amount asked"))
+    requested_on = models.DateField(_("asked on"))
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="advance_request"
+    )
+
+    class Meta:
+        ordering = ["-requested_on", "-pk"]
+        verbose_name = _("advance payment request")
+        verbose_name_plural = _("advance payment requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "reason"],
+                condition=Q(payment__isnull=True),
+                name="advance_request_one_open_per_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract}: {self.amount} ({self.get_reason_display()})"

@@ -50,15 +50,21 @@ def payments_allocate(*, contract: Contract) -> int:
         )
         for payment in payments:
             available = payment.amount - payment.used
-            while available > 0 and owed:
-                invoice = owed[0]
+            # R11.2: an advance is deducted from the invoices issued after it, not older debts.
+            targets = [
+                i for i in owed if not payment.is_advance or i.issued_on >= payment.received_on
+            ]
+            for invoice in targets:
+                if available <= 0:
+                    break
                 part = min(available, balance_of(invoice))
+                if part <= 0:
+                    continue
                 PaymentAllocation.objects.create(payment=payment, invoice=invoice, amount=part)
                 invoice.paid += part
                 available -= part
                 made += 1
-                if balance_of(invoice) <= 0:
-                    owed.pop(0)
+            owed = [i for i in owed if balance_of(i) > 0]
     return made
 
 
@@ -70,6 +76,7 @@ def payment_record(
     actor: User,
     reference: str = "",
     received_on=None,
+    is_advance: bool = False,
 ) -> Payment:
     amount = tnd(amount)
     if amount <= 0:
@@ -82,6 +89,7 @@ def payment_record(
             reference=reference,
             received_on=received_on or timezone.localdate(),
             recorded_by=actor,
+            is_advance=is_advance,
         )
         payments_allocate(contract=contract)
     return payment

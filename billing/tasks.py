@@ -3,6 +3,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from billing.documents import invoice_email_send
 from billing.invoicing import Period
 from billing.services import billing_run_batch, billing_run_start
 
@@ -18,3 +19,10 @@ def start_monthly_billing() -> int:
     """Beat, on the 1st: bill the month that just ended."""
     previous = timezone.localdate().replace(day=1) - timedelta(days=1)
     return billing_run_start(period=Period.month(previous)).pk
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5, acks_late=True)
+def render_and_send_invoice(invoice_id: int) -> bool:
+    """After an invoice is issued: its PDF, rendered once, e-mailed to the customer once (a
+    failed sending gives its claim back, so the retry sends it)."""
+    return invoice_email_send(invoice_id=invoice_id)

@@ -50,6 +50,8 @@ portal_patterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("lines/<int:pk>/", views.line_detail, name="line_detail"),
     path("lines/<int:pk>/options/add/", views.line_option_add, name="line_option_add"),
+    path("invoices/", views.invoice_list, name="invoice_list"),
+    path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     *auth_patterns,
     *subscription_patterns,
 ]

@@ -1,13 +1,16 @@
-"""Customer pages: the offers, the dashboard of lines, a line's page."""
+"""Customer pages: the offers, the dashboard of lines, a line's page, the invoices."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from billing.documents import invoice_pdf_render
+from billing.models import Invoice
+from billing.selectors import documents_of_customer, invoices_of_customer
 from catalogue.selectors import grid_parameters, offers_on_sale, options_on_sale
 from subscriptions.forms import OptionRequestForm
 from subscriptions.models import Customer, IdentityCheck, Line
@@ -27,6 +30,11 @@ def _get_customer(request: HttpRequest) -> Customer:
 def _get_line_for_customer(request: HttpRequest, pk: int) -> Line:
     """A line of the signed-in customer, or 404: another customer's line does not exist for them."""
     return get_object_or_404(lines_of_customer(_get_customer(request)), pk=pk)
+
+
+def _get_invoice_for_customer(request: HttpRequest, pk: int) -> Invoice:
+    """An invoice of the signed-in customer, or 404 (R6.5)."""
+    return get_object_or_404(documents_of_customer(_get_customer(request)), pk=pk)
 
 
 @require_safe
@@ -97,3 +105,30 @@ def line_option_add(request: HttpRequest, pk: int) -> HttpResponse:
         "portal/line_option_add.html",
         {"line": line, "form": form, "customer": line.contract.customer},
     )
+
+
+@require_safe
+@login_required
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    customer = _get_customer(request)
+    return render(
+        request,
+        "portal/invoice_list.html",
+        {"invoices": invoices_of_customer(customer, today=timezone.localdate())},
+    )
+
+
+@require_safe
+@login_required
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The invoice's stored PDF; the first download renders it if the mail task has not yet."""
+    invoice = invoice_pdf_render(_get_invoice_for_customer(request, pk))
+    response = FileResponse(
+        invoice.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"facture-{invoice.number}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

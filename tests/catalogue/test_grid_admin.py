@@ -27,6 +27,9 @@ def _parameters_form(row: GridParameters, **changes) -> dict:
             "number_quarantine_days",
             "activation_hours",
             "refusal_days",
+            "legal_admin_fee",
+            "legal_lawyer_fee",
+            "late_interest_rate",
         ]
     }
     data.update(changes)

@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.models import Boutique, User
-from billing.models import BillingRun, UsageImport
+from billing.models import BillingRun, Invoice, UsageImport
 from subscriptions.models import Customer, FilePiece, Line, MobileNumber, SubscriptionFile
 
 
@@ -73,6 +73,9 @@ OBJECT_URLS: dict[str, Callable[[Customer], dict]] = {
     "portal:file_refusal_letter": lambda victim: {"pk": alices_file(victim, "refused").pk},
     "portal:piece_download": lambda victim: {
         "pk": FilePiece.objects.get(file=alices_file(victim)).pk
+    },
+    "portal:invoice_pdf": lambda victim: {
+        "pk": Invoice.objects.get(contract__customer=victim, period_start="2026-03-01").pk
     },
 }
 

@@ -1,0 +1,88 @@
+"""The invoice as a PDF (R9.3) and its e-mail: each made once, whatever runs twice or at once.
+
+The PDF is rendered from the invoice's frozen snapshot, in the invoice's language, and stored;
+an invoice that has a stored PDF is never rendered again, so the document a customer downloads
+is the one that was e-mailed to them.
+"""
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from billing.models import Invoice
+from portal.emails import send_templated
+from portal.pdf import render_pdf
+
+
+def invoice_pdf_name(invoice: Invoice) -> str:
+    return f"invoices/{invoice.issued_on:%Y}/{invoice.number}.pdf"
+
+
+def invoice_pdf_render(invoice: Invoice) -> Invoice:
+    """Render and store the invoice's PDF unless it has one; returns the invoice with `pdf` set.
+
+    Call it outside any transaction: rendering takes a fraction of a second that no row lock
+    should last. There is no "rendering" claim taken before rendering (a renderer that died
+    would leave it behind and need a timeout); instead the stored file is claimed: two
+    renderers racing may both render, but only the first to set `pdf` keeps its file and the
+    other deletes its own, so the stored name and bytes never change once set.
+    """
+    invoice.refresh_from_db(fields=["pdf"])  # another worker or request may have stored it
+    if invoice.pdf:
+        return invoice
+    pdf = render_pdf(
+        "billing/invoice.html",
+        {
+            "invoice": invoice,
+            "lines": list(invoice.lines.all()),
+            "vat_percent": invoice.vat_rate * 100,
+            "operator": settings.OPERATOR,
+        },
+        language=invoice.language,
+    )
+    storage = invoice.pdf.storage
+    # The storage never overwrites: a name already taken (a renderer that lost the race below,
+    # or one that died before its claim) gets a suffix.
+    name = storage.save(invoice_pdf_name(invoice), ContentFile(pdf))
+    if not Invoice.objects.filter(pk=invoice.pk, pdf="").update(pdf=name):
+        storage.delete(name)  # another renderer stored its copy first: that one stays
+    invoice.refresh_from_db(fields=["pdf"])
+    return invoice
+
+
+def invoice_recipient(invoice: Invoice) -> str:
+    """The e-mail address of the invoice's customer, or "" when they have none."""
+    customer = invoice.contract.customer
+    return customer.email or (customer.user.email if customer.user else "")
+
+
+def invoice_email_send(*, invoice_id: int) -> bool:
+    """E-mail the invoice's PDF to its customer once; False when it was already sent or when
+    the customer has no e-mail address (they find it in the portal). Outside any transaction."""
+    invoice = Invoice.objects.select_related("contract__customer__user").get(pk=invoice_id)
+    invoice_pdf_render(invoice)
+    to = invoice_recipient(invoice)
+    if not to:
+        return False
+    # The claim comes first so that two runs never both send. A worker killed between the
+    # claim and the sending leaves the mail unsent: "never twice" wins over "at least once".
+    claimed = Invoice.objects.filter(pk=invoice_id, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    try:
+        with invoice.pdf.open("rb") as stored:
+            pdf = stored.read()
+        send_templated(
+            to=to,
+            template="invoice-issued",
+            context={"invoice": invoice},
+            language=invoice.language,
+            attachments=[(f"facture-{invoice.number}.pdf", pdf, "application/pdf")],
+        )
+    except Exception:
+        # Nothing went out: give the claim back so that the retry sends it.
+        Invoice.objects.filter(pk=invoice_id).update(emailed_at=None)
+        raise
+    return True

@@ -1,0 +1,434 @@
+"""The invoice PDF (R9.3 and what a Tunisian invoice shows), rendered once and stored; its
+e-mail, sent once; the customer's invoice pages (R6.5: their own invoices only)."""
+
+import re
+import shutil
+import subprocess
+import threading
+import time
+from datetime import date, datetime
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
+from PIL import Image
+from pypdf import PdfReader
+from time_machine import travel
+
+import billing.documents
+from billing.documents import invoice_email_send, invoice_pdf_name, invoice_pdf_render
+from billing.invoicing import Period, invoice_issue
+from billing.models import Invoice
+from billing.tasks import render_and_send_invoice
+from portal.templatetags.money import format_tnd
+
+APRIL = Period.month(date(2026, 4, 1))
+
+
+@pytest.fixture(autouse=True)
+def private_storage(settings, tmp_path) -> Path:
+    """Each test stores its PDFs in its own directory (numbers restart with every test)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path), "base_url": None},
+        },
+    }
+    return tmp_path
+
+
+def march_invoice(customer) -> Invoice:
+    """The invoice the persona fixture issued for March 2026 (issued 01/04/2026)."""
+    return Invoice.objects.get(contract__customer=customer, period_start=date(2026, 3, 1))
+
+
+def issue_april(customer) -> Invoice:
+    return invoice_issue(
+        contract_id=customer.contracts.get().pk, period=APRIL, issued_on=date(2026, 5, 1)
+    )
+
+
+def flat(text: str) -> str:
+    """Text with every run of spaces (non-breaking ones included) and line breaks as one space."""
+    return " ".join(text.replace("\xa0", " ").replace("\u202f", " ").split())
+
+
+def poppler(tool: str) -> str:
+    executable = shutil.which(tool)
+    if executable is None:
+        pytest.fail(
+            f"Debian's poppler-utils is not installed ({tool}): run `make system-packages`."
+        )
+    return executable
+
+
+def pdf_bytes(invoice: Invoice) -> bytes:
+    with invoice.pdf.open("rb") as stored:
+        return stored.read()
+
+
+def pdf_text(invoice: Invoice) -> str:
+    reader = PdfReader(BytesIO(pdf_bytes(invoice)))
+    return flat(" ".join(page.extract_text() for page in reader.pages))
+
+
+def money(amount, language="fr") -> str:
+    with translation.override(language):
+        return flat(format_tnd(amount))
+
+
+# --- The document -----------------------------------------------------------------------------
+
+
+def test_r9_3_pdf_shows_the_invoice_the_customer_the_lines_and_the_due_date(alice):
+    invoice = invoice_pdf_render(march_invoice(alice))
+    text = pdf_text(invoice)
+
+    operator = settings.OPERATOR
+    for expected in (operator["name"], operator["address"], operator["tax_id"]):
+        assert flat(expected) in text
+    assert invoice.number in text
+    assert invoice.customer_name == "Alice Ben Ali" and invoice.customer_name in text
+    assert invoice.customer_identity and invoice.customer_identity in text
+    assert flat(invoice.customer_address) in text
+    assert "01/04/2026" in text  # issue date
+    assert "01/03/2026 \N{EN DASH} 31/03/2026" in text  # period
+    assert "16/04/2026" in text  # R9.3: due date = issue date + 15 days
+    lines = list(invoice.lines.all())
+    assert lines
+    for line in lines:
+        assert flat(line.label) in text
+        assert money(line.amount_excl_tax) in text
+
+
+def test_r9_1_pdf_shows_totals_vat_and_stamp_duty(alice):
+    invoice = invoice_pdf_render(march_invoice(alice))
+    text = pdf_text(invoice)
+    assert "TVA 19 %" in text or "VAT 19 %" in text
+    for amount in (
+        invoice.total_excl_tax,
+        invoice.vat_amount,
+        invoice.stamp_duty,
+        invoice.total_incl_tax,
+    ):
+        assert money(amount) in text
+
+
+def test_r10_1_pdf_shows_the_means_of_payment_and_the_remaining_commitment(alice):
+    invoice = invoice_pdf_render(march_invoice(alice))
+    text = pdf_text(invoice)
+    assert invoice.commitment_ends_on and invoice.commitment_ends_on > invoice.period_end
+    assert invoice.commitment_ends_on.strftime("%d/%m/%Y") in text
+    with translation.override("fr"):
+        cash = translation.gettext(
+            "In cash or by cheque, in any of our boutiques, quoting this invoice's number."
+        )
+    assert flat(cash) in text
+
+
+def font_files(pdf: bytes) -> list[str]:
+    """The embedded font programs of page 1, by font name."""
+    fonts = PdfReader(BytesIO(pdf)).pages[0]["/Resources"]["/Font"]
+    embedded = []
+    for font in fonts.values():
+        font = font.get_object()
+        descendants = font.get("/DescendantFonts")
+        descriptor = (descendants[0].get_object() if descendants else font)["/FontDescriptor"]
+        if "/FontFile2" in descriptor:
+            embedded.append(str(font["/BaseFont"]))
+    return embedded
+
+
+def words_with_boxes(pdf: Path) -> list[tuple[str, float]]:
+    """Each word of page 1 with its left edge, from poppler's pdftotext -bbox."""
+    html = subprocess.run(  # noqa: S603
+        [poppler("pdftotext"), "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [
+        (word, float(x_min))
+        for x_min, word in re.findall(r'<word xMin="([\d.]+)"[^>]*>([^<]*)</word>', html)
+    ]
+
+
+def test_arabic_invoice_is_right_to_left_with_arabic_text_and_embedded_fonts(alice):
+    alice.user.language = "ar"
+    alice.user.save(update_fields=["language"])
+    invoice = invoice_pdf_render(issue_april(alice))
+    assert invoice.language == "ar"
+    pdf = pdf_bytes(invoice)
+
+    text = pdf_text(invoice)
+    assert re.search("[\u0600-\u06ff]", text), "no Arabic character in the PDF's text"
+    assert "فاتورة" in text  # "Invoice", from the Arabic catalogue
+    assert invoice.number in text
+    embedded = font_files(pdf)
+    assert any("Noto-Naskh-Arabic" in name for name in embedded), embedded
+    assert any("Noto-Sans" in name for name in embedded), embedded
+
+    # Right to left: the heading (invoice number, dates) is the first column, on the right half
+    # of the page in Arabic, on the left half in French.
+    path = Path(invoice.pdf.path)
+    half = float(PdfReader(path).pages[0].mediabox.width) / 2
+    assert min(x for word, x in words_with_boxes(path) if word == invoice.number) > half
+    french = invoice_pdf_render(march_invoice(alice))
+    assert french.language == "fr"
+    in_french = words_with_boxes(Path(french.pdf.path))
+    assert max(x for word, x in in_french if word == french.number) < half
+
+
+def test_first_page_renders_to_a_png_that_is_not_blank(alice, tmp_path):
+    invoice = invoice_pdf_render(march_invoice(alice))
+    subprocess.run(  # noqa: S603
+        [
+            poppler("pdftoppm"),
+            "-png",
+            "-r",
+            "50",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            invoice.pdf.path,
+            tmp_path / "p",
+        ],
+        check=True,
+    )
+    [png] = tmp_path.glob("p-*.png")
+    image = Image.open(png).convert("L")
+    assert image.size[0] > 300  # A4 at 50 dpi: 413 x 585
+    dark = sum(image.histogram()[:128])
+    assert dark > 1000, "page 1 is blank"
+
+
+def test_rendering_twice_keeps_the_stored_file(alice, private_storage):
+    invoice = march_invoice(alice)
+    assert not invoice.pdf
+    first = invoice_pdf_render(invoice)
+    assert first.pdf.name == invoice_pdf_name(invoice) == "invoices/2026/F2026-000001.pdf"
+    stored = pdf_bytes(first)
+    assert stored.startswith(b"%PDF-")
+
+    again = invoice_pdf_render(Invoice.objects.get(pk=invoice.pk))
+    assert again.pdf.name == first.pdf.name
+    assert pdf_bytes(again) == stored
+    assert [p.name for p in (private_storage / "invoices").rglob("*")] == [
+        "2026",
+        "F2026-000001.pdf",
+    ]
+
+
+def test_a_stale_invoice_object_does_not_render_again(alice, private_storage):
+    stale = march_invoice(alice)
+    fresh = invoice_pdf_render(march_invoice(alice))
+    assert not stale.pdf
+    assert invoice_pdf_render(stale).pdf.name == fresh.pdf.name
+    assert len(list((private_storage / "invoices").rglob("*.pdf"))) == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_renders_at_once_store_one_file(alice, private_storage, monkeypatch):
+    """Both render (neither holds a lock while rendering); the first to claim keeps its file,
+    the other deletes its own."""
+    invoice_id = march_invoice(alice).pk
+    render = billing.documents.render_pdf
+    both_rendered = threading.Barrier(2, timeout=30)
+
+    def render_then_wait(*args, **kwargs):
+        pdf = render(*args, **kwargs)
+        both_rendered.wait()  # so that both have rendered before either stores
+        return pdf
+
+    monkeypatch.setattr(billing.documents, "render_pdf", render_then_wait)
+    names, errors = [], []
+
+    def run():
+        try:
+            names.append(invoice_pdf_render(Invoice.objects.get(pk=invoice_id)).pdf.name)
+        except Exception as error:  # pragma: no cover - shown by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    stored = Invoice.objects.get(pk=invoice_id).pdf.name
+    assert names == [stored, stored]
+    invoices = private_storage / "invoices"
+    assert [p.relative_to(private_storage).as_posix() for p in invoices.rglob("*.pdf")] == [stored]
+
+
+def test_one_page_invoice_renders_in_well_under_a_second(alice):
+    invoice = march_invoice(alice)
+    started = time.perf_counter()
+    invoice_pdf_render(invoice)
+    elapsed = time.perf_counter() - started
+    assert len(PdfReader(BytesIO(pdf_bytes(invoice))).pages) == 1
+    assert elapsed < 1.0, f"{elapsed:.3f} s"
+
+
+# --- The e-mail -------------------------------------------------------------------------------
+
+
+def invoice_attachments(message) -> list[tuple[str, bytes, str]]:
+    return [a for a in message.attachments if a[2] == "application/pdf"]
+
+
+def test_issuing_an_invoice_emails_its_pdf_once_even_when_the_task_runs_twice(
+    alice, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        invoice = issue_april(alice)
+    assert len(callbacks) == 1
+    render_and_send_invoice.delay(invoice.pk)  # a retry, or the task delivered twice
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["alice@example.tn"]
+    assert invoice.number in message.subject
+    [(name, content, _)] = invoice_attachments(message)
+    invoice.refresh_from_db()
+    assert name == f"facture-{invoice.number}.pdf"
+    assert content == pdf_bytes(invoice)
+    assert invoice.emailed_at is not None
+    assert money(invoice.total_incl_tax) in flat(message.body)
+    assert "16/05/2026" in message.body  # R9.3
+
+
+def test_a_failed_sending_gives_the_claim_back_and_the_retry_sends(alice, settings):
+    invoice = march_invoice(alice)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    with pytest.raises(OSError):
+        invoice_email_send(invoice_id=invoice.pk)
+    invoice.refresh_from_db()
+    assert invoice.emailed_at is None
+    assert invoice.pdf  # the PDF stays: the retry does not render it again
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox = []
+    assert invoice_email_send(invoice_id=invoice.pk) is True
+    assert invoice_email_send(invoice_id=invoice.pk) is False
+    assert len(mail.outbox) == 1
+    assert len(invoice_attachments(mail.outbox[0])) == 1
+
+
+def test_customer_without_an_email_address_gets_no_mail_but_a_pdf(alice):
+    alice.email, alice.user = "", None
+    alice.save(update_fields=["email", "user"])
+    invoice = march_invoice(alice)
+    mail.outbox = []
+    assert render_and_send_invoice.delay(invoice.pk).get() is False
+    invoice.refresh_from_db()
+    assert invoice.pdf and invoice.emailed_at is None
+    assert mail.outbox == []
+
+
+def test_customer_email_is_preferred_to_the_portal_accounts(alice):
+    alice.email = "factures@alice.tn"
+    alice.save(update_fields=["email"])
+    mail.outbox = []
+    assert invoice_email_send(invoice_id=march_invoice(alice).pk) is True
+    assert mail.outbox[0].to == ["factures@alice.tn"]
+
+
+def test_arabic_invoice_email_is_in_arabic(alice):
+    alice.user.language = "ar"
+    alice.user.save(update_fields=["language"])
+    invoice = issue_april(alice)
+    mail.outbox = []
+    invoice_email_send(invoice_id=invoice.pk)
+    [message] = mail.outbox
+    assert "مرحبًا" in message.body
+    html = message.alternatives[0][0]
+    assert 'dir="rtl"' in html
+
+
+# --- The customer's pages ---------------------------------------------------------------------
+
+
+def signed_in(customer) -> Client:
+    client = Client()
+    client.force_login(customer.user)
+    return client
+
+
+def test_invoice_pdf_downloads_as_an_attachment_and_renders_on_first_request(alice):
+    invoice = march_invoice(alice)
+    assert not invoice.pdf
+    response = signed_in(alice).get(reverse("portal:invoice_pdf", args=[invoice.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="facture-{invoice.number}.pdf"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    body = b"".join(response.streaming_content)
+    invoice.refresh_from_db()
+    assert invoice.pdf
+    assert body == pdf_bytes(invoice)
+
+
+@pytest.mark.parametrize("attacker", ["bob", "stranger", "agent"])
+def test_r6_5_another_customers_invoice_pdf_answers_404(request, alice, attacker):
+    """Also covered for every object URL by tests/portal/test_object_access.py."""
+    invoice = march_invoice(alice)
+    persona = request.getfixturevalue(attacker)
+    client = Client()
+    client.force_login(getattr(persona, "user", persona))
+    assert client.get(reverse("portal:invoice_pdf", args=[invoice.pk])).status_code == 404
+    invoice.refresh_from_db()
+    assert not invoice.pdf  # not even rendered for them
+
+
+def test_r9_3_invoice_list_is_due_then_overdue_after_the_due_date_and_paid_once_settled(alice, bob):
+    april = issue_april(alice)  # unpaid, due 16/05/2026
+    client = signed_in(alice)
+    with travel(timezone.make_aware(datetime(2026, 5, 10, 12, 0)), tick=False):
+        page = client.get(reverse("portal:invoice_list"))
+    assert page.status_code == 200
+    rows = {invoice.number: invoice.status for invoice in page.context["invoices"]}
+    # The March invoice is paid in the persona fixture; April is not yet due.
+    assert rows == {march_invoice(alice).number: "paid", april.number: "due"}
+    assert march_invoice(bob).number not in page.content.decode()
+    assert reverse("portal:invoice_pdf", args=[april.pk]) in page.content.decode()
+
+    with travel(timezone.make_aware(datetime(2026, 5, 17, 12, 0)), tick=False):
+        page = client.get(reverse("portal:invoice_list"))
+    assert {invoice.number: invoice.status for invoice in page.context["invoices"]}[
+        april.number
+    ] == "overdue"
+
+
+def test_dashboard_links_to_the_invoices(client, alice):
+    page = signed_in(alice).get(reverse("portal:dashboard"))
+    assert reverse("portal:invoice_list") in page.content.decode()
+
+
+def test_invoice_list_query_count_is_the_same_with_1_and_20_invoices(
+    alice, django_assert_max_num_queries
+):
+    client = signed_in(alice)
+    url = reverse("portal:invoice_list")
+    with django_assert_max_num_queries(6):
+        one = client.get(url)
+    assert len(one.context["invoices"]) == 1
+    contract_id = alice.contracts.get().pk
+    for month in range(4, 23):  # April 2026 to October 2027
+        start = date(2026 + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+        invoice_issue(contract_id=contract_id, period=Period.month(start), issued_on=start)
+    with django_assert_max_num_queries(6):
+        many = client.get(url)
+    assert len(many.context["invoices"]) == 20
