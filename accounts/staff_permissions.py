@@ -37,6 +37,8 @@ AGENT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "subscriptions.identitycheck": ("view", "add"),
     "billing.invoice": VIEW,
     "billing.payment": ("view", "add"),
+    "billing.creditlimit": VIEW,
+    "billing.advancepaymentrequest": VIEW,
 }
 
 SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -47,6 +49,7 @@ SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "subscriptions.simcard": EDIT,
     "billing.billingrun": ("view", "add"),
     "billing.usageimport": ("view", "add"),
+    "billing.creditlimit": ("view", "add"),
 }
 
 

@@ -3,8 +3,17 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin
+from billing.credit import credit_limit_set
 from billing.invoicing import Period
-from billing.models import BillingRun, Invoice, InvoiceLine, Payment, UsageImport
+from billing.models import (
+    AdvancePaymentRequest,
+    BillingRun,
+    CreditLimit,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    UsageImport,
+)
 from billing.payments import PaymentRefused, payment_record, payment_reverse
 from billing.services import billing_run_start
 from billing.usage import usage_import
@@ -210,6 +219,48 @@ class PaymentAdmin(BoutiqueScopedAdmin):
                 payment_reverse(payment=payment, actor=request.user, reason=_("Bounced"))
             except PaymentRefused as refusal:
                 messages.error(request, f"{payment}: {refusal}")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CreditLimit)
+class CreditLimitAdmin(BoutiqueScopedAdmin):
+    """R11.1: supervisors revise an account's limit; each revision is a new row."""
+
+    boutique_path = "contract__customer__boutique"
+    scoped_relations = {"contract": "customer__boutique"}
+    list_display = ["contract", "amount", "set_by", "set_at", "reason"]
+    list_select_related = ["contract", "set_by"]
+    fields = ["contract", "amount", "reason"]
+    autocomplete_fields = ["contract"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields if obj else []
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            row = credit_limit_set(
+                contract=obj.contract, amount=obj.amount, actor=request.user, reason=obj.reason
+            )
+            obj.pk = row.pk
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AdvancePaymentRequest)
+class AdvancePaymentRequestAdmin(BoutiqueScopedAdmin):
+    """R11.2: requests raised by the daily credit control; paid ones link their payment."""
+
+    boutique_path = "contract__customer__boutique"
+    list_display = ["contract", "reason", "amount", "requested_on", "payment"]
+    list_filter = ["reason", "requested_on"]
+    list_select_related = ["contract", "payment"]
+    readonly_fields = ["contract", "reason", "amount", "requested_on", "payment"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

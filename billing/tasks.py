@@ -3,6 +3,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from billing.credit import credit_control_sweep
 from billing.documents import invoice_email_send
 from billing.invoicing import Period
 from billing.services import billing_run_batch, billing_run_start
@@ -26,3 +27,9 @@ def render_and_send_invoice(invoice_id: int) -> bool:
     """After an invoice is issued: its PDF, rendered once, e-mailed to the customer once (a
     failed sending gives its claim back, so the retry sends it)."""
     return invoice_email_send(invoice_id=invoice_id)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def run_credit_control() -> int:
+    """Beat, daily: R11.2 advance payment requests for accounts over their limit or late."""
+    return len(credit_control_sweep(today=timezone.localdate()))

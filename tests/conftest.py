@@ -16,7 +16,9 @@ from django.utils import timezone
 from kombu import pools
 
 from accounts.models import Boutique, User
+from billing.credit import credit_limit_set
 from billing.invoicing import Period, invoice_issue
+from billing.models import AdvancePaymentRequest
 from billing.payments import payment_record
 from catalogue.grid_file import grid_load
 from catalogue.management.commands.grid_load import DEMO_GRID
@@ -101,6 +103,15 @@ def customer_with_line(*, boutique: Boutique, offer_code: str, email: str, **fie
             amount=invoice.total_incl_tax,
             method="cash",
             actor=customer.user,
+        )
+        credit_limit_set(
+            contract=line.contract, amount="200", actor=SupervisorFactory(), reason="Ouverture"
+        )
+        AdvancePaymentRequest.objects.create(
+            contract=line.contract,
+            reason="late_payment",
+            amount="10",
+            requested_on=date(2026, 4, 20),
         )
     return customer
 
