@@ -5,17 +5,32 @@ an invoice that has a stored PDF is never rendered again, so the document a cust
 is the one that was e-mailed to them.
 """
 
+from datetime import datetime, time, timedelta
+
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from billing.models import Invoice
+from billing.models import Invoice, UsageRecord
 from portal.emails import send_templated
 from portal.pdf import render_pdf
 
 
 def invoice_pdf_name(invoice: Invoice) -> str:
     return f"invoices/{invoice.issued_on:%Y}/{invoice.number}.pdf"
+
+
+def invoice_usage(invoice: Invoice):
+    """The detail of usage of the invoice's period, line by line, in time order."""
+    start = timezone.make_aware(datetime.combine(invoice.period_start, time.min))
+    end = timezone.make_aware(datetime.combine(invoice.period_end + timedelta(days=1), time.min))
+    return (
+        UsageRecord.objects.filter(
+            line__contract_id=invoice.contract_id, started_at__gte=start, started_at__lt=end
+        )
+        .select_related("line__number")
+        .order_by("line__number__msisdn", "started_at", "pk")
+    )
 
 
 def invoice_pdf_render(invoice: Invoice) -> Invoice:
@@ -35,6 +50,8 @@ def invoice_pdf_render(invoice: Invoice) -> Invoice:
         {
             "invoice": invoice,
             "lines": list(invoice.lines.all()),
+            "usage": list(invoice_usage(invoice)),
+            "advance_deducted": invoice.advance_deducted,
             "vat_percent": invoice.vat_rate * 100,
             "operator": settings.OPERATOR,
         },

@@ -432,3 +432,39 @@ def test_invoice_list_query_count_is_the_same_with_1_and_20_invoices(
     with django_assert_max_num_queries(6):
         many = client.get(url)
     assert len(many.context["invoices"]) == 20
+
+
+def test_the_invoice_pdf_details_the_usage_of_the_period(grid):
+    from billing.documents import invoice_pdf_render
+    from billing.usage import usage_import
+    from tests.billing.test_invoicing import account, issue
+
+    line = account()
+    usage_import(
+        name="detail.csv",
+        content=(
+            "msisdn,started_at,kind,destination,quantity\n"
+            f"{line.number.msisdn},2026-10-03T14:05:00,international,europe,3\n"
+        ).encode(),
+    )
+    invoice = invoice_pdf_render(issue(line))
+    text = "".join(page.extract_text() for page in PdfReader(invoice.pdf.open("rb")).pages)
+    assert "03/10/2026 14:05" in text and "europe" in text
+
+
+def test_r11_2_the_invoice_pdf_shows_the_advance_deducted(grid, agent):
+    import time_machine
+
+    from billing.credit import advance_payment_record, credit_control_sweep
+    from billing.documents import invoice_pdf_render
+    from billing.invoicing import Period
+    from tests.billing.test_invoicing import account, issue
+
+    line = account()
+    issue(line, Period.month(date(2026, 9, 1)), date(2026, 10, 1))
+    (request,) = credit_control_sweep(today=date(2026, 10, 20))
+    with time_machine.travel(date(2026, 10, 20), tick=False):
+        advance_payment_record(request=request, amount="10.000", method="cash", actor=agent)
+    invoice = invoice_pdf_render(issue(line))
+    text = "".join(page.extract_text() for page in PdfReader(invoice.pdf.open("rb")).pages)
+    assert "24,800" in text and "14,800" in text
