@@ -7,7 +7,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from billing.invoicing import Period, accounts_to_bill, invoice_issue
-from billing.models import BillingRun
+from billing.models import BillingRun, Charge, Invoice
+from catalogue.models import Fee
+from catalogue.selectors import fee_amount
 
 # Accounts per task: a batch bills in a few seconds on two cores and holds a few hundred rows in
 # memory, and a worker killed in the middle loses at most one batch, which the rerun picks up.
@@ -60,3 +62,18 @@ def billing_run_batch(*, run_id: int, contract_ids: list[int]) -> int:
             run.status, run.finished_at = BillingRun.Status.DONE, timezone.now()
             run.save(update_fields=["status", "finished_at"])
     return issued
+
+
+def invoice_copy_request(*, invoice: Invoice, detailed: bool) -> Charge:
+    """R9.5: a duplicate or a detailed bill, on request, charged per the grid on the next
+    invoice."""
+    today = timezone.localdate()
+    kind = Fee.Kind.DETAILED_BILLING if detailed else Fee.Kind.DUPLICATE_INVOICE
+    label = "Facture détaillée" if detailed else "Duplicata de la facture"
+    return Charge.objects.create(
+        contract_id=invoice.contract_id,
+        fee_kind=kind,
+        label=f"{label} {invoice.number}",
+        amount=fee_amount(kind, on=today),
+        charged_on=today,
+    )

@@ -11,7 +11,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 from billing.documents import invoice_pdf_render
 from billing.models import Invoice
 from billing.selectors import documents_of_customer, invoices_of_customer
-from catalogue.selectors import grid_parameters, offers_on_sale, options_on_sale
+from billing.services import invoice_copy_request
+from catalogue.models import Fee
+from catalogue.selectors import fee_amount, grid_parameters, offers_on_sale, options_on_sale
 from subscriptions.forms import OptionRequestForm
 from subscriptions.models import Customer, IdentityCheck, Line
 from subscriptions.selectors import lines_of_customer
@@ -132,3 +134,22 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def invoice_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """R9.5: the customer asks for a duplicate or a detailed bill, charged per the grid."""
+    invoice = _get_invoice_for_customer(request, pk)
+    today = timezone.localdate()
+    fees = {
+        "duplicate": fee_amount(Fee.Kind.DUPLICATE_INVOICE, on=today),
+        "detailed": fee_amount(Fee.Kind.DETAILED_BILLING, on=today),
+    }
+    if request.method == "POST" and request.POST.get("kind") in fees:
+        invoice_copy_request(invoice=invoice, detailed=request.POST["kind"] == "detailed")
+        messages.success(
+            request, _("Your request is recorded: its fee will be on your next invoice.")
+        )
+        return redirect("portal:invoice_pdf", pk=invoice.pk)
+    return render(request, "portal/invoice_copy.html", {"invoice": invoice, "fees": fees})

@@ -116,3 +116,25 @@ def test_r10_1_agent_records_a_payment_in_the_admin_and_reverses_a_bounced_chequ
     payment.refresh_from_db()
     assert payment.reversed_by == agent
     assert Charge.objects.filter(contract=contract, fee_kind="unpaid_instrument").exists()
+
+
+def test_r9_5_a_duplicate_or_a_detailed_bill_is_charged_per_the_grid(client, grid):
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    line = account()
+    customer = line.contract.customer
+    customer.user = UserFactory()
+    customer.save()
+    invoice = issue(line)
+    client.force_login(customer.user)
+    url = reverse("portal:invoice_copy", args=[invoice.pk])
+    page = client.get(url)
+    assert "2,000" in page.text and "3,000" in page.text
+    client.post(url, {"kind": "detailed"})
+    client.post(url, {"kind": "duplicate"})
+    fees = sorted(Charge.objects.filter(contract=line.contract).values_list("amount", flat=True))
+    assert fees == [Decimal("2.000"), Decimal("3.000")]
+    november = issue(line, Period.month(date(2026, 11, 1)), date(2026, 12, 1))
+    assert november.lines.filter(kind="one_off").count() == 2

@@ -77,6 +77,9 @@ OBJECT_URLS: dict[str, Callable[[Customer], dict]] = {
     "portal:invoice_pdf": lambda victim: {
         "pk": Invoice.objects.get(contract__customer=victim, period_start="2026-03-01").pk
     },
+    "portal:invoice_copy": lambda victim: {
+        "pk": Invoice.objects.get(contract__customer=victim, period_start="2026-03-01").pk
+    },
 }
 
 # URLs with arguments that are not object ids, each with the reason.
