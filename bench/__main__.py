@@ -44,9 +44,10 @@ def main() -> int:
     setup_test_environment()
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        from bench import billing, pages
+        from bench import billing, pages, pdfs
 
         pages.run(report, median_ms)
+        pdfs.run(report, median_ms)
         billing.run(report, median_ms)
     finally:
         connection.creation.destroy_test_db(test_db, verbosity=0)
