@@ -42,7 +42,7 @@ system-packages:
 	fi
 
 static: install
-	SECRET_KEY=collectstatic-only DEBUG=false $(BIN)/python manage.py collectstatic --noinput -v0
+	DEBUG=false $(BIN)/python manage.py collectstatic --noinput -v0
 
 test: install system-packages static
 	mkdir -p build/test-results

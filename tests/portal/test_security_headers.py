@@ -129,3 +129,43 @@ def test_check_deploy_reports_nothing_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_no_secret_key_outside_debug_means_nothing_is_signed(tmp_path):
+    """There is no production default: without SECRET_KEY and DEBUG off, signing fails loudly,
+    while commands that sign nothing (makemigrations --check) still run."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DEBUG": "false",
+        "DATABASE_URL": "sqlite:///" + str(tmp_path / "db.sqlite3"),
+    }
+    script = (
+        "import django; django.setup()\n"
+        "from django.core import signing\n"
+        "try:\n    signing.dumps('x')\nexcept Exception as e:\n    print(type(e).__name__)\n"
+    )
+    run = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.stdout.strip() == "ImproperlyConfigured", run.stderr
+    check = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        env=env,
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
