@@ -316,3 +316,21 @@ class AdvancePaymentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract}: {self.amount} ({self.get_reason_display()})"
+
+
+class Deposit(models.Model):
+    """R12.1, R12.2: the deposit held for an account, and its refund at the end."""
+
+    contract = models.OneToOneField(Contract, on_delete=models.PROTECT, related_name="deposit")
+    amount = MoneyField(_("deposit held"))
+    received_on = models.DateField(_("received on"))
+    refund_amount = MoneyField(_("amount to refund"), null=True, blank=True)
+    refund_due_on = models.DateField(_("refund not before"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deposit")
+        verbose_name_plural = _("deposits")
+
+    def __str__(self) -> str:
+        return f"{self.contract}: {self.amount}"

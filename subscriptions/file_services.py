@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
+from billing.deposits import deposit_hold
 from catalogue.models import Fee, Offer, Option, RequiredDocument
 from catalogue.selectors import fee_amount, grid_parameters
 from subscriptions.file_lifecycle import file_record, file_transition
@@ -249,6 +250,8 @@ def _open_line(*, file: SubscriptionFile, actor: User, number=None, sim=None) ->
         reference=f"C{timezone.localdate():%Y}{file.pk:07d}",
         signed_on=timezone.localdate(),
     )
+    # R12.1: the deposit the grid asked is collected with the connection fee at the boutique.
+    deposit_hold(contract=contract, amount=file.deposit or 0, on=timezone.localdate())
     line = Line.objects.create(contract=contract, offer=file.offer, number=number or _free_number())
     line_activate(line=line, sim=sim or _sim_in_stock(file.boutique), actor=actor)
     today = timezone.localdate()

@@ -217,6 +217,7 @@ def test_r4_1_accepting_a_complete_file_opens_the_line_and_the_contract(
     line = file.line
     assert line.status == Line.Status.ACTIVE and line.sim.boutique == lac
     assert line.contract.starts_on == date(2026, 11, 2)
+    assert line.contract.deposit.amount == Decimal("50.000")  # R12.1, held from activation
     assert line.commitment_ends_on == date(2027, 11, 1)
     option = line.line_options.get()
     assert option.commitment_ends_on == date(2027, 2, 1)  # R4.2: 3 months from the day taken
