@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Boutique
 from billing.money import MoneyField
 from catalogue.models import Offer, Option, RequiredDocument
-from subscriptions.models.records import Customer, Line, LineOption
+from subscriptions.models.records import ChangeRecord, Customer, Line, LineOption
 
 
 class SubscriptionFile(models.Model):
@@ -165,7 +165,7 @@ class FilePiece(models.Model):
         return str(self.required_document)
 
 
-class FileStatusChange(models.Model):
+class FileStatusChange(ChangeRecord):
     """Appended on every move of a file and every piece marked: who, when, from, to, why."""
 
     file = models.ForeignKey(
@@ -178,20 +178,9 @@ class FileStatusChange(models.Model):
     piece = models.ForeignKey(
         FilePiece, verbose_name=_("piece"), on_delete=models.CASCADE, null=True, blank=True
     )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    job = models.CharField(_("job"), max_length=80, blank=True)
     reason = models.CharField(_("reason"), max_length=500)
 
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(ChangeRecord.Meta):
         verbose_name = _("file history")
         verbose_name_plural = _("file history")
 

@@ -242,12 +242,10 @@ class LineOption(models.Model):
         return str(self.option)
 
 
-class LineStatusChange(models.Model):
-    """Appended on every move of a line's life cycle: who or which job, when, from, to and why."""
+class ChangeRecord(models.Model):
+    """Who (a person, or a job when nobody clicked) changed something, and when. History rows
+    are appended, never edited."""
 
-    line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(_("from"), max_length=12, choices=Line.Status.choices)
-    to_status = models.CharField(_("to"), max_length=12, choices=Line.Status.choices)
     at = models.DateTimeField(_("at"), auto_now_add=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -258,10 +256,21 @@ class LineStatusChange(models.Model):
         related_name="+",
     )
     job = models.CharField(_("job"), max_length=80, blank=True)
-    reason = models.CharField(_("reason"), max_length=255)
 
     class Meta:
+        abstract = True
         ordering = ["at", "pk"]
+
+
+class LineStatusChange(ChangeRecord):
+    """Appended on every move of a line's life cycle: who or which job, when, from, to and why."""
+
+    line = models.ForeignKey(Line, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(_("from"), max_length=12, choices=Line.Status.choices)
+    to_status = models.CharField(_("to"), max_length=12, choices=Line.Status.choices)
+    reason = models.CharField(_("reason"), max_length=255)
+
+    class Meta(ChangeRecord.Meta):
         verbose_name = _("line status change")
         verbose_name_plural = _("line status changes")
 
