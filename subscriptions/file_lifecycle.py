@@ -60,17 +60,14 @@ def file_transition(
         raise FileTransitionRefused(f"A file cannot go from {file.status} to {to}.")
     now = timezone.now()
     changes: dict = {"status": to}
-    parameters = grid_parameters(on=timezone.localdate(now))
     if to == S.RECEIVED:
         # R6.2: a refusal must be written and sent within 15 days of the request.
-        changes.update(
-            submitted_at=now, decision_due_at=now + timedelta(days=parameters.refusal_days)
-        )
+        days = grid_parameters(on=timezone.localdate(now)).refusal_days
+        changes.update(submitted_at=now, decision_due_at=now + timedelta(days=days))
     elif to == S.COMPLETE:
         # R3.2: the line opens within 24 hours of the complete file.
-        changes.update(
-            completed_at=now, activation_due_at=now + timedelta(hours=parameters.activation_hours)
-        )
+        hours = grid_parameters(on=timezone.localdate(now)).activation_hours
+        changes.update(completed_at=now, activation_due_at=now + timedelta(hours=hours))
     elif to == S.INCOMPLETE:
         changes.update(completed_at=None, activation_due_at=None)
     elif to in (S.ACCEPTED, S.REFUSED) or (to == S.ACTIVE and file.status == S.DRAFT):

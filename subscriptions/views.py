@@ -70,8 +70,8 @@ def _done_steps(file: SubscriptionFile) -> list[str]:
     return done
 
 
-def _first_open_step(file: SubscriptionFile) -> str:
-    done = _done_steps(file)
+def _first_open_step(file: SubscriptionFile, done: list[str] | None = None) -> str:
+    done = _done_steps(file) if done is None else done
     return next((name for name in STEP_NAMES if name not in done), "summary")
 
 
@@ -162,7 +162,8 @@ def subscribe_step(request: HttpRequest, step: str) -> HttpResponse:
     if step not in STEP_NAMES:
         raise Http404
     file = file_draft_for(applicant=request.user)
-    first_open = _first_open_step(file)
+    done = _done_steps(file)
+    first_open = _first_open_step(file, done)
     if STEP_NAMES.index(step) > STEP_NAMES.index(first_open):
         return redirect("portal:subscribe_step", step=first_open)
     form = _build_form(step, file, request)
@@ -186,7 +187,7 @@ def subscribe_step(request: HttpRequest, step: str) -> HttpResponse:
         "file": file,
         "step": step,
         "steps": STEPS,
-        "done": _done_steps(file),
+        "done": done if request.method != "POST" else _done_steps(file),
         "pieces": {p.required_document_id: p for p in file.pieces.all()},
     }
     if step == "summary":

@@ -73,8 +73,14 @@ def test_a_forbidden_move_is_refused_and_leaves_no_trace(pending_line, agent):
     assert not LineStatusChange.objects.filter(line=pending_line).exists()
 
 
-def test_a_terminated_line_never_moves_again():
+def test_a_terminated_line_never_moves_again(pending_line, agent):
     assert ALLOWED_MOVES[Line.Status.TERMINATED] == frozenset()
+    line_activate(line=pending_line, sim=SimCardFactory(), actor=agent)
+    line_transition(line=pending_line, to="terminated", actor=agent, reason="End")
+    for target in Line.Status:
+        with pytest.raises(TransitionRefused):
+            line_transition(line=pending_line, to=target, actor=agent, reason="again")
+    assert LineStatusChange.objects.filter(line=pending_line).count() == 2
 
 
 def test_two_actors_racing_on_one_line_make_one_move(pending_line, agent):
