@@ -94,9 +94,11 @@ class InvoiceLine(models.Model):
         USAGE = "usage", _("Usage beyond allowances")
         ONE_OFF = "one_off", _("One-off fee")
         MINIMUM = "minimum", _("Minimum billing complement")
+        CARRIED_DEBT = "carried_debt", _("Debt carried from another account")
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    taxable = models.BooleanField(_("subject to VAT"), default=True)
     line = models.ForeignKey(
         Line, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -124,6 +126,8 @@ class Charge(models.Model):
     label = models.CharField(_("label"), max_length=200)
     amount = MoneyField(_("amount excl. tax"))
     charged_on = models.DateField(_("charged on"))
+    # R10.4: a debt carried from another account was taxed on its own invoice already.
+    taxable = models.BooleanField(_("subject to VAT"), default=True)
     invoice = models.ForeignKey(
         Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
     )

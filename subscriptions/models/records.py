@@ -91,6 +91,10 @@ class Customer(models.Model):
 class Contract(models.Model):
     """A subscription contract, which is also the billing account of its lines."""
 
+    class InvoiceDelivery(models.TextChoices):
+        EMAIL = "email", _("By e-mail")
+        PAPER = "paper", _("On paper, by post")
+
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="contracts"
     )
@@ -103,6 +107,12 @@ class Contract(models.Model):
         help_text=_("First activation of a line (R4.1)."),
     )
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    invoice_delivery = models.CharField(
+        _("invoices sent"),
+        max_length=5,
+        choices=InvoiceDelivery.choices,
+        default=InvoiceDelivery.EMAIL,
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
