@@ -2,7 +2,9 @@ from celery import shared_task
 from django.utils import timezone
 
 from subscriptions.file_notices import accepted_notice_send, refusal_letter_send
+from subscriptions.notifications import notification_send
 from subscriptions.number_pool import number_release_quarantined
+from subscriptions.provisioning import line_orders_send
 
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 8}
 
@@ -22,3 +24,16 @@ def send_refusal_letter(file_id: int) -> bool:
 @shared_task(**RETRY)
 def send_file_accepted(file_id: int) -> bool:
     return accepted_notice_send(file_id)
+
+
+@shared_task(**RETRY)
+def send_provisioning_orders(line_ids: list[int]) -> int:
+    """The outbox of these lines to the network, each line's orders in order; a retry resends
+    only what is not confirmed, with the same idempotency keys."""
+    return sum(line_orders_send(line_id) for line_id in line_ids)
+
+
+@shared_task(**RETRY)
+def send_customer_notifications(notification_ids: list[int]) -> int:
+    """Suspension and restoration notices; a retry sends only those not sent yet."""
+    return sum(notification_send(pk) for pk in notification_ids)

@@ -10,10 +10,16 @@ from subscriptions.models.records import (
     MobileNumber,
     SimCard,
 )
+from subscriptions.models.suspensions import (
+    CustomerNotification,
+    ProvisioningOrder,
+    SuspensionCause,
+)
 
 __all__ = [
     "Contract",
     "Customer",
+    "CustomerNotification",
     "FilePiece",
     "FileStatusChange",
     "IdentityCheck",
@@ -21,6 +27,8 @@ __all__ = [
     "LineOption",
     "LineStatusChange",
     "MobileNumber",
+    "ProvisioningOrder",
     "SimCard",
     "SubscriptionFile",
+    "SuspensionCause",
 ]
