@@ -236,6 +236,16 @@ class GridParameters(EffectiveDated):
     late_interest_rate = models.DecimalField(
         _("late interest per year (R19.1)"), max_digits=5, decimal_places=4, default="0.1300"
     )
+    overdue_suspension_days = models.PositiveSmallIntegerField(
+        _("days after an invoice's due date before the customer's lines are suspended (R10.4)"),
+        default=10,
+    )
+    incomplete_file_termination_days = models.PositiveSmallIntegerField(
+        _("days suspended for an incomplete file before termination (R17.1)"), default=30
+    )
+    suspension_termination_days = models.PositiveSmallIntegerField(
+        _("days suspended before termination by right, unless extended (R17.5)"), default=60
+    )
 
     class Meta(EffectiveDated.Meta):
         verbose_name = _("grid parameters")

@@ -30,6 +30,9 @@ def _parameters_form(row: GridParameters, **changes) -> dict:
             "legal_admin_fee",
             "legal_lawyer_fee",
             "late_interest_rate",
+            "overdue_suspension_days",
+            "incomplete_file_termination_days",
+            "suspension_termination_days",
         ]
     }
     data.update(changes)
