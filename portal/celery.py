@@ -18,6 +18,12 @@ app.conf.beat_schedule = {
         "task": "subscriptions.tasks.release_quarantined_numbers",
         "schedule": crontab(hour=3, minute=10),
     },
+    # Every day at 03:20 Tunis time: prepaid lines whose validity, grace or preservation ended
+    # move on (R2.7 to R2.9); a number lost goes to quarantine (R17.3).
+    "prepaid-life-cycle": {
+        "task": "subscriptions.tasks.run_prepaid_sweep",
+        "schedule": crontab(hour=3, minute=20),
+    },
     # On the 1st of each month at 02:00: bill the month that just ended (R9.1); a rerun or a
     # late start bills only the accounts not yet invoiced.
     # Every day at 06:00: advance payment requests for accounts over their credit limit or late

@@ -1,6 +1,14 @@
 """Models of the subscriptions app, split by sub-domain."""
 
 from subscriptions.models.files import FilePiece, FileStatusChange, IdentityCheck, SubscriptionFile
+from subscriptions.models.prepaid import (
+    PrepaidAccount,
+    PrepaidMovement,
+    RechargeCode,
+    RechargeCodeBatch,
+    RechargeCodeFailure,
+    TopUp,
+)
 from subscriptions.models.records import (
     Contract,
     Customer,
@@ -10,6 +18,7 @@ from subscriptions.models.records import (
     MobileNumber,
     SimCard,
 )
+from subscriptions.models.sim_loss import SimLossDeclaration
 from subscriptions.models.suspensions import (
     CustomerNotification,
     ProvisioningOrder,
@@ -27,8 +36,15 @@ __all__ = [
     "LineOption",
     "LineStatusChange",
     "MobileNumber",
+    "PrepaidAccount",
+    "PrepaidMovement",
     "ProvisioningOrder",
+    "RechargeCode",
+    "RechargeCodeBatch",
+    "RechargeCodeFailure",
     "SimCard",
+    "SimLossDeclaration",
     "SubscriptionFile",
     "SuspensionCause",
+    "TopUp",
 ]

@@ -1,0 +1,183 @@
+"""The prepaid life cycle (R2.7 to R2.9, R17.3): validity, then grace, then preservation, then the
+number is lost and goes to quarantine.
+
+`prepaid_sweep` moves every line that is due and not yet moved, in batches of rows locked with
+SKIP LOCKED: two sweeps running at once take different lines, a repeated run finds nothing left,
+and a run that missed days walks a line through every period it is late for.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
+
+from catalogue.models import Offer
+from catalogue.selectors import grid_parameters
+from subscriptions.lifecycle import lines_transition
+from subscriptions.models import (
+    Contract,
+    Line,
+    PrepaidAccount,
+    PrepaidMovement,
+    ProvisioningOrder,
+)
+from subscriptions.provisioning import provisioning_orders_request
+
+S = Line.Status
+JOB = "prepaid_sweep"
+# Lines per transaction: each batch holds its rows locked for well under a second, and its
+# query count does not depend on its size (one statement per step, the grid read once per day).
+BATCH_SIZE = 500
+
+
+@dataclass
+class SweepResult:
+    grace: int = 0
+    preservation: int = 0
+    terminated: int = 0
+
+
+def _due(status: str, period_end: str, today: date) -> QuerySet[Line]:
+    return Line.objects.filter(
+        status=status,
+        offer__kind=Offer.Kind.PREPAID,
+        **{f"prepaid_account__{period_end}__lt": today},
+    )
+
+
+def _claim(status: str, period_end: str, today: date) -> list[Line]:
+    """A batch of due lines, locked; rows another sweep holds are skipped, not waited for."""
+    lines = list(
+        _due(status, period_end, today)
+        .select_related("number")
+        .select_for_update(skip_locked=True, of=("self",))
+        .order_by("pk")[:BATCH_SIZE]
+    )
+    accounts = PrepaidAccount.objects.in_bulk([line.pk for line in lines], field_name="line_id")
+    for line in lines:
+        line.account = accounts[line.pk]
+    return lines
+
+
+class _GridDays:
+    """Grid parameters read once per day within a batch (R2.8, R2.9 durations)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[date, object] = {}
+
+    def __call__(self, day: date):
+        if day not in self._cache:
+            self._cache[day] = grid_parameters(on=day)
+        return self._cache[day]
+
+
+def _enter_grace(lines: list[Line], grid: _GridDays, today: date) -> None:
+    """R2.8: the day after its validity the line enters 90 days of grace (grid)."""
+    for line in lines:
+        first_day = line.account.valid_until + timedelta(days=1)
+        line.account.grace_until = line.account.valid_until + timedelta(
+            days=grid(first_day).prepaid_grace_days
+        )
+    PrepaidAccount.objects.bulk_update([line.account for line in lines], ["grace_until"])
+    lines_transition(
+        lines=lines,
+        to=S.GRACE,
+        job=JOB,
+        reason=gettext_noop("Validity ended: grace period (R2.8)"),
+    )
+
+
+def _enter_preservation(lines: list[Line], grid: _GridDays, today: date) -> None:
+    """R2.9: after grace, 90 days (grid) of receiving only; the balances are forfeited."""
+    forfeits = []
+    for line in lines:
+        account = line.account
+        first_day = account.grace_until + timedelta(days=1)
+        account.preservation_until = account.grace_until + timedelta(
+            days=grid(first_day).prepaid_preservation_days
+        )
+        if account.credit or account.bonus:
+            forfeits.append(
+                PrepaidMovement(
+                    account=account,
+                    kind=PrepaidMovement.Kind.FORFEIT,
+                    credit_change=-account.credit,
+                    bonus_change=-account.bonus,
+                    valid_until=account.valid_until,
+                    job=JOB,
+                    reason=gettext_noop("Preservation period: balances forfeited (R2.9)"),
+                )
+            )
+        account.credit = account.bonus = 0
+    PrepaidAccount.objects.bulk_update(
+        [line.account for line in lines], ["preservation_until", "credit", "bonus"]
+    )
+    PrepaidMovement.objects.bulk_create(forfeits)
+    lines_transition(
+        lines=lines,
+        to=S.PRESERVATION,
+        job=JOB,
+        reason=gettext_noop("Grace ended: preservation period, receiving only (R2.9)"),
+    )
+    provisioning_orders_request(
+        (
+            line,
+            ProvisioningOrder.Action.RECEIVE_ONLY,
+            f"prepaid-preservation-{line.pk}-{line.account.grace_until}",
+            "R2.9: preservation period, receiving only",
+            {},
+        )
+        for line in lines
+    )
+
+
+def _terminate(lines: list[Line], grid: _GridDays, today: date) -> None:
+    """R2.9, R17.1: preservation over without a top-up, the contract ends; R17.3: the number
+    goes to quarantine (in `lines_transition`) and the network releases it."""
+    lines_transition(
+        lines=lines,
+        to=S.TERMINATED,
+        job=JOB,
+        reason=gettext_noop("Preservation ended without a top-up: number lost (R2.9, R17.3)"),
+    )
+    provisioning_orders_request(
+        (
+            line,
+            ProvisioningOrder.Action.RELEASE_NUMBER,
+            f"prepaid-termination-{line.pk}",
+            "R2.9, R17.3: preservation ended, number to quarantine",
+            {},
+        )
+        for line in lines
+    )
+    live = [status for status in S.values if status != S.TERMINATED]
+    Contract.objects.filter(
+        pk__in={line.contract_id for line in lines}, ended_on__isnull=True
+    ).exclude(lines__status__in=live).update(ended_on=today)
+
+
+STEPS: list[tuple[str, str, str, Callable[[list[Line], _GridDays, date], None]]] = [
+    ("grace", S.ACTIVE, "valid_until", _enter_grace),
+    ("preservation", S.GRACE, "grace_until", _enter_preservation),
+    ("terminated", S.PRESERVATION, "preservation_until", _terminate),
+]
+
+
+def prepaid_sweep(*, today: date) -> SweepResult:
+    """Move every prepaid line whose period ended before `today` into the next one; returns how
+    many lines entered each period."""
+    result = SweepResult()
+    grid = _GridDays()
+    for name, status, period_end, step in STEPS:
+        while True:
+            with transaction.atomic():
+                lines = _claim(status, period_end, today)
+                if lines:
+                    step(lines, grid, today)
+            if not lines:
+                break
+            setattr(result, name, getattr(result, name) + len(lines))
+    return result
