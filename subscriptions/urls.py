@@ -1,6 +1,6 @@
 from django.urls import path
 
-from subscriptions import views
+from subscriptions import line_views, views
 
 urlpatterns = [
     path("subscribe/", views.subscribe, name="subscribe"),
@@ -14,4 +14,7 @@ urlpatterns = [
         "files/<int:pk>/refusal-letter.pdf", views.file_refusal_letter, name="file_refusal_letter"
     ),
     path("documents/<int:pk>/", views.piece_download, name="piece_download"),
+    path("lines/<int:pk>/top-up/", line_views.line_top_up, name="line_top_up"),
+    path("lines/<int:pk>/lost-sim/", line_views.line_sim_loss, name="line_sim_loss"),
+    path("lines/<int:pk>/suspension/", line_views.line_suspension, name="line_suspension"),
 ]

@@ -1,0 +1,146 @@
+"""Forms of a line's self-care pages and of their admin actions: top-up by code (R2.3), lost SIM
+(R14.1, R14.4), suspension on request (R13.2). Forms validate; they never act."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from billing.money import tnd
+from subscriptions.models import SimCard, TopUp
+from subscriptions.top_ups import CODE_DIGITS, MAX_BATCH, code_normalise
+from subscriptions.uploads import DocumentField
+
+
+def _helper(label: str) -> FormHelper:
+    helper = FormHelper()
+    helper.add_input(Submit("submit", label))
+    return helper
+
+
+class TopUpCodeForm(forms.Form):
+    """R2.3: the code of a recharge card or ticket."""
+
+    code = forms.CharField(
+        label=_("Recharge code"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("The %(digits)d digits under the scratch panel.") % {"digits": CODE_DIGITS},
+    )
+    error_messages = {
+        "code_length": _("A recharge code has %(digits)d digits."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Top up"))
+
+    def clean_code(self) -> str:
+        code = code_normalise(self.cleaned_data["code"])
+        if len(code) != CODE_DIGITS:
+            raise ValidationError(
+                self.error_messages["code_length"],
+                code="code_length",
+                params={"digits": CODE_DIGITS},
+            )
+        return code
+
+
+class PasswordConfirmForm(forms.Form):
+    """R14.4: in the portal, the customer proves who they are by typing their password again."""
+
+    password = forms.CharField(
+        label=_("Your password"), widget=forms.PasswordInput(attrs={"autocomplete": "off"})
+    )
+    error_messages = {"wrong_password": _("This is not your password.")}
+
+    def __init__(self, *args, user: User, submit: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.helper = _helper(submit)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(self.error_messages["wrong_password"], code="wrong_password")
+        return password
+
+
+class PoliceDeclarationForm(forms.Form):
+    """R14.1: the copy of the police declaration (PDF, JPEG or PNG, checked by its bytes)."""
+
+    document = DocumentField(label=_("Police declaration of loss or theft"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Send"))
+
+
+class SuspensionRequestForm(forms.Form):
+    """R13.2: the customer confirms they understand that every sum owed becomes payable."""
+
+    confirm = forms.BooleanField(
+        label=_("I understand that everything I owe becomes payable at once (R13.2).")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Suspend my line"))
+
+
+class SimLossIdentityForm(forms.Form):
+    """R14.4, by an agent: the five identity checks of the person declaring the loss."""
+
+    channel = forms.ChoiceField(
+        label=_("Declared by"),
+        choices=[
+            ("phone", _("Phone (identity checked)")),
+            ("boutique", _("Boutique (identity checked)")),
+        ],
+    )
+    last_name_ok = forms.BooleanField(label=_("Last name checked"))
+    first_name_ok = forms.BooleanField(label=_("First name checked"))
+    cin_ok = forms.BooleanField(label=_("CIN number checked"))
+    birth_date_ok = forms.BooleanField(label=_("Birth date checked"))
+    address_ok = forms.BooleanField(label=_("Address checked"))
+
+
+class ReplacementSimForm(forms.Form):
+    """R14.3: a SIM from the stock of the customer's boutique."""
+
+    sim = forms.ModelChoiceField(label=_("New SIM"), queryset=SimCard.objects.none())
+
+    def __init__(self, *args, sims, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sim"].queryset = sims
+
+
+class TopUpRecordForm(forms.ModelForm):
+    """R2.3: a Banka or Light payment recorded by staff with its reference."""
+
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=[(c.value, c.label) for c in (TopUp.Channel.BANKA, TopUp.Channel.LIGHT)],
+    )
+
+    class Meta:
+        model = TopUp
+        fields = ["line", "channel", "amount", "reference"]
+
+    def clean_amount(self):
+        amount = tnd(self.cleaned_data["amount"])
+        if amount <= 0:
+            raise ValidationError(_("The amount must be positive."), code="not_positive")
+        return amount
+
+    def validate_unique(self) -> None:
+        # A reference already recorded is not an error: recording it again adds nothing.
+        return None
+
+
+class RechargeBatchForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount of each code (TND)"), min_value=1, decimal_places=3)
+    quantity = forms.IntegerField(label=_("Number of codes"), min_value=1, max_value=MAX_BATCH)
+    label = forms.CharField(label=_("Label"), max_length=100, required=False)
