@@ -92,7 +92,15 @@ def payment_record(
             is_advance=is_advance,
         )
         payments_allocate(contract=contract)
+        # R10.4, R11.2: paid in full, the customer's lines suspended for it are restored at once.
+        transaction.on_commit(lambda: _lift_settled_suspensions(contract.customer_id))
     return payment
+
+
+def _lift_settled_suspensions(customer_id: int) -> None:
+    from subscriptions.tasks import lift_settled_suspensions  # subscriptions imports billing
+
+    lift_settled_suspensions.delay(customer_id)
 
 
 def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:

@@ -17,7 +17,7 @@ from billing.money import ZERO, tnd
 from billing.payments import balance_of, invoices_with_balance
 from catalogue.selectors import grid_parameters, offer_terms
 from portal.pdf import render_pdf
-from subscriptions.models import Contract
+from subscriptions.models import Contract, Line
 
 
 @dataclass(frozen=True)
@@ -55,23 +55,26 @@ class RecoveryStatement:
         )
 
 
-def remaining_commitment_fees(contract: Contract, *, on: date) -> Decimal:
-    """The monthly fees from the month after `on` to the end of each line's commitment; a last
-    partial month counts for its days."""
-    total = ZERO
+def line_remaining_commitment_fees(line: Line, *, on: date) -> Decimal:
+    """The line's monthly fees from the month after `on` to the end of its commitment; a last
+    partial month counts for its days (R17.5, R19.1)."""
     start = on.replace(day=1) + relativedelta(months=1)
-    for line in contract.lines.select_related("offer"):
-        end = line.commitment_ends_on
-        if not end or end < start or not line.offer.is_postpaid:
-            continue
-        fee = offer_terms(line.offer, on=on).monthly_fee
-        span = relativedelta(end + timedelta(days=1), start)
-        months = Decimal(span.years * 12 + span.months)
-        if span.days:
-            last = (end.replace(day=1) + relativedelta(months=1) - timedelta(days=1)).day
-            months += Decimal(span.days) / Decimal(last)
-        total += fee * months
-    return tnd(total)
+    end = line.commitment_ends_on
+    if not end or end < start or not line.offer.is_postpaid:
+        return ZERO
+    fee = offer_terms(line.offer, on=on).monthly_fee
+    span = relativedelta(end + timedelta(days=1), start)
+    months = Decimal(span.years * 12 + span.months)
+    if span.days:
+        last = (end.replace(day=1) + relativedelta(months=1) - timedelta(days=1)).day
+        months += Decimal(span.days) / Decimal(last)
+    return tnd(fee * months)
+
+
+def remaining_commitment_fees(contract: Contract, *, on: date) -> Decimal:
+    """The monthly fees from the month after `on` to the end of each line's commitment."""
+    lines = contract.lines.select_related("offer")
+    return tnd(sum((line_remaining_commitment_fees(line, on=on) for line in lines), ZERO))
 
 
 def recovery_statement(*, contract: Contract, on: date, instances: int = 1) -> RecoveryStatement:

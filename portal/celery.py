@@ -36,4 +36,39 @@ app.conf.beat_schedule = {
         "task": "billing.tasks.start_monthly_billing",
         "schedule": crontab(day_of_month=1, hour=2, minute=0),
     },
+    # Every hour at :20: lines whose file is still incomplete at its deadline (3 days after
+    # activation, to the hour) are suspended, complete ones restored, and those still incomplete
+    # after the grid's days terminated (R13.1, R17.1).
+    "suspensions-incomplete-files": {
+        "task": "subscriptions.tasks.run_sweep",
+        "schedule": crontab(minute=20),
+        "args": ["incomplete_files"],
+    },
+    # Every day at 06:30: every line of a customer with an invoice unpaid after its due date plus
+    # the grid's delay is suspended, and those of customers who paid are restored (R10.4).
+    "suspensions-overdue-invoices": {
+        "task": "subscriptions.tasks.run_sweep",
+        "schedule": crontab(hour=6, minute=30),
+        "args": ["overdue_invoices"],
+    },
+    # Every day at 06:40, after the 06:00 credit control: lines of accounts over their limit or
+    # late with an advance are suspended, and restored once it is paid (R11.2, R13.1).
+    "suspensions-credit-control": {
+        "task": "subscriptions.tasks.run_sweep",
+        "schedule": crontab(hour=6, minute=40),
+        "args": ["credit_control"],
+    },
+    # Every day at 04:00: lines suspended beyond the grid's limit without extra time are
+    # terminated by right, the rest of the minimum period charged (R17.5).
+    "suspensions-termination-by-right": {
+        "task": "subscriptions.tasks.run_sweep",
+        "schedule": crontab(hour=4, minute=0),
+        "args": ["terminations"],
+    },
+    # Every 10 minutes: provisioning orders and customer notifications whose queued send was
+    # lost (a worker killed) are queued again; their keys make a second send harmless.
+    "outbox-redelivery": {
+        "task": "subscriptions.tasks.redeliver_outbox",
+        "schedule": crontab(minute="*/10"),
+    },
 }

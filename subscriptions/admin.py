@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin
 from billing.recovery import recovery_statement, recovery_statement_pdf
+from privacy.models import StaffAccessLog
+from privacy.services import staff_access_record
 from subscriptions import file_admin  # noqa: F401  (registers the queue of files)
 from subscriptions.forms import PhoneIdentityCheckForm
 from subscriptions.models import (
@@ -23,6 +25,7 @@ from subscriptions.models import (
     SimCard,
 )
 from subscriptions.services import OptionRefused, line_option_add
+from subscriptions.suspension_admin import SuspensionCauseInline, supervise_suspension
 
 CUSTOMER_SEARCH = ["last_name", "first_name", "company_name", "cin", "passport_number", "tax_id"]
 
@@ -68,6 +71,17 @@ class CustomerAdmin(BoutiqueScopedAdmin):
         # The portal account is linked by the subscription journey, not picked by an agent
         # (agents may not browse the accounts of every customer).
         return [*super().get_readonly_fields(request, obj), "user"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            # R6.5: who of the staff opened the customer's personal page, and when.
+            staff_access_record(
+                staff=request.user,
+                customer_id=int(object_id),
+                what=StaffAccessLog.What.CUSTOMER_PAGE,
+            )
+        return response
 
 
 class LineInline(admin.TabularInline):
@@ -136,8 +150,8 @@ class LineAdmin(BoutiqueScopedAdmin):
     ]
     readonly_fields = ["status", "activated_at", "commitment_ends_on"]
     autocomplete_fields = ["contract", "number", "sim"]
-    inlines = [LineOptionInline, LineStatusChangeInline]
-    actions = ["add_option_by_phone"]
+    inlines = [LineOptionInline, SuspensionCauseInline, LineStatusChangeInline]
+    actions = ["add_option_by_phone", supervise_suspension]
 
     @admin.action(description=_("Add an option after the identity checks (phone, R3.3)"))
     def add_option_by_phone(self, request, queryset):

@@ -107,6 +107,18 @@ def lines_transition(
     return lines
 
 
+def line_record(*, line: Line, reason: str, actor: User | None = None, job: str = "") -> None:
+    """A history row for an event that leaves the line's status as it is (extra time granted)."""
+    LineStatusChange.objects.create(
+        line=line,
+        from_status=line.status,
+        to_status=line.status,
+        actor=actor,
+        job=job,
+        reason=reason,
+    )
+
+
 def status_before_suspension(line: Line) -> str:
     """Where the last suspension found the line (active, or a prepaid period), for its return."""
     change = (

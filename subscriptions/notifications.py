@@ -80,3 +80,13 @@ def notification_send(notification_id: int) -> bool:
         CustomerNotification.objects.filter(pk=notification_id).update(sent_at=None)
         raise
     return True
+
+
+def notifications_to_send(*, created_before) -> list[int]:
+    """Notifications recorded before `created_before` and not sent: their queued send was lost
+    or is still being retried."""
+    return list(
+        CustomerNotification.objects.filter(
+            sent_at__isnull=True, created_at__lt=created_before
+        ).values_list("pk", flat=True)
+    )

@@ -141,3 +141,16 @@ def provisioning_confirm(*, order: ProvisioningOrder) -> bool:
         if order.action == Action.UNBLOCK:
             line_restore_after_unblock(line_id=order.line_id, order=order)
     return True
+
+
+def lines_with_orders_to_send(*, created_before) -> list[int]:
+    """Lines with orders neither confirmed nor given up, made before `created_before`: their
+    queued send was lost (a worker killed) or is still being retried."""
+    return list(
+        ProvisioningOrder.objects.filter(
+            status__in=[Status.PENDING, Status.SENT], created_at__lt=created_before
+        )
+        .values_list("line_id", flat=True)
+        .distinct()
+        .order_by("line_id")
+    )

@@ -32,12 +32,12 @@ class SuspensionRefused(Exception):
     """The line cannot be suspended (pending or terminated), or nobody is named as acting."""
 
 
-def _locked(line_ids: Iterable[int]) -> list[Line]:
+def locked_lines(line_ids: Iterable[int]) -> list[Line]:
     # Always the same order, so that two sweeps locking overlapping batches cannot deadlock.
     return list(
         Line.objects.select_for_update(of=("self",))
         .filter(pk__in=list(line_ids))
-        .select_related("number")
+        .select_related("number", "offer")
         .order_by("pk")
     )
 
@@ -51,7 +51,9 @@ def suspensions_open(
         raise ValueError("A suspension is opened by a person or by a job.")
     now = timezone.now()
     with transaction.atomic():
-        lines = [line for line in _locked(line_ids) if line.status in (*SUSPENDABLE, S.SUSPENDED)]
+        lines = [
+            line for line in locked_lines(line_ids) if line.status in (*SUSPENDABLE, S.SUSPENDED)
+        ]
         already = set(
             SuspensionCause.objects.filter(
                 line__in=lines, cause=cause, lifted_at__isnull=True
@@ -112,7 +114,7 @@ def suspensions_lift(
         raise ValueError("A suspension is lifted by a person or by a job.")
     now = timezone.now()
     with transaction.atomic():
-        lines = {line.pk: line for line in _locked(line_ids)}
+        lines = {line.pk: line for line in locked_lines(line_ids)}
         rows = list(
             SuspensionCause.objects.filter(
                 line_id__in=lines, cause=cause, lifted_at__isnull=True
@@ -148,7 +150,7 @@ def line_restore_after_unblock(*, line_id: int, order: ProvisioningOrder) -> Lin
     """The network confirmed an unblocking: the line returns to where its suspension found it
     and the customer is told, unless a cause was opened again meanwhile (its block follows)."""
     with transaction.atomic():
-        locked = _locked([line_id])
+        locked = locked_lines([line_id])
         if not locked or locked[0].status != S.SUSPENDED:
             return None
         line = locked[0]

@@ -24,7 +24,15 @@ from catalogue.grid_file import grid_load
 from catalogue.management.commands.grid_load import DEMO_GRID
 from catalogue.models import Offer, Option, RequiredDocument
 from subscriptions.lifecycle import line_transition
-from subscriptions.models import Customer, FilePiece, Line, LineOption, SubscriptionFile
+from subscriptions.models import (
+    Customer,
+    FilePiece,
+    Line,
+    LineOption,
+    ProvisioningOrder,
+    SubscriptionFile,
+    SuspensionCause,
+)
 from subscriptions.services import line_activate
 from tests.factories import (
     AgentFactory,
@@ -129,6 +137,7 @@ def alice(grid, lac) -> Customer:
     LineOption.objects.create(
         line=line, option=Option.objects.get(code="internet-10go"), started_on=date(2026, 4, 1)
     )
+    suspension_records(line, lifted=True)
     return customer
 
 
@@ -143,7 +152,33 @@ def bob(grid, sfax) -> Customer:
     )
     line = customer.contracts.get().lines.get()
     line_transition(line=line, to=Line.Status.SUSPENDED, job="test", reason="Unpaid invoice")
+    suspension_records(line, lifted=False)
     return customer
+
+
+def suspension_records(line: Line, *, lifted: bool) -> None:
+    """R13.1: a late-payment cause (open on bob's suspended line, lifted on alice's) and its
+    orders to the network, so that the outbox admin has a record per boutique."""
+    at = timezone.make_aware(datetime(2026, 5, 27, 6, 30))
+    cause = SuspensionCause.objects.create(
+        line=line,
+        cause=SuspensionCause.Cause.LATE_PAYMENT,
+        reason="Unpaid invoice",
+        opened_at=at,
+        opened_job="test",
+        lifted_at=at if lifted else None,
+        lifted_job="test" if lifted else "",
+    )
+    for action in ["block", "unblock"] if lifted else ["block"]:
+        ProvisioningOrder.objects.create(
+            line=line,
+            action=action,
+            key=f"test:{action}:cause{cause.pk}",
+            reason=cause.reason,
+            status=ProvisioningOrder.Status.CONFIRMED,
+            created_at=at,
+            confirmed_at=at,
+        )
 
 
 @pytest.fixture

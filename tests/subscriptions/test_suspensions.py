@@ -61,16 +61,16 @@ def test_r13_1_first_cause_suspends_blocks_and_records_who_and_why(
     assert (cause.cause, cause.opened_by, cause.reason) == (Cause.FRAUD, agent, "Spam SMS (R7.7)")
     change = LineStatusChange.objects.filter(line=line).last()
     assert (change.from_status, change.to_status, change.actor) == ("active", "suspended", agent)
-    order = ProvisioningOrder.objects.get(line=line)
+    order = ProvisioningOrder.objects.get(line=line, key__startswith="block:")
     assert (order.action, order.status) == (Action.BLOCK, ProvisioningOrder.Status.CONFIRMED)
 
 
 def test_r13_1_a_cause_already_open_is_not_opened_twice(line, agent):
     assert suspension_open(line=line, cause=Cause.FRAUD, reason="1", actor=agent)
     assert suspension_open(line=line, cause=Cause.FRAUD, reason="2", job="sweep") is None
-    assert SuspensionCause.objects.filter(line=line).count() == 1
+    assert SuspensionCause.objects.filter(line=line, cause=Cause.FRAUD).count() == 1
     assert LineStatusChange.objects.filter(line=line, to_status="suspended").count() == 1
-    assert ProvisioningOrder.objects.filter(line=line).count() == 1
+    assert ProvisioningOrder.objects.filter(line=line, key__startswith="block:").count() == 1
 
 
 def test_r13_1_causes_lifted_one_by_one_restore_only_after_the_last_and_the_network(
@@ -90,7 +90,7 @@ def test_r13_1_causes_lifted_one_by_one_restore_only_after_the_last_and_the_netw
     line.refresh_from_db()
     # Not shown restored before the network confirms the unblocking.
     assert line.status == Line.Status.SUSPENDED
-    unblock = ProvisioningOrder.objects.get(line=line, action=Action.UNBLOCK)
+    unblock = ProvisioningOrder.objects.get(line=line, key__startswith="unblock:")
     assert unblock.status == ProvisioningOrder.Status.PENDING
     with django_capture_on_commit_callbacks(execute=True):
         for callback in callbacks:
@@ -118,7 +118,10 @@ def test_r13_1_a_cause_opened_again_before_the_confirmation_keeps_the_line_suspe
     line.refresh_from_db()
     assert line.status == Line.Status.SUSPENDED
     actions = list(
-        ProvisioningOrder.objects.filter(line=line).order_by("pk").values_list("action", flat=True)
+        ProvisioningOrder.objects.filter(line=line)
+        .exclude(key__startswith="test:")
+        .order_by("pk")
+        .values_list("action", flat=True)
     )
     assert actions == [Action.BLOCK, Action.UNBLOCK, Action.BLOCK]
 
@@ -127,7 +130,7 @@ def test_provisioning_retries_with_the_same_key_and_applies_once(line, agent, se
     settings.PROVISIONING_BACKEND = "tests.subscriptions.test_suspensions.FlakyNetwork"
     FlakyNetwork.failures = 2
     suspension_open(line=line, cause=Cause.FRAUD, reason="Spam", actor=agent)
-    order = ProvisioningOrder.objects.get(line=line)
+    order = ProvisioningOrder.objects.get(line=line, key__startswith="block:")
     for _ in range(2):
         with pytest.raises(NetworkError):
             line_orders_send(line.pk)

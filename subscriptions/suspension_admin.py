@@ -1,0 +1,123 @@
+"""Suspensions in the admin: a line's causes (read-only), the provisioning outbox, and the
+supervisors' action to open or lift a fraud or national-security cause with a reason (R13.1)."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin_scope import BoutiqueScopedAdmin
+from accounts.roles import is_supervisor
+from subscriptions.models import ProvisioningOrder, SuspensionCause
+from subscriptions.suspensions import SuspensionRefused, suspension_lift, suspension_open
+
+Cause = SuspensionCause.Cause
+
+
+class SuspensionCauseInline(admin.TabularInline):
+    model = SuspensionCause
+    fields = [
+        "cause",
+        "opened_at",
+        "opened_by",
+        "opened_job",
+        "reason",
+        "lifted_at",
+        "lifted_by",
+        "lifted_job",
+        "lift_reason",
+        "extended_until",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("suspension causes (R13.1)")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class SupervisedCauseForm(forms.Form):
+    """R13.1: the causes only a supervisor opens or lifts, always with a reason."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("open", _("Suspend")), ("lift", _("Lift the suspension"))]
+    )
+    cause = forms.ChoiceField(
+        label=_("Cause"),
+        choices=[(c.value, c.label) for c in (Cause.FRAUD, Cause.NATIONAL_SECURITY)],
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+@admin.action(description=_("Suspend or restore for fraud or national security (R13.1)"))
+def supervise_suspension(modeladmin, request, queryset):
+    if not is_supervisor(request.user):
+        modeladmin.message_user(request, _("Only a supervisor may do this."), messages.ERROR)
+        return None
+    if queryset.count() != 1:
+        modeladmin.message_user(request, _("Choose one line."), messages.WARNING)
+        return None
+    line = queryset.get()
+    form = SupervisedCauseForm(request.POST if "decision" in request.POST else None)
+    if form.is_valid():
+        act = suspension_open if form.cleaned_data["decision"] == "open" else suspension_lift
+        try:
+            done = act(
+                line=line,
+                cause=form.cleaned_data["cause"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except SuspensionRefused:
+            done = None
+        if done is None:
+            modeladmin.message_user(request, _("Nothing to do on this line."), messages.WARNING)
+        else:
+            modeladmin.message_user(request, _("Done."), messages.SUCCESS)
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": _("Suspend or restore a line"),
+        "line": line,
+        "form": form,
+        "opts": modeladmin.model._meta,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/subscriptions/line/supervise_suspension.html", context)
+
+
+@admin.register(ProvisioningOrder)
+class ProvisioningOrderAdmin(BoutiqueScopedAdmin):
+    """The outbox to the network, for staff to follow (nothing here is edited by hand)."""
+
+    boutique_path = "line__contract__customer__boutique"
+    list_display = ["created_at", "line", "action", "status", "attempts", "confirmed_at"]
+    list_filter = ["status", "action"]
+    list_select_related = ["line__number"]
+    search_fields = ["line__number__msisdn", "key"]
+    readonly_fields = [
+        "line",
+        "action",
+        "payload",
+        "key",
+        "reason",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "sent_at",
+        "confirmed_at",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

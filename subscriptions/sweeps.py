@@ -1,0 +1,271 @@
+"""The daily sweeps that suspend, restore and terminate lines because of time and money.
+
+Each sweep is a query for the lines due and not yet done, worked in batches: a batch is locked
+with `FOR UPDATE SKIP LOCKED` (a concurrent run of any sweep takes other lines), acted on in one
+transaction by the set-based functions of `subscriptions.suspensions`, and committed; a last pass
+without SKIP LOCKED waits for the lines other runs held and re-checks them under their lock. So a
+sweep run twice, or three sweeps at the same time, act once per line, and a run killed between
+batches leaves whole batches done and the rest due for the next run.
+"""
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from billing.models import AdvancePaymentRequest, Invoice
+from billing.money import ZERO
+from billing.payments import LIVE
+from catalogue.selectors import grid_parameters
+from subscriptions.models import Line, SubscriptionFile, SuspensionCause
+from subscriptions.suspensions import SUSPENDABLE, suspensions_lift, suspensions_open
+from subscriptions.terminations import lines_terminate_by_right
+
+S = Line.Status
+Cause = SuspensionCause.Cause
+
+# R17.5: the operator's causes end in termination by right; a lost SIM or a suspension the
+# customer asked for does not.
+TERMINATING_CAUSES = [
+    Cause.INCOMPLETE_FILE,
+    Cause.LATE_PAYMENT,
+    Cause.LATE_ADVANCE,
+    Cause.CREDIT_LIMIT,
+    Cause.FRAUD,
+    Cause.NATIONAL_SECURITY,
+]
+
+
+def _open(cause: str, **lookups) -> Exists:
+    return Exists(
+        SuspensionCause.objects.filter(
+            line=OuterRef("pk"), cause=cause, lifted_at__isnull=True, **lookups
+        )
+    )
+
+
+def _in_batches(due: QuerySet[Line], act: Callable[[list[int]], int]) -> int:
+    # A batch of SWEEP_BATCH_SIZE (2,000) lines holds as many row locks and writes about five
+    # rows per line (cause, history, outbox, two notifications) in a fixed number of statements;
+    # a run killed in the middle loses at most its uncommitted batch.
+    batch_size = getattr(settings, "SWEEP_BATCH_SIZE", 2000)
+    done = 0
+    for skip_locked in (True, False):
+        while True:
+            with transaction.atomic():
+                batch = list(
+                    due.select_for_update(skip_locked=skip_locked, of=("self",))
+                    .order_by("pk")
+                    .values_list("pk", flat=True)[:batch_size]
+                )
+                acted = act(batch) if batch else 0
+            done += acted
+            if not acted:
+                break
+    return done
+
+
+def _suspend(due: QuerySet[Line], cause: str, reason: str, job: str) -> int:
+    due = due.filter(status__in=[*SUSPENDABLE, S.SUSPENDED]).exclude(_open(cause))
+    return _in_batches(
+        due, lambda ids: len(suspensions_open(line_ids=ids, cause=cause, reason=reason, job=job))
+    )
+
+
+def _lift(lines: QuerySet[Line], cause: str, reason: str, job: str) -> int:
+    due = lines.filter(_open(cause))
+    return _in_batches(
+        due, lambda ids: len(suspensions_lift(line_ids=ids, cause=cause, reason=reason, job=job))
+    )
+
+
+# R13.1, R17.1: the pieces of a file not received 3 days (grid) after the line's activation.
+
+
+def _incomplete_file(now: datetime) -> Q:
+    return Q(
+        subscription_file__status=SubscriptionFile.Status.ACTIVE,
+        subscription_file__completed_at__isnull=True,
+        subscription_file__documents_due_at__lte=now,
+    )
+
+
+def incomplete_files_suspend(*, now: datetime) -> int:
+    """R13.1: suspend the lines whose file is still incomplete at its deadline."""
+    reason = gettext_noop("File incomplete after its deadline (R13.1)")
+    return _suspend(
+        Line.objects.filter(_incomplete_file(now)), Cause.INCOMPLETE_FILE, reason, JOB_FILES
+    )
+
+
+def incomplete_files_lift(*, now: datetime) -> int:
+    """R13.1: lift the cause once the file is complete."""
+    completed = Line.objects.filter(subscription_file__completed_at__isnull=False)
+    return _lift(completed, Cause.INCOMPLETE_FILE, gettext_noop("File complete"), JOB_FILES)
+
+
+def incomplete_files_terminate(*, now: datetime) -> int:
+    """R17.1: a line suspended for its file and still incomplete after the grid's days is
+    terminated."""
+    days = grid_parameters(on=timezone.localdate(now)).incomplete_file_termination_days
+    due = Line.objects.filter(
+        _incomplete_file(now),
+        _open(Cause.INCOMPLETE_FILE, opened_at__lte=now - timedelta(days=days)),
+        status=S.SUSPENDED,
+    )
+    reason = gettext_noop("Terminated: file still incomplete (R17.1)")
+    return _in_batches(
+        due, lambda ids: len(lines_terminate_by_right(line_ids=ids, reason=reason, job=JOB_FILES))
+    )
+
+
+# R10.4: an invoice unpaid after its due date plus the grid's delay suspends every line of the
+# customer, prepaid ones included; paying in full lifts the cause on all of them at once.
+
+
+def overdue_customers(*, today: date) -> QuerySet:
+    """The customers with an invoice still owed after its due date plus the grid's delay."""
+    cutoff = today - timedelta(days=grid_parameters(on=today).overdue_suspension_days)
+    return (
+        Invoice.objects.filter(kind=Invoice.Kind.INVOICE, due_on__lt=cutoff)
+        .annotate(paid=Coalesce(Sum("allocations__amount", filter=LIVE), ZERO))
+        .filter(paid__lt=F("total_incl_tax"))
+        .values("contract__customer_id")
+    )
+
+
+def overdue_invoices_suspend(*, today: date) -> int:
+    """R10.4: suspend every line of the customers late with an invoice."""
+    due = Line.objects.filter(contract__customer_id__in=overdue_customers(today=today))
+    reason = gettext_noop("Invoice unpaid after its due date (R10.4)")
+    return _suspend(due, Cause.LATE_PAYMENT, reason, JOB_PAYMENTS)
+
+
+def overdue_invoices_lift(*, today: date, customer_id: int | None = None) -> int:
+    """R10.4: lift the cause on every line of the customers no longer late."""
+    paid = Line.objects.exclude(contract__customer_id__in=overdue_customers(today=today))
+    if customer_id is not None:
+        paid = paid.filter(contract__customer_id=customer_id)
+    reason = gettext_noop("Overdue invoices paid (R10.4)")
+    return _lift(paid, Cause.LATE_PAYMENT, reason, JOB_PAYMENTS)
+
+
+# R11.2, R13.1: credit limit exceeded (an advance is asked) or an advance not paid in time.
+
+
+def _advance_asked(reason: str | None = None, asked_before: date | None = None) -> Exists:
+    requests = AdvancePaymentRequest.objects.filter(
+        contract=OuterRef("contract"), payment__isnull=True
+    )
+    if reason:
+        requests = requests.filter(reason=reason)
+    if asked_before:
+        requests = requests.filter(requested_on__lt=asked_before)
+    return Exists(requests)
+
+
+def _advance_late_before(today: date) -> date:
+    # Decision: an advance is due within the same days as an invoice (R9.3, grid).
+    return today - timedelta(days=grid_parameters(on=today).invoice_due_days)
+
+
+def credit_control_suspend(*, today: date) -> int:
+    """R13.1: suspend the lines of accounts over their credit limit (an advance is asked,
+    R11.2), and of accounts that have not paid an advance in time."""
+    over = Line.objects.filter(_advance_asked(AdvancePaymentRequest.Reason.CREDIT_LIMIT))
+    late = Line.objects.filter(_advance_asked(asked_before=_advance_late_before(today)))
+    return _suspend(
+        over, Cause.CREDIT_LIMIT, gettext_noop("Credit limit exceeded (R11.2)"), JOB_CREDIT
+    ) + _suspend(late, Cause.LATE_ADVANCE, gettext_noop("Advance payment late (R11.2)"), JOB_CREDIT)
+
+
+def credit_control_lift(*, today: date, customer_id: int | None = None) -> int:
+    """R13.1: lift the causes once the advance is paid."""
+    lines = Line.objects.all()
+    if customer_id is not None:
+        lines = lines.filter(contract__customer_id=customer_id)
+    paid = gettext_noop("Advance payment received (R11.2)")
+    over = lines.exclude(_advance_asked(AdvancePaymentRequest.Reason.CREDIT_LIMIT))
+    late = lines.exclude(_advance_asked(asked_before=_advance_late_before(today)))
+    return _lift(over, Cause.CREDIT_LIMIT, paid, JOB_CREDIT) + _lift(
+        late, Cause.LATE_ADVANCE, paid, JOB_CREDIT
+    )
+
+
+# R17.5: suspended beyond the grid's limit, with no extra time granted.
+
+
+def suspended_lines_terminate(*, now: datetime) -> int:
+    """R17.5: terminate by right the lines suspended by an operator's cause for longer than the
+    grid's days, unless staff granted extra time on that cause."""
+    today = timezone.localdate(now)
+    days = grid_parameters(on=today).suspension_termination_days
+    expired = SuspensionCause.objects.filter(
+        Q(extended_until__isnull=True) | Q(extended_until__lt=today),
+        line=OuterRef("pk"),
+        lifted_at__isnull=True,
+        cause__in=TERMINATING_CAUSES,
+        opened_at__lte=now - timedelta(days=days),
+    )
+    due = Line.objects.filter(Exists(expired), status=S.SUSPENDED)
+    reason = gettext_noop("Terminated by right: suspended beyond the grid's limit (R17.5)")
+    return _in_batches(
+        due,
+        lambda ids: len(lines_terminate_by_right(line_ids=ids, reason=reason, job=JOB_TERMINATE)),
+    )
+
+
+JOB_FILES = "sweep: incomplete files"
+JOB_PAYMENTS = "sweep: overdue invoices"
+JOB_CREDIT = "sweep: credit control"
+JOB_TERMINATE = "sweep: termination by right"
+
+
+# What the beat jobs and the management commands run, by name: how many lines each step moved.
+def incomplete_files_sweep(*, now: datetime) -> dict[str, int]:
+    return {
+        "lifted": incomplete_files_lift(now=now),
+        "suspended": incomplete_files_suspend(now=now),
+        "terminated": incomplete_files_terminate(now=now),
+    }
+
+
+def overdue_invoices_sweep(*, now: datetime) -> dict[str, int]:
+    today = timezone.localdate(now)
+    return {
+        "lifted": overdue_invoices_lift(today=today),
+        "suspended": overdue_invoices_suspend(today=today),
+    }
+
+
+def credit_control_suspensions_sweep(*, now: datetime) -> dict[str, int]:
+    today = timezone.localdate(now)
+    return {
+        "lifted": credit_control_lift(today=today),
+        "suspended": credit_control_suspend(today=today),
+    }
+
+
+def terminations_sweep(*, now: datetime) -> dict[str, int]:
+    return {"terminated": suspended_lines_terminate(now=now)}
+
+
+SWEEPS: dict[str, Callable[..., dict[str, int]]] = {
+    "incomplete_files": incomplete_files_sweep,
+    "overdue_invoices": overdue_invoices_sweep,
+    "credit_control": credit_control_suspensions_sweep,
+    "terminations": terminations_sweep,
+}
+
+
+def settled_suspensions_lift(*, customer_id: int, today: date) -> int:
+    """After a payment: the customer's late-payment and credit causes that it settles are
+    lifted on all their lines at once (R10.4, R11.2)."""
+    return overdue_invoices_lift(today=today, customer_id=customer_id) + credit_control_lift(
+        today=today, customer_id=customer_id
+    )
