@@ -58,6 +58,7 @@ SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "subscriptions.rechargecode": VIEW,
     "billing.billingrun": ("view", "add"),
     "billing.usageimport": ("view", "add"),
+    "billing.directdebitimport": ("view", "add"),
     "billing.creditlimit": ("view", "add"),
 }
 

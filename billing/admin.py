@@ -1,14 +1,24 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin
 from billing.credit import credit_limit_set
+from billing.credit_notes import CreditNoteRefused, credit_note_issue
+from billing.debts import TransferRefused, debt_carry
+from billing.direct_debit import direct_debit_import
+from billing.forms import CreditNoteForm, DebtCarryForm, DirectDebitImportForm
 from billing.invoicing import Period
 from billing.models import (
     AdvancePaymentRequest,
     BillingRun,
     CreditLimit,
+    DirectDebitImport,
     Invoice,
     InvoiceLine,
     Payment,
@@ -16,6 +26,7 @@ from billing.models import (
 )
 from billing.payments import PaymentRefused, payment_record, payment_reverse
 from billing.services import billing_run_start
+from billing.tasks import build_paper_batch
 from billing.usage import usage_import
 
 
@@ -46,6 +57,80 @@ class InvoiceAdmin(BoutiqueScopedAdmin):
     list_filter = ["kind", "period_start"]
     search_fields = ["number", "customer_name", "customer_identity", "contract__reference"]
     inlines = [InvoiceLineInline]
+    actions = ["issue_credit_note", "carry_debt"]
+
+    def _one(self, request, queryset) -> Invoice | None:
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose one invoice."), messages.WARNING)
+            return None
+        return queryset.select_related("contract").get()
+
+    def _form_page(self, request, invoice: Invoice, form, action: str, title: str):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "invoice": invoice,
+            "form": form,
+            "action": action,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/billing/invoice/action_form.html", context)
+
+    @admin.action(description=_("Issue a credit note against the invoice"))
+    def issue_credit_note(self, request, queryset):
+        invoice = self._one(request, queryset)
+        if invoice is None:
+            return None
+        form = CreditNoteForm(request.POST if "reason" in request.POST else None, invoice=invoice)
+        if form.is_valid():
+            lines = list(form.cleaned_data["lines"]) or None
+            try:
+                note = credit_note_issue(
+                    invoice=invoice,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    lines=lines,
+                    amount_excl_tax=form.cleaned_data["amount_excl_tax"],
+                )
+            except CreditNoteRefused as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+            else:
+                self.message_user(
+                    request, _("Credit note %(number)s issued.") % {"number": note.number}
+                )
+            return None
+        return self._form_page(
+            request, invoice, form, "issue_credit_note", _("Issue a credit note")
+        )
+
+    @admin.action(description=_("Carry the account's unpaid balance onto another account (R10.4)"))
+    def carry_debt(self, request, queryset):
+        invoice = self._one(request, queryset)
+        if invoice is None:
+            return None
+        source = invoice.contract
+        form = DebtCarryForm(request.POST if "reason" in request.POST else None, source=source)
+        if form.is_valid():
+            try:
+                transfer = debt_carry(
+                    source=source,
+                    target=form.cleaned_data["target"],
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except TransferRefused as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(amount)s TND carried onto %(target)s.")
+                    % {"amount": transfer.amount, "target": transfer.target},
+                )
+            return None
+        return self._form_page(
+            request, invoice, form, "carry_debt", _("Carry the unpaid balance (R10.4)")
+        )
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -71,15 +156,62 @@ class BillingRunAdmin(admin.ModelAdmin):
         "finished_at",
     ]
     fields = ["period_start"]
+    actions = ["build_paper_batch"]
 
     @admin.display(description=_("errors"))
     def error_count(self, run: BillingRun) -> int:
         return len(run.errors)
 
+    @admin.display(description=_("printable batch"))
+    def paper_batch_link(self, run: BillingRun) -> str:
+        if not run.paper_batch:
+            return "—"
+        url = reverse("admin:billing_billingrun_paper_batch", args=[run.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Paper invoices (PDF)"))
+
     def get_readonly_fields(self, request, obj=None):
-        return (
-            ["period_start", "status", "accounts_done", "accounts_total", "errors"] if obj else []
+        if obj is None:
+            return []
+        return [
+            "period_start",
+            "status",
+            "accounts_done",
+            "accounts_total",
+            "errors",
+            "paper_batch_link",
+        ]
+
+    def get_urls(self):
+        batch = path(
+            "<path:object_id>/paper-batch/",
+            self.admin_site.admin_view(self.paper_batch_view),
+            name="billing_billingrun_paper_batch",
         )
+        return [batch, *super().get_urls()]
+
+    def paper_batch_view(self, request: HttpRequest, object_id: str):
+        run = self.get_object(request, object_id)
+        if run is None or not run.paper_batch:
+            raise Http404
+        if not self.has_view_permission(request, run):
+            raise PermissionDenied
+        return FileResponse(
+            run.paper_batch.open("rb"),
+            as_attachment=True,
+            filename=f"factures-papier-{run}.pdf",
+            content_type="application/pdf",
+        )
+
+    @admin.action(description=_("Build the printable batch of paper invoices"))
+    def build_paper_batch(self, request, queryset):
+        for run in queryset:
+            if run.status != BillingRun.Status.DONE:
+                self.message_user(
+                    request, _("%(run)s is not done yet.") % {"run": run}, messages.WARNING
+                )
+                continue
+            build_paper_batch.delay(run.pk)
+            self.message_user(request, _("The batch of %(run)s is being built.") % {"run": run})
 
     def get_fields(self, request, obj=None):
         return self.get_readonly_fields(request, obj) if obj else self.fields
@@ -142,6 +274,73 @@ class UsageImportAdmin(admin.ModelAdmin):
             _("%(imported)d records imported, %(duplicate)d already there, %(refused)d refused.")
             % {
                 "imported": report.rows_imported,
+                "duplicate": report.rows_duplicate,
+                "refused": len(report.errors),
+            },
+        )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DirectDebitImport)
+class DirectDebitImportAdmin(admin.ModelAdmin):
+    """Upload the bank's direct debit file (docs/direct-debit-file.md); the report lists the
+    refused rows."""
+
+    form = DirectDebitImportForm
+    list_display = [
+        "name",
+        "imported_at",
+        "imported_by",
+        "rows_total",
+        "rows_paid",
+        "rows_rejected",
+        "rows_duplicate",
+        "error_count",
+    ]
+    list_select_related = ["imported_by"]
+    readonly = [
+        "name",
+        "imported_at",
+        "imported_by",
+        "rows_total",
+        "rows_paid",
+        "rows_rejected",
+        "rows_duplicate",
+        "errors",
+    ]
+
+    @admin.display(description=_("refused"))
+    def error_count(self, report: DirectDebitImport) -> int:
+        return len(report.errors)
+
+    def get_fields(self, request, obj=None):
+        return ["upload"] if obj is None else self.readonly
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            return
+        upload = form.cleaned_data["upload"]
+        report = direct_debit_import(name=upload.name, content=upload.read(), actor=request.user)
+        obj.pk, obj.name = report.pk, report.name
+        level = messages.WARNING if report.errors else messages.SUCCESS
+        messages.add_message(
+            request,
+            level,
+            _(
+                "%(paid)d debits recorded, %(rejected)d reversed, %(duplicate)d already there, "
+                "%(refused)d refused."
+            )
+            % {
+                "paid": report.rows_paid,
+                "rejected": report.rows_rejected,
                 "duplicate": report.rows_duplicate,
                 "refused": len(report.errors),
             },

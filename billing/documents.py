@@ -33,6 +33,23 @@ def invoice_usage(invoice: Invoice):
     )
 
 
+def invoice_pdf_document(invoice: Invoice) -> bytes:
+    """The invoice's PDF from its snapshot, its lines and its period's usage, in its language;
+    not stored (invoice_pdf_render() stores it once)."""
+    return render_pdf(
+        "billing/invoice.html",
+        {
+            "invoice": invoice,
+            "lines": list(invoice.lines.all()),
+            "usage": list(invoice_usage(invoice)),
+            "advance_deducted": invoice.advance_deducted,
+            "vat_percent": invoice.vat_rate * 100,
+            "operator": settings.OPERATOR,
+        },
+        language=invoice.language,
+    )
+
+
 def invoice_pdf_render(invoice: Invoice) -> Invoice:
     """Render and store the invoice's PDF unless it has one; returns the invoice with `pdf` set.
 
@@ -45,18 +62,7 @@ def invoice_pdf_render(invoice: Invoice) -> Invoice:
     invoice.refresh_from_db(fields=["pdf"])  # another worker or request may have stored it
     if invoice.pdf:
         return invoice
-    pdf = render_pdf(
-        "billing/invoice.html",
-        {
-            "invoice": invoice,
-            "lines": list(invoice.lines.all()),
-            "usage": list(invoice_usage(invoice)),
-            "advance_deducted": invoice.advance_deducted,
-            "vat_percent": invoice.vat_rate * 100,
-            "operator": settings.OPERATOR,
-        },
-        language=invoice.language,
-    )
+    pdf = invoice_pdf_document(invoice)
     storage = invoice.pdf.storage
     # The storage never overwrites: a name already taken (a renderer that lost the race below,
     # or one that died before its claim) gets a suffix.
@@ -74,10 +80,13 @@ def invoice_recipient(invoice: Invoice) -> str:
 
 
 def invoice_email_send(*, invoice_id: int) -> bool:
-    """E-mail the invoice's PDF to its customer once; False when it was already sent or when
-    the customer has no e-mail address (they find it in the portal). Outside any transaction."""
+    """E-mail the invoice's PDF to its customer once; False when it was already sent, when the
+    account gets paper invoices or when the customer has no e-mail address (they find it in the
+    portal). Outside any transaction."""
     invoice = Invoice.objects.select_related("contract__customer__user").get(pk=invoice_id)
     invoice_pdf_render(invoice)
+    if invoice.contract.invoice_delivery == invoice.contract.InvoiceDelivery.PAPER:
+        return False  # printed with the run's paper batch (billing/delivery.py)
     to = invoice_recipient(invoice)
     if not to:
         return False

@@ -56,6 +56,24 @@ class Invoice(models.Model):
     # Set when the invoice e-mail is claimed, cleared if the sending fails (billing/documents.py).
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # A credit note: the invoice it corrects, why, and who issued it (billing/credit_notes.py).
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("corrects invoice"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_notes",
+    )
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    issued_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("issued by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-issued_on", "-number"]
@@ -155,6 +173,8 @@ class BillingRun(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # One PDF of the run's paper invoices, for the post (billing/delivery.py); stored once.
+    paper_batch = models.FileField(_("printable batch"), blank=True, editable=False)
 
     class Meta:
         ordering = ["-period_start"]
@@ -222,6 +242,7 @@ class Payment(models.Model):
         CHEQUE = "cheque", _("Cheque")
         DIRECT_DEBIT = "direct_debit", _("Direct debit")
         TRANSFER = "transfer", _("Debt carried to another account (R10.4)")
+        CREDIT_NOTE = "credit_note", _("Credit note")
 
     contract = models.ForeignKey(
         Contract, verbose_name=_("account"), on_delete=models.PROTECT, related_name="payments"
@@ -241,12 +262,29 @@ class Payment(models.Model):
     reversal_reason = models.CharField(_("why reversed"), max_length=255, blank=True)
     # R11.2: an advance payment is used only by the invoices issued after it.
     is_advance = models.BooleanField(_("advance payment (R11.2)"), default=False)
+    # A credit note settles what is owed like money received: its corrected invoice first.
+    credit_note = models.OneToOneField(
+        Invoice,
+        verbose_name=_("credit note"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="settlement",
+    )
 
     class Meta:
         ordering = ["-received_on", "-pk"]
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
+            # A direct debit file imported twice adds nothing: the bank's reference goes in once.
+            models.UniqueConstraint(
+                fields=["reference"],
+                condition=Q(method="direct_debit") & ~Q(reference=""),
+                name="payment_direct_debit_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.amount} TND — {self.get_method_display()}"
@@ -338,3 +376,54 @@ class Deposit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract}: {self.amount}"
+
+
+class DirectDebitImport(models.Model):
+    """A file of direct debits returned by the bank (docs/direct-debit-file.md), as imported."""
+
+    name = models.CharField(_("file"), max_length=255)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    imported_by = models.ForeignKey(
+        "accounts.User", verbose_name=_("imported by"), on_delete=models.PROTECT, related_name="+"
+    )
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_paid = models.PositiveIntegerField(_("payments recorded"), default=0)
+    rows_rejected = models.PositiveIntegerField(_("payments reversed"), default=0)
+    rows_duplicate = models.PositiveIntegerField(_("already imported"), default=0)
+    errors = models.JSONField(_("refused rows"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-imported_at"]
+        verbose_name = _("direct debit import")
+        verbose_name_plural = _("direct debit imports")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DebtTransfer(models.Model):
+    """R10.4: the unpaid balance of an account carried onto another account of the customer."""
+
+    source = models.ForeignKey(
+        Contract, verbose_name=_("from account"), on_delete=models.PROTECT, related_name="+"
+    )
+    target = models.ForeignKey(
+        Contract, verbose_name=_("to account"), on_delete=models.PROTECT, related_name="+"
+    )
+    amount = MoneyField(_("amount"))
+    # The source's invoices are settled by this payment; the target owes this charge.
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="+")
+    charge = models.OneToOneField(Charge, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        "accounts.User", verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=255)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("carried debt")
+        verbose_name_plural = _("carried debts")
+
+    def __str__(self) -> str:
+        return f"{self.source} → {self.target}: {self.amount}"

@@ -45,6 +45,7 @@ def payments_allocate(*, contract: Contract) -> int:
         owed = [inv for inv in invoices_with_balance(contract) if balance_of(inv) > 0]
         payments = (
             Payment.objects.filter(contract=contract, reversed_at__isnull=True)
+            .select_related("credit_note")
             .annotate(used=Coalesce(Sum("allocations__amount"), ZERO))
             .order_by("received_on", "pk")
         )
@@ -54,6 +55,10 @@ def payments_allocate(*, contract: Contract) -> int:
             targets = [
                 i for i in owed if not payment.is_advance or i.issued_on >= payment.received_on
             ]
+            if payment.credit_note:
+                # A credit note settles the invoice it corrects first, then the oldest others.
+                corrected = payment.credit_note.corrects_id
+                targets.sort(key=lambda invoice: invoice.pk != corrected)
             for invoice in targets:
                 if available <= 0:
                     break
@@ -105,6 +110,9 @@ def _lift_settled_suspensions(customer_id: int) -> None:
 
 def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
     """R9.4: a bounced cheque or debit no longer pays anything and adds the grid's fee."""
+    if payment.method in (Payment.Method.CREDIT_NOTE, Payment.Method.TRANSFER):
+        # The credit note or the carried debt stands: undoing it would bill the customer twice.
+        raise PaymentRefused("A credit note or a carried debt is not reversed.")
     with transaction.atomic():
         claimed = Payment.objects.filter(pk=payment.pk, reversed_at__isnull=True).update(
             reversed_at=timezone.now(), reversed_by=actor, reversal_reason=reason

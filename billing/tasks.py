@@ -33,3 +33,21 @@ def render_and_send_invoice(invoice_id: int) -> bool:
 def run_credit_control() -> int:
     """Beat, daily: R11.2 advance payment requests for accounts over their limit or late."""
     return len(credit_control_sweep(today=timezone.localdate()))
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5, acks_late=True)
+def render_document(invoice_id: int) -> None:
+    """After a credit note is issued: its PDF, rendered once and stored like an invoice's."""
+    from billing.documents import invoice_pdf_render
+    from billing.models import Invoice
+
+    invoice_pdf_render(Invoice.objects.get(pk=invoice_id))
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5, acks_late=True)
+def build_paper_batch(run_id: int) -> bool:
+    """Once a run is done: one printable PDF of its paper invoices, stored on the run once."""
+    from billing.delivery import paper_batch_build
+    from billing.models import BillingRun
+
+    return bool(paper_batch_build(run=BillingRun.objects.get(pk=run_id)).paper_batch)

@@ -51,6 +51,7 @@ portal_patterns = [
     path("lines/<int:pk>/", views.line_detail, name="line_detail"),
     path("lines/<int:pk>/options/add/", views.line_option_add, name="line_option_add"),
     path("invoices/", views.invoice_list, name="invoice_list"),
+    path("invoices/delivery/", views.invoice_delivery, name="invoice_delivery"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:pk>/copy/", views.invoice_copy, name="invoice_copy"),
     *auth_patterns,

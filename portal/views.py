@@ -6,16 +6,22 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from billing.delivery import invoice_delivery_set
 from billing.documents import invoice_pdf_render
 from billing.models import Invoice
-from billing.selectors import documents_of_customer, invoices_of_customer
+from billing.selectors import (
+    account_balances_of_customer,
+    documents_of_customer,
+    invoices_of_customer,
+)
 from billing.services import invoice_copy_request
 from catalogue.models import Fee
 from catalogue.selectors import fee_amount, grid_parameters, offers_on_sale, options_on_sale
+from portal.forms import InvoiceDeliveryForm
 from subscriptions.forms import OptionRequestForm
-from subscriptions.models import Customer, IdentityCheck, Line
+from subscriptions.models import Contract, Customer, IdentityCheck, Line
 from subscriptions.selectors import lines_of_customer
 from subscriptions.services import IDENTITY_CHECKS, OptionRefused
 from subscriptions.services import line_option_add as line_option_add_service
@@ -112,12 +118,38 @@ def line_option_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @login_required
 def invoice_list(request: HttpRequest) -> HttpResponse:
+    """Invoices and credit notes with what is still due on each, and each account's balance
+    and choice of e-mail or paper."""
     customer = _get_customer(request)
     return render(
         request,
         "portal/invoice_list.html",
-        {"invoices": invoices_of_customer(customer, today=timezone.localdate())},
+        {
+            "invoices": invoices_of_customer(customer, today=timezone.localdate()),
+            "accounts": account_balances_of_customer(customer),
+            "deliveries": Contract.InvoiceDelivery.choices,
+        },
     )
+
+
+@require_POST
+@login_required
+def invoice_delivery(request: HttpRequest) -> HttpResponse:
+    """The customer chooses e-mail or paper for one of their own accounts."""
+    form = InvoiceDeliveryForm(request.POST, customer=_get_customer(request))
+    if not form.is_valid():
+        raise Http404  # an account that is not theirs, or a made-up choice
+    if invoice_delivery_set(
+        contract=form.cleaned_data["contract"],
+        delivery=form.cleaned_data["delivery"],
+        actor=request.user,
+    ):
+        messages.success(request, _("Your choice is recorded for your next invoices."))
+    return redirect("portal:invoice_list")
+
+
+def _document_name(invoice: Invoice) -> str:
+    return "avoir" if invoice.kind == Invoice.Kind.CREDIT_NOTE else "facture"
 
 
 @require_safe
@@ -128,7 +160,7 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response = FileResponse(
         invoice.pdf.open("rb"),
         as_attachment=True,
-        filename=f"facture-{invoice.number}.pdf",
+        filename=f"{_document_name(invoice)}-{invoice.number}.pdf",
         content_type="application/pdf",
     )
     response["X-Content-Type-Options"] = "nosniff"

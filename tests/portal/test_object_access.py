@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.models import Boutique, User
-from billing.models import BillingRun, Invoice, UsageImport
+from billing.models import BillingRun, DirectDebitImport, Invoice, UsageImport
 from subscriptions.models import Customer, FilePiece, Line, MobileNumber, SubscriptionFile
 
 
@@ -185,6 +185,8 @@ NOT_SCOPED_ALLOWED = {
     # The mediation's files cover every boutique: supervisors only (agents have no permission
     # on them, accounts/staff_permissions.py), like the billing runs.
     UsageImport: "supervisors only: the mediation's files of every boutique",
+    # The bank's direct debit files cover every boutique: supervisors only, like usage imports.
+    DirectDebitImport: "supervisors only: the bank's files of every boutique",
 }
 
 SCOPED_ADMINS: list[tuple[type[Model], BoutiqueScopedAdmin]] = [
