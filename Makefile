@@ -28,7 +28,7 @@ run: install
 	@echo "Portal:  http://127.0.0.1:8000/      Back office: http://127.0.0.1:8000/admin/"
 	@trap 'kill 0' EXIT; \
 	if [ -n "$${CELERY_BROKER_URL:-}" ]; then \
-	  $(BIN)/celery -A portal worker -l info --concurrency 2 & \
+	  $(BIN)/celery -A portal worker -Q celery,documents -l info --concurrency 2 & \
 	  $(BIN)/celery -A portal beat -l info & \
 	else echo "No CELERY_BROKER_URL: tasks run in the web process."; fi; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000

@@ -48,6 +48,12 @@ def main() -> int:
     setup_test_environment()
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
+        from catalogue.grid_file import grid_load
+        from catalogue.management.commands.grid_load import DEMO_GRID
+        from subscriptions.demo import demo_load
+
+        grid_load(DEMO_GRID)  # every figure is measured on the demo grid and boutiques
+        demo_load()
         only = [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]
         for name in FIGURES:
             if not only or name in only:

@@ -4,11 +4,8 @@ from datetime import date
 
 from django.test import Client
 
-from catalogue.grid_file import grid_load
-from catalogue.management.commands.grid_load import DEMO_GRID
 from catalogue.models import Offer
 from catalogue.selectors import offer_terms
-from subscriptions.demo import demo_load
 from subscriptions.models import Contract, Line, MobileNumber
 from tests.factories import LineFactory
 
@@ -16,8 +13,6 @@ LINES = 20
 
 
 def run(report, median_ms) -> None:
-    grid_load(DEMO_GRID)
-    demo_load()
     contract = Contract.objects.get(reference="C-DEMO-0001")
     offer = Offer.objects.get(code="forfait-liberte-20")
     for n in range(LINES - Line.objects.filter(contract=contract).count()):

@@ -1,24 +1,30 @@
-"""What an account owes for a calendar month, and the invoice that freezes it (R9.1 to R9.3).
+"""What accounts owe for a calendar month, and the invoices that freeze it (R9.1 to R9.3).
 
-`invoice_issue` is safe to call twice or at once for the same account and month: the account row
-is locked, "already invoiced" is checked under that lock, and a unique constraint backs it up.
+A billing batch reads what it needs for all its accounts at once (one query per kind of data),
+prices them in memory against one snapshot of the grid, and writes the invoices, their lines and
+a block of numbers in one transaction. `invoices_issue` is safe to call twice or at once for the
+same accounts and month: the account rows are locked, "already invoiced" is checked under those
+locks, and a unique constraint backs it up.
 """
 
 import calendar
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from billing.models import Charge, Invoice, InvoiceCounter, InvoiceLine, UsageRecord
+from billing.models import Charge, Invoice, InvoiceCounter, InvoiceLine, Payment, UsageRecord
 from billing.money import ZERO, tnd
 from billing.payments import payments_allocate
 from catalogue.models import Option
-from catalogue.selectors import grid_parameters, offer_terms, option_fee
-from subscriptions.models import Contract, Line, LineOption
+from catalogue.selectors import GridSnapshot
+from portal.bulk import bulk_insert
+from subscriptions.models import Contract, Line, LineOption, LineStatusChange
 
 K = InvoiceLine.Kind
 
@@ -37,6 +43,13 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The period as [first instant, instant after the last day[ in local time."""
+        return (
+            timezone.make_aware(datetime.combine(self.start, time.min)),
+            timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min)),
+        )
+
 
 @dataclass(frozen=True)
 class DraftLine:
@@ -46,10 +59,11 @@ class DraftLine:
     unit_price: Decimal
     amount: Decimal
     line: Line | None = None
+    taxable: bool = True
 
 
 def _ended_on(line: Line) -> date | None:
-    ends = [c.at.date() for c in line.status_changes.all() if c.to_status == Line.Status.TERMINATED]
+    ends = [change.at.date() for change in line.terminations]
     return min(ends) if ends else None
 
 
@@ -58,14 +72,14 @@ def _share(first: date, last: date, period: Period) -> Decimal:
     return Decimal((last - first).days + 1) / Decimal(period.days)
 
 
-def _recurring(line: Line, period: Period, until: date) -> list[DraftLine]:
+def _recurring(line: Line, period: Period, until: date, grid: GridSnapshot) -> list[DraftLine]:
     activated = line.activated_at.date()
     ended = _ended_on(line)
     first, last = max(activated, period.start), min(ended or period.end, period.end, until)
     if first > last:
         return []
     drafts = []
-    fee = offer_terms(line.offer, on=first).monthly_fee
+    fee = grid.offer_terms(line.offer, on=first).monthly_fee
     share = _share(first, last, period)
     drafts.append(
         DraftLine(
@@ -77,13 +91,13 @@ def _recurring(line: Line, period: Period, until: date) -> list[DraftLine]:
             line,
         )
     )
-    for taken in line.line_options.all():
+    for taken in line.options_taken:
         option = taken.option
         start = max(taken.started_on, first)
         stop = min(taken.ended_on or last, last)
         if start > stop:
             continue
-        price = option_fee(option, on=start)
+        price = grid.option_fee(option, on=start)
         if option.period == Option.Period.MONTH:
             # R9.2: an option taken or left during the month is billed for its days.
             part = _share(start, stop, period)
@@ -115,10 +129,10 @@ USAGE_LABELS = {
 }
 
 
-def _usage(line: Line, period: Period) -> list[DraftLine]:
+def _usage(line: Line, period: Period, grid: GridSnapshot) -> list[DraftLine]:
     """Usage beyond the offer's allowances: the allowance covers the month's first units, each
     record beyond it is billed at the price of its own day (R1.3)."""
-    terms = offer_terms(line.offer, on=max(line.activated_at.date(), period.start))
+    terms = grid.offer_terms(line.offer, on=max(line.activated_at.date(), period.start))
     remaining = {
         UsageRecord.Kind.VOICE: Decimal(terms.voice_minutes_included),
         UsageRecord.Kind.SMS: Decimal(terms.sms_included),
@@ -126,13 +140,14 @@ def _usage(line: Line, period: Period) -> list[DraftLine]:
         UsageRecord.Kind.INTERNATIONAL: ZERO,
     }
     billed: dict[str, list[Decimal]] = {}
-    for record in line.period_usage:
-        free = min(remaining[record.kind], record.quantity)
-        remaining[record.kind] -= free
-        beyond = record.quantity - free
+    for kind, quantity, unit_price in line.period_usage:
+        free = min(remaining[kind], quantity)
+        remaining[kind] -= free
+        beyond = quantity - free
         if beyond:
-            quantity, amount = billed.setdefault(record.kind, [ZERO, ZERO])
-            billed[record.kind] = [quantity + beyond, amount + beyond * record.unit_price]
+            so_far = billed.setdefault(kind, [ZERO, ZERO])
+            so_far[0] += beyond
+            so_far[1] += beyond * unit_price
     return [
         DraftLine(
             K.USAGE,
@@ -146,136 +161,237 @@ def _usage(line: Line, period: Period) -> list[DraftLine]:
     ]
 
 
+def _charge_draft(charge: Charge) -> DraftLine:
+    if not charge.taxable:  # R10.4: a debt carried from another account was taxed there
+        return DraftLine(
+            K.CARRIED_DEBT, charge.label, Decimal(1), charge.amount, charge.amount, None, False
+        )
+    return DraftLine(K.ONE_OFF, charge.label, Decimal(1), charge.amount, charge.amount, charge.line)
+
+
 def draft_lines(
-    contract: Contract, period: Period, charges: list[Charge], *, until: date | None = None
+    contract: Contract,
+    period: Period,
+    charges: list[Charge],
+    *,
+    until: date | None = None,
+    grid: GridSnapshot | None = None,
 ) -> list[DraftLine]:
-    """The lines of the period's invoice; with `until`, only what is due up to that day (fees
-    are still prorated on the whole month)."""
+    """The lines of the period's invoice of a contract read by `contracts_for_billing`; with
+    `until`, only what is due up to that day (fees are still prorated on the whole month)."""
     until = until or period.end
+    grid = grid or GridSnapshot()
     drafts: list[DraftLine] = []
-    for line in contract.lines.all():
+    for line in contract.billed_lines:
         if line.offer.is_postpaid and line.activated_at and line.activated_at.date() <= until:
-            drafts += _recurring(line, period, until)
-            drafts += _usage(line, period)
-    drafts += [
-        DraftLine(K.ONE_OFF, charge.label, Decimal(1), charge.amount, charge.amount, charge.line)
-        for charge in charges
-    ]
-    return drafts
+            drafts += _recurring(line, period, until, grid)
+            drafts += _usage(line, period, grid)
+    return drafts + [_charge_draft(charge) for charge in charges]
 
 
-def _minimum_complement(contract: Contract, drafts: list[DraftLine], on: date) -> DraftLine | None:
-    """R9.1: from the second invoice, flagged offers are billed at least the grid's minimum."""
-    flagged = any(line.offer.minimum_invoice_applies for line in contract.lines.all())
-    if not flagged or not contract.invoices.filter(kind=Invoice.Kind.INVOICE).exists():
+def _minimum_complement(
+    contract: Contract, drafts: list[DraftLine], minimum: Decimal, invoiced_before: bool
+) -> DraftLine | None:
+    """R9.1: from the second invoice, flagged offers are billed at least the grid's minimum
+    (a debt carried from another account is not a sale of the month and does not count)."""
+    flagged = any(line.offer.minimum_invoice_applies for line in contract.billed_lines)
+    if not flagged or not invoiced_before:
         return None
-    minimum = grid_parameters(on=on).minimum_invoice_excl_tax
-    subtotal = sum((d.amount for d in drafts), ZERO)
+    subtotal = sum((d.amount for d in drafts if d.taxable), ZERO)
     if subtotal >= minimum:
         return None
     gap = tnd(minimum - subtotal)
     return DraftLine(K.MINIMUM, "Complément minimum de facturation", Decimal(1), gap, gap)
 
 
-def next_number(*, series: str, year: int) -> str:
-    """The next number of a series, without gap or duplicate: call it inside the transaction
-    that creates the invoice, so that a failed invoice gives its number back."""
+def numbers_take(*, series: str, year: int, count: int) -> list[str]:
+    """The next `count` numbers of a series, without gap or duplicate: call it inside the
+    transaction that creates the invoices, so that a failed batch gives its numbers back."""
     try:
         with transaction.atomic():
             InvoiceCounter.objects.get_or_create(series=series, year=year)
     except IntegrityError:  # another run created the counter at the same moment
         pass
     counter = InvoiceCounter.objects.select_for_update().get(series=series, year=year)
-    counter.last_number += 1
+    first = counter.last_number + 1
+    counter.last_number += count
     counter.save(update_fields=["last_number"])
-    return f"{series}{year}-{counter.last_number:06d}"
+    return [f"{series}{year}-{n:06d}" for n in range(first, first + count)]
+
+
+def next_number(*, series: str, year: int) -> str:
+    return numbers_take(series=series, year=year, count=1)[0]
+
+
+def contracts_for_billing(contract_ids: list[int], period: Period) -> list[Contract]:
+    """The accounts with what their invoice needs, in one query per kind of data: lines
+    (`billed_lines`) with offer, number, `terminations` and `options_taken`, and the period's
+    usage as (kind, quantity, unit price) in time order on each line's `period_usage`."""
+    lines = Line.objects.select_related("offer", "number").prefetch_related(
+        Prefetch(
+            "status_changes",
+            queryset=LineStatusChange.objects.filter(to_status=Line.Status.TERMINATED),
+            to_attr="terminations",
+        ),
+        Prefetch(
+            "line_options",
+            queryset=LineOption.objects.select_related("option"),
+            to_attr="options_taken",
+        ),
+    )
+    contracts = list(
+        Contract.objects.filter(pk__in=contract_ids)
+        .select_related("customer__user")
+        .prefetch_related(Prefetch("lines", queryset=lines, to_attr="billed_lines"))
+        .order_by("pk")
+    )
+    start, end = period.bounds()
+    usage = defaultdict(list)
+    for line_id, *record in (
+        UsageRecord.objects.filter(
+            line__contract_id__in=contract_ids, started_at__gte=start, started_at__lt=end
+        )
+        .order_by("line_id", "started_at", "pk")
+        .values_list("line_id", "kind", "quantity", "unit_price")
+    ):
+        usage[line_id].append(record)
+    for contract in contracts:
+        for line in contract.billed_lines:
+            line.period_usage = usage.get(line.pk, [])
+    return contracts
 
 
 def contract_for_billing(contract_id: int, period: Period) -> Contract:
-    start = timezone.make_aware(datetime.combine(period.start, time.min))
-    end = timezone.make_aware(datetime.combine(period.end + timedelta(days=1), time.min))
-    usage = UsageRecord.objects.filter(started_at__gte=start, started_at__lt=end).order_by(
-        "started_at", "pk"
+    return contracts_for_billing([contract_id], period)[0]
+
+
+def _invoice_for(
+    contract: Contract, drafts: list[DraftLine], period: Period, issued_on: date, grid
+) -> Invoice:
+    parameters = grid.grid_parameters(on=issued_on)
+    excl = sum((d.amount for d in drafts), ZERO)
+    # R9.1: VAT applies to the whole, complement included; a carried debt (R10.4) was taxed.
+    vat = tnd(sum((d.amount for d in drafts if d.taxable), ZERO) * parameters.vat_rate)
+    customer = contract.customer
+    commitments = [
+        line.commitment_ends_on for line in contract.billed_lines if line.commitment_ends_on
+    ]
+    return Invoice(
+        contract=contract,
+        period_start=period.start,
+        period_end=period.end,
+        issued_on=issued_on,
+        due_on=issued_on + timedelta(days=parameters.invoice_due_days),  # R9.3
+        customer_name=customer.display_name,
+        customer_identity=customer.identity_number,
+        customer_address=f"{customer.street}, {customer.postal_code} {customer.city}",
+        language=(customer.user.language if customer.user_id else "fr"),
+        total_excl_tax=excl,
+        vat_rate=parameters.vat_rate,
+        vat_amount=vat,
+        stamp_duty=parameters.stamp_duty,
+        total_incl_tax=excl + vat + parameters.stamp_duty,
+        commitment_ends_on=max(commitments) if commitments else None,
     )
-    lines = Line.objects.select_related("offer", "number").prefetch_related(
-        "status_changes",
-        Prefetch("line_options", queryset=LineOption.objects.select_related("option")),
-        Prefetch("usage_records", queryset=usage, to_attr="period_usage"),
+
+
+def _money_waiting(contract_ids: list[int]) -> set[int]:
+    """Accounts holding money not yet allocated (an advance, an overpayment)."""
+    return set(
+        Payment.objects.filter(contract_id__in=contract_ids, reversed_at__isnull=True)
+        .annotate(used=Coalesce(Sum("allocations__amount"), ZERO))
+        .filter(amount__gt=F("used"))
+        .values_list("contract_id", flat=True)
     )
-    return (
-        Contract.objects.select_related("customer")
-        .prefetch_related(Prefetch("lines", queryset=lines))
-        .get(pk=contract_id)
-    )
+
+
+def invoices_issue(*, contract_ids: list[int], period: Period, issued_on: date) -> list[Invoice]:
+    """Issue the month's invoices of a batch of accounts, each once; accounts with nothing to
+    bill or already invoiced are skipped. All or nothing: a failure leaves no invoice and no
+    number taken, and the caller may retry the accounts one by one."""
+    from billing.tasks import send_invoices  # the tasks module imports this one
+
+    grid = GridSnapshot()
+    with transaction.atomic():
+        locked = list(  # one biller per account, locked in one order so that batches never deadlock
+            Contract.objects.select_for_update()
+            .filter(pk__in=contract_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        invoiced = set(
+            Invoice.objects.filter(
+                contract_id__in=locked, period_start=period.start, kind=Invoice.Kind.INVOICE
+            ).values_list("contract_id", flat=True)
+        )
+        todo = [pk for pk in locked if pk not in invoiced]
+        charges = defaultdict(list)
+        for charge in Charge.objects.filter(
+            contract_id__in=todo, invoice__isnull=True, charged_on__lte=period.end
+        ).select_related("line"):
+            charges[charge.contract_id].append(charge)
+        invoiced_before = set(
+            Invoice.objects.filter(contract_id__in=todo, kind=Invoice.Kind.INVOICE).values_list(
+                "contract_id", flat=True
+            )
+        )
+        minimum = grid.grid_parameters(on=period.end).minimum_invoice_excl_tax
+        issued: list[tuple[Invoice, list[DraftLine], list[Charge]]] = []
+        for contract in contracts_for_billing(todo, period):
+            drafts = draft_lines(contract, period, charges[contract.pk], grid=grid)
+            if not drafts:
+                continue
+            complement = _minimum_complement(
+                contract, drafts, minimum, contract.pk in invoiced_before
+            )
+            drafts += [complement] if complement else []
+            invoice = _invoice_for(contract, drafts, period, issued_on, grid)
+            issued.append((invoice, drafts, charges[contract.pk]))
+        if not issued:
+            return []
+        numbers = numbers_take(series="F", year=issued_on.year, count=len(issued))
+        for (invoice, _, _), number in zip(issued, numbers, strict=True):
+            invoice.number = number
+        invoices = bulk_insert([invoice for invoice, _, _ in issued])
+        bulk_insert(
+            [
+                InvoiceLine(
+                    invoice=invoice,
+                    kind=d.kind,
+                    taxable=d.taxable,
+                    line=d.line,
+                    label=d.label[:200],
+                    quantity=d.quantity,
+                    unit_price=d.unit_price,
+                    amount_excl_tax=d.amount,
+                    position=i,
+                )
+                for invoice, drafts, _ in issued
+                for i, d in enumerate(drafts)
+            ]
+        )
+        billed = []
+        for invoice, _, account_charges in issued:
+            for charge in account_charges:
+                charge.invoice = invoice
+                billed.append(charge)
+        Charge.objects.bulk_update(billed, ["invoice"])
+        waiting = _money_waiting([invoice.contract_id for invoice in invoices])
+        for invoice in invoices:
+            if invoice.contract_id in waiting:
+                payments_allocate(contract=invoice.contract)  # money received in advance settles it
+        ids = [invoice.pk for invoice in invoices]
+        # Robust: the invoices are committed whatever happens to their mail (a PDF is rendered
+        # on its first download anyway). One message per batch: its task renders and mails each.
+        transaction.on_commit(lambda: send_invoices.delay(ids), robust=True)
+    return invoices
 
 
 def invoice_issue(*, contract_id: int, period: Period, issued_on: date) -> Invoice | None:
-    """Issue the month's invoice of an account, once; None when there is nothing to bill or
+    """Issue the month's invoice of one account, once; None when there is nothing to bill or
     when it was already issued."""
-    with transaction.atomic():
-        Contract.objects.select_for_update().get(pk=contract_id)  # one biller per account
-        if Invoice.objects.filter(
-            contract_id=contract_id, period_start=period.start, kind=Invoice.Kind.INVOICE
-        ).exists():
-            return None
-        contract = contract_for_billing(contract_id, period)
-        charges = list(
-            Charge.objects.filter(
-                contract=contract, invoice__isnull=True, charged_on__lte=period.end
-            )
-        )
-        drafts = draft_lines(contract, period, charges)
-        if not drafts:
-            return None
-        complement = _minimum_complement(contract, drafts, period.end)
-        if complement:
-            drafts.append(complement)
-        parameters = grid_parameters(on=issued_on)
-        excl = sum((d.amount for d in drafts), ZERO)
-        vat = tnd(excl * parameters.vat_rate)  # R9.1: VAT applies to the whole, complement included
-        customer = contract.customer
-        commitments = [
-            line.commitment_ends_on for line in contract.lines.all() if line.commitment_ends_on
-        ]
-        invoice = Invoice.objects.create(
-            contract=contract,
-            period_start=period.start,
-            period_end=period.end,
-            number=next_number(series="F", year=issued_on.year),
-            issued_on=issued_on,
-            due_on=issued_on + timedelta(days=parameters.invoice_due_days),  # R9.3
-            customer_name=customer.display_name,
-            customer_identity=customer.identity_number,
-            customer_address=f"{customer.street}, {customer.postal_code} {customer.city}",
-            language=(customer.user.language if customer.user_id else "fr"),
-            total_excl_tax=excl,
-            vat_rate=parameters.vat_rate,
-            vat_amount=vat,
-            stamp_duty=parameters.stamp_duty,
-            total_incl_tax=excl + vat + parameters.stamp_duty,
-            commitment_ends_on=max(commitments) if commitments else None,
-        )
-        InvoiceLine.objects.bulk_create(
-            InvoiceLine(
-                invoice=invoice,
-                kind=d.kind,
-                line=d.line,
-                label=d.label[:200],
-                quantity=d.quantity,
-                unit_price=d.unit_price,
-                amount_excl_tax=d.amount,
-                position=i,
-            )
-            for i, d in enumerate(drafts)
-        )
-        Charge.objects.filter(pk__in=[c.pk for c in charges]).update(invoice=invoice)
-        payments_allocate(contract=contract)  # money received in advance settles it at once
-        from billing.tasks import render_and_send_invoice  # the tasks module imports this one
-
-        # Robust: the invoice is committed whatever happens to its mail (the PDF is rendered on
-        # the first download anyway).
-        transaction.on_commit(lambda: render_and_send_invoice.delay(invoice.pk), robust=True)
-    return invoice
+    issued = invoices_issue(contract_ids=[contract_id], period=period, issued_on=issued_on)
+    return issued[0] if issued else None
 
 
 def accounts_to_bill(period: Period):

@@ -2,18 +2,15 @@
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from billing.invoicing import Period, accounts_to_bill, invoice_issue
+from billing.invoicing import Period, accounts_to_bill, invoices_issue
 from billing.models import BillingRun, Charge, Invoice
 from catalogue.models import Fee
 from catalogue.selectors import fee_amount
-
-# Accounts per task: a batch bills in a few seconds on two cores and holds a few hundred rows in
-# memory, and a worker killed in the middle loses at most one batch, which the rerun picks up.
-BATCH_SIZE = 200
 
 
 def issue_date(period: Period) -> date:
@@ -32,26 +29,31 @@ def billing_run_start(*, period: Period) -> BillingRun:
         run.status = BillingRun.Status.RUNNING if ids else BillingRun.Status.DONE
         run.finished_at = None if ids else timezone.now()
         run.save()
-        for start in range(0, len(ids), BATCH_SIZE):
-            batch = ids[start : start + BATCH_SIZE]
+        size = settings.BILLING_BATCH_SIZE
+        for start in range(0, len(ids), size):
+            batch = ids[start : start + size]
             transaction.on_commit(lambda batch=batch: bill_accounts.delay(run.pk, batch))
     return run
 
 
 def billing_run_batch(*, run_id: int, contract_ids: list[int]) -> int:
-    """Bill a batch of accounts; an account that fails is reported and the others go on."""
+    """Bill a batch of accounts at once; when the batch fails, each account is tried alone so
+    that one faulty account is reported and the others are billed."""
     run = BillingRun.objects.get(pk=run_id)
     period = Period.month(run.period_start)
     issued_on = issue_date(period)
-    errors, issued = [], 0
-    for contract_id in contract_ids:
-        try:
-            issued += (
-                invoice_issue(contract_id=contract_id, period=period, issued_on=issued_on)
-                is not None
-            )
-        except Exception as error:
-            errors.append({"account": contract_id, "error": f"{type(error).__name__}: {error}"})
+    errors = []
+    try:
+        issued = len(invoices_issue(contract_ids=contract_ids, period=period, issued_on=issued_on))
+    except Exception:
+        issued = 0
+        for contract_id in contract_ids:
+            try:
+                issued += len(
+                    invoices_issue(contract_ids=[contract_id], period=period, issued_on=issued_on)
+                )
+            except Exception as error:
+                errors.append({"account": contract_id, "error": f"{type(error).__name__}: {error}"})
     with transaction.atomic():
         run = BillingRun.objects.select_for_update().get(pk=run_id)
         run.accounts_done = F("accounts_done") + len(contract_ids)

@@ -29,6 +29,19 @@ def render_and_send_invoice(invoice_id: int) -> bool:
     return invoice_email_send(invoice_id=invoice_id)
 
 
+@shared_task(acks_late=True)
+def send_invoices(invoice_ids: list[int]) -> int:
+    """After a billing batch: each invoice's PDF and mail, one after the other; one that fails
+    goes to its own task, which retries it alone."""
+    sent = 0
+    for invoice_id in invoice_ids:
+        try:
+            sent += invoice_email_send(invoice_id=invoice_id)
+        except Exception:
+            render_and_send_invoice.delay(invoice_id)
+    return sent
+
+
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
 def run_credit_control() -> int:
     """Beat, daily: R11.2 advance payment requests for accounts over their limit or late."""

@@ -74,6 +74,38 @@ def prepaid_validity_days(amount: Decimal, *, on: date) -> int:
     return tier.validity_days
 
 
+def _latest_among(rows: list[Row], on: date, what: str) -> Row:
+    """R1.3 in memory, for rows sorted newest first: the latest effective on or before `on`."""
+    for row in rows:
+        if row.effective_from <= on:
+            return row
+    raise NotInForce(f"No {what} in force on {on}.")
+
+
+class GridSnapshot:
+    """The prices of offers and options and the grid parameters, read once (a grid holds a few
+    hundred rows), answering "the row in force on a day" (R1.3) in memory: for a billing batch
+    that prices thousands of lines with the same few rows."""
+
+    def __init__(self) -> None:
+        self._terms: dict[int, list[OfferTerms]] = {}
+        for terms in OfferTerms.objects.order_by("-effective_from"):
+            self._terms.setdefault(terms.offer_id, []).append(terms)
+        self._prices: dict[int, list[OptionPrice]] = {}
+        for price in OptionPrice.objects.order_by("-effective_from"):
+            self._prices.setdefault(price.option_id, []).append(price)
+        self._parameters = list(GridParameters.objects.order_by("-effective_from"))
+
+    def offer_terms(self, offer: Offer, *, on: date) -> OfferTerms:
+        return _latest_among(self._terms.get(offer.pk, []), on, f"terms of {offer}")
+
+    def option_fee(self, option: Option, *, on: date) -> Decimal:
+        return _latest_among(self._prices.get(option.pk, []), on, f"price of {option}").fee
+
+    def grid_parameters(self, *, on: date) -> GridParameters:
+        return _latest_among(self._parameters, on, "grid parameters")
+
+
 @dataclass(frozen=True)
 class OfferCard:
     offer: Offer

@@ -215,7 +215,9 @@ def celery_worker_on_redis(transactional_db):
     # have built them for no broker: drop them so that they are built for Redis.
     _forget_connections(app)
     try:
-        with start_worker(app, perform_ping_check=False, shutdown_timeout=30):
+        with start_worker(
+            app, perform_ping_check=False, shutdown_timeout=30, queues=["celery", "documents"]
+        ):
             yield app
     finally:
         app.conf.update(saved)

@@ -1,4 +1,9 @@
-"""A billing run on real Celery worker processes (Redis), one of them killed in the middle."""
+"""A billing run on real Celery worker processes (Redis), one of them killed in the middle.
+
+The test holds a lock on one account from its own connection, as a busy agent would: the worker
+bills the batches before it, then waits inside the batch that holds that account, in the middle
+of its transaction, and is killed there.
+"""
 
 import os
 import signal
@@ -7,6 +12,7 @@ import sys
 import time
 from datetime import date, datetime
 
+import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -20,6 +26,7 @@ from subscriptions.models import Contract, Customer, Line, MobileNumber
 from tests.factories import BoutiqueFactory
 
 ACCOUNTS = 200
+BLOCKED_AT = 100  # the held account is the first of the sixth batch of 20
 OCTOBER = Period.month(date(2026, 10, 1))
 BROKER = (
     os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15").rsplit("/", 1)[0] + "/14"
@@ -60,11 +67,15 @@ def _accounts() -> None:
     )
 
 
-def _worker() -> subprocess.Popen:
+def _database_url() -> str:
     db = settings.DATABASES["default"]
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def _worker() -> subprocess.Popen:
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": _database_url(),
         "CELERY_BROKER_URL": BROKER,
         "DEBUG": "false",
         "HTTPS": "false",
@@ -103,18 +114,26 @@ def _wait_for(condition, seconds: float) -> bool:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_r9_1_worker_killed_mid_run_then_rerun_gives_each_account_one_invoice_and_no_gap(
-    grid, celery_app_on_broker
+    grid, celery_app_on_broker, settings
 ):
+    settings.BILLING_BATCH_SIZE = 20
     _accounts()
+    held = Contract.objects.order_by("pk").values_list("pk", flat=True)[BLOCKED_AT]
     celery_app_on_broker(BROKER)
     worker = _worker()
+    with psycopg.connect(_database_url()) as busy:
+        busy.execute("SELECT 1 FROM subscriptions_contract WHERE id = %s FOR UPDATE", [held])
+        try:
+            billing_run_start(period=OCTOBER)
+            # The batches before the held account are billed, then the worker waits on it.
+            assert _wait_for(lambda: Invoice.objects.count() == BLOCKED_AT, 120)
+            assert _waiting_on_a_lock(busy), "the worker is not inside the held account's batch"
+            os.killpg(worker.pid, signal.SIGKILL)  # no warm shutdown: the batch stops mid-way
+            worker.wait(30)
+        finally:
+            busy.rollback()
     try:
-        billing_run_start(period=OCTOBER)
-        assert _wait_for(lambda: Invoice.objects.count() >= 20, 120), "the worker billed nothing"
-        os.killpg(worker.pid, signal.SIGKILL)  # no warm shutdown: the batch stops mid-way
-        worker.wait(30)
-        killed_at = Invoice.objects.count()
-        assert killed_at < ACCOUNTS
+        assert Invoice.objects.count() == BLOCKED_AT  # the killed batch left nothing
         worker = _worker()
         billing_run_start(period=OCTOBER)  # the rerun queues what is not yet invoiced
         assert _wait_for(lambda: Invoice.objects.count() == ACCOUNTS, 180)
@@ -125,3 +144,17 @@ def test_r9_1_worker_killed_mid_run_then_rerun_gives_each_account_one_invoice_an
     numbers = sorted(int(n.split("-")[1]) for n in Invoice.objects.values_list("number", flat=True))
     assert numbers == list(range(1, ACCOUNTS + 1))
     assert Invoice.objects.values("contract").distinct().count() == ACCOUNTS
+
+
+def _waiting_on_a_lock(busy: psycopg.Connection) -> bool:
+    """True once another session of the test database waits for a lock."""
+    return _wait_for(
+        lambda: (
+            busy.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            ).fetchone()[0]
+            > 0
+        ),
+        30,
+    )
