@@ -46,6 +46,10 @@ AGENT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "billing.payment": ("view", "add"),
     "billing.creditlimit": VIEW,
     "billing.advancepaymentrequest": VIEW,
+    "privacy.consent": ("view", "add"),
+    "privacy.objectiondelivery": VIEW,
+    "privacy.accessrequest": VIEW,
+    "privacy.rectificationrequest": ("view", "change"),
 }
 
 SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -60,6 +64,9 @@ SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "billing.usageimport": ("view", "add"),
     "billing.directdebitimport": ("view", "add"),
     "billing.creditlimit": ("view", "add"),
+    "privacy.recipient": EDIT,
+    "privacy.campaign": EDIT,
+    "privacy.staffaccesslog": VIEW,
 }
 
 

@@ -36,6 +36,16 @@ app.conf.beat_schedule = {
         "task": "billing.tasks.start_monthly_billing",
         "schedule": crontab(day_of_month=1, hour=2, minute=0),
     },
+    # Every 5 minutes: objections whose delivery task was lost are enqueued again (R21.3).
+    "privacy-resend-overdue-deliveries": {
+        "task": "privacy.tasks.resend_overdue_deliveries",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Every day at 04:20: copies of customers' data past their date are deleted (R21.1).
+    "privacy-expire-access-exports": {
+        "task": "privacy.tasks.expire_access_exports",
+        "schedule": crontab(hour=4, minute=20),
+    },
     # Every hour at :20: lines whose file is still incomplete at its deadline (3 days after
     # activation, to the hour) are suspended, complete ones restored, and those still incomplete
     # after the grid's days terminated (R13.1, R17.1).

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "catalogue",
     "subscriptions",
     "billing",
+    "privacy",
     "portal",
 ]
 
@@ -248,6 +249,12 @@ CELERY_TASK_ROUTES = {
 # Accounts per billing task: a batch is one transaction (a worker killed in the middle loses at
 # most one batch, which the rerun picks up) billed with a fixed number of queries.
 BILLING_BATCH_SIZE = env.int("BILLING_BATCH_SIZE", default=200)
+
+# Personal data (R21.1, R21.3): days a copy of a customer's data stays downloadable, and the
+# first delay before an objection is delivered again to a recipient that did not acknowledge it
+# (doubled at each attempt, capped at an hour).
+PRIVACY_EXPORT_DAYS = env.int("PRIVACY_EXPORT_DAYS", default=7)
+PRIVACY_DELIVERY_RETRY_SECONDS = env.int("PRIVACY_DELIVERY_RETRY_SECONDS", default=30)
 
 # The operator's identity as printed on documents (invoices, letters).
 OPERATOR = {

@@ -4,6 +4,7 @@ from django.urls import include, path, reverse_lazy
 
 from portal import views
 from portal.forms import ResetPasswordForm, SignInForm
+from privacy.urls import urlpatterns as privacy_patterns
 from subscriptions.urls import urlpatterns as subscription_patterns
 
 auth_patterns = [
@@ -56,6 +57,7 @@ portal_patterns = [
     path("invoices/<int:pk>/copy/", views.invoice_copy, name="invoice_copy"),
     *auth_patterns,
     *subscription_patterns,
+    *privacy_patterns,
 ]
 
 urlpatterns = [

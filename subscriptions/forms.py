@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Boutique, User
 from catalogue.models import Offer, Option, RequiredDocument
+from privacy.models import Purpose
 from subscriptions.identifiers import (
     normalize_cin,
     normalize_msisdn,
@@ -240,6 +241,17 @@ class SummaryForm(StepForm):
             "I have read and I accept the general subscription conditions and the tariff grid."
         ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # R21.1-R21.3: each use of personal data is asked for, unticked by default.
+        for purpose in Purpose:
+            self.fields[f"consent_{purpose}"] = forms.BooleanField(
+                label=_("I agree: %(purpose)s") % {"purpose": purpose.label}, required=False
+            )
+
+    def consents_granted(self) -> set[str]:
+        return {purpose for purpose in Purpose if self.cleaned_data.get(f"consent_{purpose}")}
 
 
 class OptionRequestForm(forms.Form):

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.admin_scope import boutique_filter
 from accounts.services import account_open, confirmation_send, email_confirm
 from portal.pdf import render_pdf
+from privacy.models import StaffAccessLog
+from privacy.services import consents_at_subscription, staff_access_record
 from subscriptions import forms
 from subscriptions.file_services import (
     FileRefused,
@@ -174,7 +176,7 @@ def subscribe_step(request: HttpRequest, step: str) -> HttpResponse:
             for document, upload in form.valid_uploads():
                 piece_attach(file=file, document=document, upload=upload, actor=request.user)
         if valid and step == "summary":
-            return _submit(request, file)
+            return _submit(request, file, form)
         if valid:
             _save_step(step, form, file)
             following = STEP_NAMES[STEP_NAMES.index(step) + 1]
@@ -196,12 +198,16 @@ def subscribe_step(request: HttpRequest, step: str) -> HttpResponse:
     return render(request, f"subscriptions/step_{step}.html", context)
 
 
-def _submit(request: HttpRequest, file: SubscriptionFile) -> HttpResponse:
+def _submit(request: HttpRequest, file: SubscriptionFile, form) -> HttpResponse:
     if request.user.email_confirmed_at is None:
         messages.error(request, _("Confirm your e-mail address first: open the link we sent you."))
         return redirect("portal:subscribe_step", step="summary")
     try:
-        file_submit(file=file, actor=request.user)
+        with transaction.atomic():
+            file_submit(file=file, actor=request.user)
+            consents_at_subscription(
+                customer=file.customer, granted=form.consents_granted(), actor=request.user
+            )
     except FileRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("portal:subscribe_step", step="summary")
@@ -310,6 +316,13 @@ def piece_download(request: HttpRequest, pk: int) -> HttpResponse:
     piece = _get_piece_for_viewer(request, pk)
     if not piece.document:
         raise Http404
+    if request.user.is_staff:  # R6.5: who of the staff opened whose identity document
+        staff_access_record(
+            staff=request.user,
+            customer_id=piece.file.customer_id,
+            what=StaffAccessLog.What.IDENTITY_DOCUMENT,
+            detail=f"{piece.file.reference} {piece.required_document.code}",
+        )
     extension = piece.document.name.rsplit(".", 1)[-1]
     return _attachment(
         piece.document.open("rb"),

@@ -23,6 +23,8 @@ from billing.payments import payment_record
 from catalogue.grid_file import grid_load
 from catalogue.management.commands.grid_load import DEMO_GRID
 from catalogue.models import Offer, Option, RequiredDocument
+from privacy.models import AccessRequest, Recipient, RectificationRequest
+from privacy.services import consent_record
 from subscriptions.lifecycle import line_transition
 from subscriptions.models import (
     Customer,
@@ -121,7 +123,23 @@ def customer_with_line(*, boutique: Boutique, offer_code: str, email: str, **fie
             amount="10",
             requested_on=date(2026, 4, 20),
         )
+    personal_data_requests(customer)
     return customer
+
+
+def personal_data_requests(customer: Customer) -> None:
+    """R21.*: an objection to partner sharing (delivered to the operator's list), a copy of
+    data and a correction asked for, so that each privacy admin has a record per boutique."""
+    Recipient.objects.get_or_create(
+        name="Liste partenaires", kind="internal", defaults={"purposes": ["partners"]}
+    )
+    consent_record(
+        customer=customer, purpose="partners", granted=False, channel="portal", actor=customer.user
+    )
+    AccessRequest.objects.create(customer=customer, requested_by=customer.user)
+    RectificationRequest.objects.create(
+        customer=customer, kind="address", changes={"city": "Ariana"}, requested_by=customer.user
+    )
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.models import Boutique, User
 from billing.models import BillingRun, DirectDebitImport, Invoice, UsageImport
+from privacy.access import access_export_build
+from privacy.models import AccessRequest, Campaign, Recipient, StaffAccessLog
 from subscriptions.models import Customer, FilePiece, Line, MobileNumber, SubscriptionFile
 
 
@@ -65,6 +67,11 @@ def alices_file(victim: Customer, status: str = "active") -> SubscriptionFile:
     return SubscriptionFile.objects.get(customer=victim, status=status)
 
 
+def alices_copy_of_data(victim: Customer) -> AccessRequest:
+    """The copy of alice's data she asked for (tests/conftest.py), built on first use."""
+    return access_export_build(request_id=AccessRequest.objects.get(customer=victim).pk)
+
+
 OBJECT_URLS: dict[str, Callable[[Customer], dict]] = {
     "portal:line_detail": lambda victim: {"pk": alices_line(victim).pk},
     "portal:line_option_add": lambda victim: {"pk": alices_line(victim).pk},
@@ -83,6 +90,8 @@ OBJECT_URLS: dict[str, Callable[[Customer], dict]] = {
     "portal:invoice_copy": lambda victim: {
         "pk": Invoice.objects.get(contract__customer=victim, period_start="2026-03-01").pk
     },
+    "portal:privacy_access_json": lambda victim: {"pk": alices_copy_of_data(victim).pk},
+    "portal:privacy_access_pdf": lambda victim: {"pk": alices_copy_of_data(victim).pk},
 }
 
 # URLs with arguments that are not object ids, each with the reason.
@@ -174,7 +183,7 @@ def test_anonymous_visitor_is_sent_to_sign_in_on_every_object_url(client, alice)
 
 # Apps whose models hold customer data (R6.5): their ModelAdmins must be boutique-scoped.
 # billing has no model yet; its invoices will be customer data the day it has some.
-CUSTOMER_DATA_APPS = {"subscriptions", "billing"}
+CUSTOMER_DATA_APPS = {"subscriptions", "billing", "privacy"}
 # ModelAdmins of those apps that are deliberately not scoped, each with the reason.
 NOT_SCOPED_ALLOWED = {
     # The number pool is shared by every boutique (a number is chosen from it at subscription)
@@ -185,6 +194,12 @@ NOT_SCOPED_ALLOWED = {
     # The mediation's files cover every boutique: supervisors only (agents have no permission
     # on them, accounts/staff_permissions.py), like the billing runs.
     UsageImport: "supervisors only: the mediation's files of every boutique",
+    # Partners and internal lists that receive objections: the operator's configuration.
+    Recipient: "supervisors only: where data is used, no customer data",
+    # A campaign's text and its counts per status; its messages have no admin.
+    Campaign: "supervisors only: a campaign's text and counts",
+    # R6.5: the log of staff accesses is for supervisors (agents have no permission on it).
+    StaffAccessLog: "supervisors only: who of the staff opened whose data",
     # The bank's direct debit files cover every boutique: supervisors only, like usage imports.
     DirectDebitImport: "supervisors only: the bank's files of every boutique",
 }

@@ -1,0 +1,208 @@
+"""R21.1: the copy of everything held on a customer, as a JSON file and a readable PDF, kept in
+private storage for a limited time and served to that customer only."""
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models.fields.files import FieldFile
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from billing.models import Invoice, InvoiceLine, Payment, UsageRecord
+from portal.pdf import render_pdf
+from privacy.models import (
+    AccessRequest,
+    BankDetails,
+    Consent,
+    RectificationRequest,
+    StaffAccessLog,
+)
+from subscriptions.models import (
+    Contract,
+    Customer,
+    FilePiece,
+    FileStatusChange,
+    Line,
+    LineOption,
+    LineStatusChange,
+    SubscriptionFile,
+)
+
+A = AccessRequest.Status
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    title: str
+    records: list[models.Model]
+    in_pdf: bool = True  # usage records are counted in the PDF, listed in the JSON
+
+
+def customer_data(customer: Customer) -> list[Category]:
+    """Every record held on the customer, by category; only theirs."""
+    c = customer
+    return [
+        Category("identity", _("Identity"), [c]),
+        Category("account", _("Portal account"), [c.user] if c.user else []),
+        Category("contracts", _("Contracts"), list(Contract.objects.filter(customer=c))),
+        Category("lines", _("Lines"), list(Line.objects.filter(contract__customer=c))),
+        Category(
+            "options", _("Options"), list(LineOption.objects.filter(line__contract__customer=c))
+        ),
+        Category("invoices", _("Invoices"), list(Invoice.objects.filter(contract__customer=c))),
+        Category(
+            "invoice_lines",
+            _("Invoice lines"),
+            list(InvoiceLine.objects.filter(invoice__contract__customer=c)),
+        ),
+        Category("payments", _("Payments"), list(Payment.objects.filter(contract__customer=c))),
+        Category(
+            "usage",
+            _("Traffic records"),
+            list(UsageRecord.objects.filter(line__contract__customer=c)),
+            in_pdf=False,
+        ),
+        Category("consents", _("Consents"), list(Consent.objects.filter(customer=c))),
+        Category(
+            "files", _("Subscription files"), list(SubscriptionFile.objects.filter(customer=c))
+        ),
+        Category("documents", _("Documents"), list(FilePiece.objects.filter(file__customer=c))),
+        Category(
+            "history",
+            _("History"),
+            [
+                *LineStatusChange.objects.filter(line__contract__customer=c),
+                *FileStatusChange.objects.filter(file__customer=c),
+            ],
+        ),
+        Category(
+            "rectifications",
+            _("Rectification requests"),
+            list(RectificationRequest.objects.filter(customer=c)),
+        ),
+        Category("bank_details", _("Bank details"), list(BankDetails.objects.filter(customer=c))),
+        Category(
+            "access_requests",
+            _("Requests for a copy of your data"),
+            list(AccessRequest.objects.filter(customer=c)),
+        ),
+        Category(
+            "staff_accesses",
+            _("Staff who opened your data"),
+            list(StaffAccessLog.objects.filter(customer=c)),
+        ),
+    ]
+
+
+HIDDEN_FIELDS = {"password", "pin_hash"}
+
+
+def _fields(record: models.Model) -> list[models.Field]:
+    return [f for f in record._meta.concrete_fields if f.name not in HIDDEN_FIELDS]
+
+
+def _raw(value):
+    return value.name if isinstance(value, FieldFile) else value
+
+
+def record_as_json(record: models.Model) -> dict:
+    return {f.attname: _raw(getattr(record, f.attname)) for f in _fields(record)}
+
+
+def record_as_text(record: models.Model) -> list[tuple[str, str]]:
+    """(label, readable value) pairs for the PDF."""
+    pairs = []
+    for field in _fields(record):
+        if field.choices:
+            value = getattr(record, f"get_{field.name}_display")()
+        elif field.is_relation:
+            value = getattr(record, field.name)
+        else:
+            value = _raw(getattr(record, field.attname))
+        pairs.append((str(field.verbose_name), "—" if value in (None, "") else str(value)))
+    return pairs
+
+
+def export_json(customer: Customer, categories: list[Category], at) -> bytes:
+    data = {
+        "customer": customer.pk,
+        "generated_at": at,
+        "categories": {
+            c.key: {"title": str(c.title), "records": [record_as_json(r) for r in c.records]}
+            for c in categories
+        },
+    }
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode()
+
+
+def export_pdf(customer: Customer, categories: list[Category], at) -> bytes:
+    language = customer.user.language if customer.user else "fr"
+    sections = [
+        {
+            "title": c.title,
+            "count": len(c.records),
+            "records": [record_as_text(r) for r in c.records] if c.in_pdf else None,
+        }
+        for c in categories
+    ]
+    return render_pdf(
+        "privacy/export_pdf.html",
+        {"customer": customer, "sections": sections, "at": at, "operator": settings.OPERATOR},
+        language=language,
+    )
+
+
+def access_export_build(*, request_id: int) -> AccessRequest:
+    """Build the two files once; a second run finds the request ready and does nothing."""
+    request = AccessRequest.objects.select_related("customer__user").get(pk=request_id)
+    if request.status != A.PENDING:
+        return request
+    now = timezone.now()
+    categories = customer_data(request.customer)
+    stem = f"privacy/{uuid.uuid4().hex}"
+    json_name = default_storage.save(
+        f"{stem}.json", ContentFile(export_json(request.customer, categories, now))
+    )
+    pdf_name = default_storage.save(
+        f"{stem}.pdf", ContentFile(export_pdf(request.customer, categories, now))
+    )
+    claimed = AccessRequest.objects.filter(pk=request.pk, status=A.PENDING).update(
+        status=A.READY,
+        json_file=json_name,
+        pdf_file=pdf_name,
+        ready_at=now,
+        expires_at=now + timedelta(days=settings.PRIVACY_EXPORT_DAYS),
+    )
+    if not claimed:  # another worker finished first: keep its files, drop ours
+        default_storage.delete(json_name)
+        default_storage.delete(pdf_name)
+    request.refresh_from_db()
+    return request
+
+
+def access_exports_expire() -> int:
+    """Delete the files of copies past their date; the request stays, marked expired."""
+    expired = 0
+    for request in AccessRequest.objects.filter(status=A.READY, expires_at__lte=timezone.now()):
+        if AccessRequest.objects.filter(pk=request.pk, status=A.READY).update(
+            status=A.EXPIRED, json_file="", pdf_file=""
+        ):
+            default_storage.delete(request.json_file.name)
+            default_storage.delete(request.pdf_file.name)
+            expired += 1
+    return expired
+
+
+def access_file_for(*, request: AccessRequest, kind: str) -> FieldFile | None:
+    """The file to serve, while the copy is available."""
+    if request.status != A.READY or request.expires_at <= timezone.now():
+        return None
+    return request.json_file if kind == "json" else request.pdf_file
