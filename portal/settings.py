@@ -228,6 +228,17 @@ ANYMAIL = {
     if key.startswith("ANYMAIL_")
 }
 
+# Text messages to customers (suspensions, restorations): a class with `send(Sms)`; the console
+# one writes them to standard output until an SMS gateway's class is given here.
+SMS_BACKEND = env.str("SMS_BACKEND", default="portal.sms.ConsoleSmsBackend")
+# The network side of provisioning (block, unblock, receive only, number release, SIM swap):
+# a class with `send(...)`; the logging one writes each order to the log and confirms it.
+PROVISIONING_BACKEND = env.str(
+    "PROVISIONING_BACKEND", default="subscriptions.provisioning.LoggingNetwork"
+)
+# Lines per transaction in the suspension sweeps (subscriptions.sweeps).
+SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=2000)
+
 # Celery: with no broker URL every task runs in-process at once (a laptop with nothing
 # installed); production and the task tests give a Redis URL.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
