@@ -246,6 +246,18 @@ class GridParameters(EffectiveDated):
     suspension_termination_days = models.PositiveSmallIntegerField(
         _("days suspended before termination by right, unless extended (R17.5)"), default=60
     )
+    termination_notice_days = models.PositiveSmallIntegerField(
+        _("days from the receipt of a termination letter to its effect (R16.1)"), default=60
+    )
+    registered_letter_days = models.PositiveSmallIntegerField(
+        _("days a registered letter is expected to take, for the customer's preview"), default=3
+    )
+    just_motive_subscription_days = models.PositiveSmallIntegerField(
+        _("days from subscription to terminate for a service unavailable (R16.8)"), default=30
+    )
+    just_motive_notification_days = models.PositiveSmallIntegerField(
+        _("days from a notified change to terminate for it (R16.7, R16.9)"), default=10
+    )
 
     class Meta(EffectiveDated.Meta):
         verbose_name = _("grid parameters")
