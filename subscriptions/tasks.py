@@ -1,3 +1,4 @@
+from dataclasses import asdict
 from datetime import timedelta
 
 from celery import shared_task
@@ -6,6 +7,7 @@ from django.utils import timezone
 from subscriptions.file_notices import accepted_notice_send, refusal_letter_send
 from subscriptions.notifications import notification_send, notifications_to_send
 from subscriptions.number_pool import number_release_quarantined
+from subscriptions.prepaid import prepaid_sweep
 from subscriptions.provisioning import line_orders_send, lines_with_orders_to_send
 from subscriptions.sweeps import SWEEPS, settled_suspensions_lift
 
@@ -45,6 +47,13 @@ def send_provisioning_orders(line_ids: list[int]) -> int:
 def send_customer_notifications(notification_ids: list[int]) -> int:
     """Suspension and restoration notices; a retry sends only those not sent yet."""
     return sum(notification_send(pk) for pk in notification_ids)
+
+
+@shared_task(**RETRY)
+def run_prepaid_sweep() -> dict[str, int]:
+    """Beat, daily: prepaid lines move to grace, preservation, then termination (R2.7 to R2.9,
+    R17.3); a repeated or concurrent run moves nothing twice."""
+    return asdict(prepaid_sweep(today=timezone.localdate()))
 
 
 @shared_task(**RETRY)
