@@ -11,7 +11,11 @@ from accounts.admin_scope import BoutiqueScopedAdmin
 from billing.recovery import recovery_statement, recovery_statement_pdf
 from privacy.models import StaffAccessLog
 from privacy.services import staff_access_record
-from subscriptions import file_admin  # noqa: F401  (registers the queue of files)
+from subscriptions import (  # noqa: F401  (they register the files queue, top-ups, lost SIMs)
+    file_admin,
+    prepaid_admin,
+    sim_loss_admin,
+)
 from subscriptions.forms import PhoneIdentityCheckForm
 from subscriptions.models import (
     Contract,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from billing.money import tnd
-from subscriptions.models import SimCard, TopUp
+from subscriptions.models import Line, SimCard, TopUp
 from subscriptions.top_ups import CODE_DIGITS, MAX_BATCH, code_normalise
 from subscriptions.uploads import DocumentField
 
@@ -128,6 +128,14 @@ class TopUpRecordForm(forms.ModelForm):
     class Meta:
         model = TopUp
         fields = ["line", "channel", "amount", "reference"]
+
+    def clean_line(self):
+        line = self.cleaned_data["line"]
+        if line.status in (Line.Status.PENDING, Line.Status.TERMINATED):
+            raise ValidationError(
+                _("This line cannot be topped up: it is not in service."), code="not_in_service"
+            )
+        return line
 
     def clean_amount(self):
         amount = tnd(self.cleaned_data["amount"])

@@ -7,7 +7,8 @@
 """
 
 import os
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import redis
@@ -32,10 +33,13 @@ from subscriptions.models import (
     Line,
     LineOption,
     ProvisioningOrder,
+    SimLossDeclaration,
     SubscriptionFile,
     SuspensionCause,
+    TopUp,
 )
 from subscriptions.services import line_activate
+from subscriptions.top_ups import top_up_record
 from tests.factories import (
     AgentFactory,
     BoutiqueFactory,
@@ -124,7 +128,30 @@ def customer_with_line(*, boutique: Boutique, offer_code: str, email: str, **fie
             requested_on=date(2026, 4, 20),
         )
     personal_data_requests(customer)
+    top_up_and_past_sim_loss(customer, line)
     return customer
+
+
+def top_up_and_past_sim_loss(customer: Customer, line: Line) -> None:
+    """R2.3, R14.1: a Banka top-up and a SIM lost in the past (replaced since), so that the
+    admins of top-ups, recharge accounts and lost SIMs have a record per boutique."""
+    top_up_record(
+        line=line,
+        channel=TopUp.Channel.BANKA,
+        amount=Decimal("5"),
+        reference=f"BANKA-{line.pk}",
+        job="test",
+    )
+    SimLossDeclaration.objects.create(
+        line=line,
+        status=SimLossDeclaration.Status.REPLACED,
+        channel=SimLossDeclaration.Channel.PORTAL,
+        declared_at=ACTIVATED_AT,
+        declared_by=customer.user,
+        police_declaration_due_at=ACTIVATED_AT + timedelta(days=4),
+        new_sim=line.sim,
+        replaced_at=ACTIVATED_AT + timedelta(days=1),
+    )
 
 
 def personal_data_requests(customer: Customer) -> None:

@@ -24,7 +24,15 @@ from accounts.models import Boutique, User
 from billing.models import BillingRun, DirectDebitImport, Invoice, UsageImport
 from privacy.access import access_export_build
 from privacy.models import AccessRequest, Campaign, Recipient, StaffAccessLog
-from subscriptions.models import Customer, FilePiece, Line, MobileNumber, SubscriptionFile
+from subscriptions.models import (
+    Customer,
+    FilePiece,
+    Line,
+    MobileNumber,
+    RechargeCode,
+    RechargeCodeBatch,
+    SubscriptionFile,
+)
 
 
 @dataclass(frozen=True)
@@ -202,6 +210,10 @@ NOT_SCOPED_ALLOWED = {
     StaffAccessLog: "supervisors only: who of the staff opened whose data",
     # The bank's direct debit files cover every boutique: supervisors only, like usage imports.
     DirectDebitImport: "supervisors only: the bank's files of every boutique",
+    # Recharge codes are sold in every boutique; their serials and amounts say nothing about who
+    # used them, and only supervisors may see them (accounts/staff_permissions.py).
+    RechargeCodeBatch: "supervisors only: batches of recharge codes, no customer data",
+    RechargeCode: "supervisors only: serials of recharge codes, no customer data",
 }
 
 SCOPED_ADMINS: list[tuple[type[Model], BoutiqueScopedAdmin]] = [
