@@ -48,6 +48,7 @@ class InvoiceAdmin(BoutiqueScopedAdmin):
     boutique_path = "contract__customer__boutique"
     list_display = [
         "number",
+        "kind",
         "customer_name",
         "period_start",
         "issued_on",
