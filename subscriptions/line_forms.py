@@ -143,9 +143,10 @@ class TopUpRecordForm(forms.ModelForm):
             raise ValidationError(_("The amount must be positive."), code="not_positive")
         return amount
 
-    def validate_unique(self) -> None:
-        # A reference already recorded is not an error: recording it again adds nothing.
-        return None
+    def _get_validation_exclusions(self):
+        # A reference already recorded is not an error: recording it again adds nothing (the
+        # unique constraint on channel and reference is left to the service).
+        return {*super()._get_validation_exclusions(), "reference"}
 
 
 class RechargeBatchForm(forms.Form):
