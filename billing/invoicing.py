@@ -23,10 +23,21 @@ from billing.money import ZERO, tnd
 from billing.payments import payments_allocate
 from catalogue.models import Option
 from catalogue.selectors import GridSnapshot
-from portal.bulk import bulk_insert
+from portal.bulk import bulk_insert, rows_insert
 from subscriptions.models import Contract, Line, LineOption, LineStatusChange
 
 K = InvoiceLine.Kind
+INVOICE_LINE_FIELDS = [
+    "invoice_id",
+    "kind",
+    "taxable",
+    "line_id",
+    "label",
+    "quantity",
+    "unit_price",
+    "amount_excl_tax",
+    "position",
+]
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,10 @@ class DraftLine:
     line: Line | None = None
     taxable: bool = True
 
+    @property
+    def amounts(self) -> tuple[Decimal, Decimal, Decimal]:
+        return self.quantity, self.unit_price, self.amount
+
 
 def _ended_on(line: Line) -> date | None:
     ends = [change.at.date() for change in line.terminations]
@@ -84,7 +99,7 @@ def _recurring(line: Line, period: Period, until: date, grid: GridSnapshot) -> l
     drafts.append(
         DraftLine(
             K.SUBSCRIPTION,
-            f"{line.offer.name} — {line.number} ({first:%d/%m} - {last:%d/%m})",
+            f"{line.offer.name} — {line.msisdn} ({first:%d/%m} - {last:%d/%m})",
             share.quantize(Decimal("0.001")),
             fee,
             tnd(fee * share),
@@ -104,7 +119,7 @@ def _recurring(line: Line, period: Period, until: date, grid: GridSnapshot) -> l
             drafts.append(
                 DraftLine(
                     K.OPTION,
-                    f"{option.name} — {line.number} ({start:%d/%m} - {stop:%d/%m})",
+                    f"{option.name} — {line.msisdn} ({start:%d/%m} - {stop:%d/%m})",
                     part.quantize(Decimal("0.001")),
                     price,
                     tnd(price * part),
@@ -115,7 +130,7 @@ def _recurring(line: Line, period: Period, until: date, grid: GridSnapshot) -> l
             # A pass by the week or the year is billed in full for the month it is taken in.
             drafts.append(
                 DraftLine(
-                    K.OPTION, f"{option.name} — {line.number}", Decimal(1), price, price, line
+                    K.OPTION, f"{option.name} — {line.msisdn}", Decimal(1), price, price, line
                 )
             )
     return drafts
@@ -151,7 +166,7 @@ def _usage(line: Line, period: Period, grid: GridSnapshot) -> list[DraftLine]:
     return [
         DraftLine(
             K.USAGE,
-            f"{USAGE_LABELS[kind]} - {line.number}",
+            f"{USAGE_LABELS[kind]} - {line.msisdn}",
             quantity,
             tnd(amount / quantity),
             tnd(amount),
@@ -223,11 +238,15 @@ def next_number(*, series: str, year: int) -> str:
     return numbers_take(series=series, year=year, count=1)[0]
 
 
-def contracts_for_billing(contract_ids: list[int], period: Period) -> list[Contract]:
+def contracts_for_billing(
+    contract_ids: list[int], period: Period, grid: GridSnapshot | None = None
+) -> list[Contract]:
     """The accounts with what their invoice needs, in one query per kind of data: lines
-    (`billed_lines`) with offer, number, `terminations` and `options_taken`, and the period's
-    usage as (kind, quantity, unit price) in time order on each line's `period_usage`."""
-    lines = Line.objects.select_related("offer", "number").prefetch_related(
+    (`billed_lines`) with their offer (from the grid snapshot), `msisdn`, `terminations` and
+    `options_taken`, and the period's usage as (kind, quantity, unit price) in time order on each
+    line's `period_usage`."""
+    grid = grid or GridSnapshot()
+    lines = Line.objects.annotate(msisdn=F("number__msisdn")).prefetch_related(
         Prefetch(
             "status_changes",
             queryset=LineStatusChange.objects.filter(to_status=Line.Status.TERMINATED),
@@ -257,6 +276,7 @@ def contracts_for_billing(contract_ids: list[int], period: Period) -> list[Contr
         usage[line_id].append(record)
     for contract in contracts:
         for line in contract.billed_lines:
+            line.offer = grid.offers[line.offer_id]
             line.period_usage = usage.get(line.pk, [])
     return contracts
 
@@ -319,25 +339,22 @@ def invoices_issue(*, contract_ids: list[int], period: Period, issued_on: date) 
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        invoiced = set(
-            Invoice.objects.filter(
-                contract_id__in=locked, period_start=period.start, kind=Invoice.Kind.INVOICE
-            ).values_list("contract_id", flat=True)
+        invoiced_on = set(  # (account, month) of the accounts' earlier invoices
+            Invoice.objects.filter(contract_id__in=locked, kind=Invoice.Kind.INVOICE)
+            .values_list("contract_id", "period_start")
+            .distinct()
         )
+        invoiced = {pk for pk, start in invoiced_on if start == period.start}
+        invoiced_before = {pk for pk, _ in invoiced_on}
         todo = [pk for pk in locked if pk not in invoiced]
         charges = defaultdict(list)
         for charge in Charge.objects.filter(
             contract_id__in=todo, invoice__isnull=True, charged_on__lte=period.end
         ).select_related("line"):
             charges[charge.contract_id].append(charge)
-        invoiced_before = set(
-            Invoice.objects.filter(contract_id__in=todo, kind=Invoice.Kind.INVOICE).values_list(
-                "contract_id", flat=True
-            )
-        )
         minimum = grid.grid_parameters(on=period.end).minimum_invoice_excl_tax
         issued: list[tuple[Invoice, list[DraftLine], list[Charge]]] = []
-        for contract in contracts_for_billing(todo, period):
+        for contract in contracts_for_billing(todo, period, grid):
             drafts = draft_lines(contract, period, charges[contract.pk], grid=grid)
             if not drafts:
                 continue
@@ -353,22 +370,14 @@ def invoices_issue(*, contract_ids: list[int], period: Period, issued_on: date) 
         for (invoice, _, _), number in zip(issued, numbers, strict=True):
             invoice.number = number
         invoices = bulk_insert([invoice for invoice, _, _ in issued])
-        bulk_insert(
-            [
-                InvoiceLine(
-                    invoice=invoice,
-                    kind=d.kind,
-                    taxable=d.taxable,
-                    line=d.line,
-                    label=d.label[:200],
-                    quantity=d.quantity,
-                    unit_price=d.unit_price,
-                    amount_excl_tax=d.amount,
-                    position=i,
-                )
+        rows_insert(
+            InvoiceLine,
+            INVOICE_LINE_FIELDS,
+            (
+                (invoice.pk, d.kind, d.taxable, d.line and d.line.pk, d.label[:200], *d.amounts, i)
                 for invoice, drafts, _ in issued
                 for i, d in enumerate(drafts)
-            ]
+            ),
         )
         billed = []
         for invoice, _, account_charges in issued:

@@ -83,11 +83,12 @@ def _latest_among(rows: list[Row], on: date, what: str) -> Row:
 
 
 class GridSnapshot:
-    """The prices of offers and options and the grid parameters, read once (a grid holds a few
-    hundred rows), answering "the row in force on a day" (R1.3) in memory: for a billing batch
-    that prices thousands of lines with the same few rows."""
+    """The offers, their prices, the options' prices and the grid parameters, read once (a grid
+    holds a few hundred rows), answering "the row in force on a day" (R1.3) in memory: for a
+    billing batch that prices thousands of lines with the same few rows."""
 
     def __init__(self) -> None:
+        self.offers = {offer.pk: offer for offer in Offer.objects.all()}
         self._terms: dict[int, list[OfferTerms]] = {}
         for terms in OfferTerms.objects.order_by("-effective_from"):
             self._terms.setdefault(terms.offer_id, []).append(terms)

@@ -6,6 +6,7 @@ parameter per value, which costs more than the billing itself. Other databases (
 `make run`) use `bulk_create`.
 """
 
+from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from django.db import connection
@@ -25,6 +26,21 @@ def _column_value(obj: Model, field):
     return value
 
 
+def rows_insert(model: type[Model], fields: list[str], rows: Iterable[Sequence]) -> None:
+    """Insert plain rows of `model`: values in the order of `fields` (attribute names, e.g.
+    `invoice_id`); the fields left out take their database default (the primary key)."""
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(model(**dict(zip(fields, row, strict=True))) for row in rows)
+        return
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
+    sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def bulk_insert(objects: list[M]) -> list[M]:
     """Insert `objects` (new instances of one model) and set their primary keys."""
     if not objects:
@@ -33,8 +49,6 @@ def bulk_insert(objects: list[M]) -> list[M]:
     if connection.vendor != "postgresql":
         return model.objects.bulk_create(objects)
     meta = model._meta
-    quote = connection.ops.quote_name
-    fields = list(meta.concrete_fields)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -42,10 +56,12 @@ def bulk_insert(objects: list[M]) -> list[M]:
         )
         for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
             setattr(obj, meta.pk.attname, pk)
-        columns = ", ".join(quote(field.column) for field in fields)
-        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for obj in objects:
-                copy.write_row([_column_value(obj, field) for field in fields])
+    fields = list(meta.concrete_fields)
+    rows_insert(
+        model,
+        [field.attname for field in fields],
+        ([_column_value(obj, field) for field in fields] for obj in objects),
+    )
     for obj in objects:
         obj._state.adding, obj._state.db = False, connection.alias
     return objects
