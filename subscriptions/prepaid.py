@@ -1,15 +1,18 @@
 """The prepaid life cycle (R2.7 to R2.9, R17.3): validity, then grace, then preservation, then the
 number is lost and goes to quarantine.
 
-`prepaid_sweep` moves every line that is due and not yet moved, in batches of rows locked with
-SKIP LOCKED: two sweeps running at once take different lines, a repeated run finds nothing left,
-and a run that missed days walks a line through every period it is late for.
+`prepaid_sweep` moves every line that is due and not yet moved, in batches of SWEEP_BATCH_SIZE
+rows locked with SKIP LOCKED: two sweeps running at once take different lines, a repeated run
+finds nothing left, and a run that missed days walks a line through every period it is late for.
+A batch runs a fixed number of statements whatever its size (the grid read once per day), except
+the numbers put in quarantine one by one at termination (`lines_transition`).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
@@ -28,9 +31,6 @@ from subscriptions.provisioning import provisioning_orders_request
 
 S = Line.Status
 JOB = "prepaid_sweep"
-# Lines per transaction: each batch holds its rows locked for well under a second, and its
-# query count does not depend on its size (one statement per step, the grid read once per day).
-BATCH_SIZE = 500
 
 
 @dataclass
@@ -48,18 +48,19 @@ def _due(status: str, period_end: str, today: date) -> QuerySet[Line]:
     )
 
 
-def _claim(status: str, period_end: str, today: date) -> list[Line]:
-    """A batch of due lines, locked; rows another sweep holds are skipped, not waited for."""
+def _claim(status: str, period_end: str, today: date, *, skip_locked: bool) -> list[Line]:
+    """A batch of due lines, locked. The accounts are read after the locks are held: a top-up
+    holds the line's lock while it extends the validity, so what is read then is current."""
     lines = list(
         _due(status, period_end, today)
         .select_related("number")
-        .select_for_update(skip_locked=True, of=("self",))
-        .order_by("pk")[:BATCH_SIZE]
+        .select_for_update(skip_locked=skip_locked, of=("self",))
+        .order_by("pk")[: settings.SWEEP_BATCH_SIZE]
     )
     accounts = PrepaidAccount.objects.in_bulk([line.pk for line in lines], field_name="line_id")
     for line in lines:
         line.account = accounts[line.pk]
-    return lines
+    return [line for line in lines if getattr(line.account, period_end) < today]
 
 
 class _GridDays:
@@ -172,12 +173,15 @@ def prepaid_sweep(*, today: date) -> SweepResult:
     result = SweepResult()
     grid = _GridDays()
     for name, status, period_end, step in STEPS:
-        while True:
-            with transaction.atomic():
-                lines = _claim(status, period_end, today)
-                if lines:
-                    step(lines, grid, today)
-            if not lines:
-                break
-            setattr(result, name, getattr(result, name) + len(lines))
+        # First the lines nobody holds, so that sweeps running at once share the work; then,
+        # waiting for the locks, the lines a top-up or another job held meanwhile.
+        for skip_locked in (True, False):
+            while True:
+                with transaction.atomic():
+                    lines = _claim(status, period_end, today, skip_locked=skip_locked)
+                    if lines:
+                        step(lines, grid, today)
+                if not lines:
+                    break
+                setattr(result, name, getattr(result, name) + len(lines))
     return result
