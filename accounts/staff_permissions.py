@@ -50,6 +50,10 @@ AGENT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "privacy.objectiondelivery": VIEW,
     "privacy.accessrequest": VIEW,
     "privacy.rectificationrequest": ("view", "change"),
+    "terminations.terminationrequest": ("view", "change"),
+    "terminations.terminationline": VIEW,
+    "terminations.operatortermination": VIEW,
+    "terminations.conditionschange": VIEW,
 }
 
 SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -67,6 +71,8 @@ SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "privacy.recipient": EDIT,
     "privacy.campaign": EDIT,
     "privacy.staffaccesslog": VIEW,
+    "terminations.operatortermination": ("view", "add"),
+    "terminations.conditionschange": EDIT,
 }
 
 

@@ -75,6 +75,18 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=4, minute=0),
         "args": ["terminations"],
     },
+    # Every day at 04:30, after the terminations by right: lines whose termination letter takes
+    # effect today or earlier end, with their final invoice and deposit refund (R16.1, R10.2).
+    "terminations-effective-date": {
+        "task": "terminations.tasks.end_due_terminations",
+        "schedule": crontab(hour=4, minute=30),
+    },
+    # Every 15 minutes: notifications of changes of conditions whose job was lost or interrupted
+    # resume; customers notified already are not notified again (R5.1).
+    "conditions-resume-notifications": {
+        "task": "terminations.tasks.resume_conditions_notifications",
+        "schedule": crontab(minute="*/15"),
+    },
     # Every 10 minutes: provisioning orders and customer notifications whose queued send was
     # lost (a worker killed) are queued again; their keys make a second send harmless.
     "outbox-redelivery": {

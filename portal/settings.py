@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "subscriptions",
     "billing",
     "privacy",
+    "terminations",
     "portal",
 ]
 

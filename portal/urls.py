@@ -6,6 +6,7 @@ from portal import views
 from portal.forms import ResetPasswordForm, SignInForm
 from privacy.urls import urlpatterns as privacy_patterns
 from subscriptions.urls import urlpatterns as subscription_patterns
+from terminations.urls import urlpatterns as termination_patterns
 
 auth_patterns = [
     path(
@@ -58,6 +59,7 @@ portal_patterns = [
     *auth_patterns,
     *subscription_patterns,
     *privacy_patterns,
+    *termination_patterns,
 ]
 
 urlpatterns = [

@@ -25,6 +25,7 @@ from subscriptions.models import Contract, Customer, IdentityCheck, Line
 from subscriptions.selectors import lines_of_customer
 from subscriptions.services import IDENTITY_CHECKS, OptionRefused
 from subscriptions.services import line_option_add as line_option_add_service
+from terminations.selectors import open_requests_of_customer
 
 
 def _get_customer(request: HttpRequest) -> Customer:
@@ -73,6 +74,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "customer": customer,
             "lines": lines_of_customer(customer) if customer else [],
             "files": request.user.subscription_files.exclude(status="draft").order_by("-pk"),
+            "terminations": open_requests_of_customer(customer) if customer else [],
         },
     )
 

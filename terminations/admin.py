@@ -1,0 +1,218 @@
+"""Terminations in the admin: agents record the receipt of a termination letter (date on the
+acknowledgement, scan); supervisors end a line for a cause of R17.1 and publish changes of
+conditions (R5.1, R5.2) whose notification progress they follow."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin_scope import BoutiqueScopedAdmin
+from accounts.roles import is_supervisor
+from terminations.conditions import ChangeRefused, conditions_change_publish
+from terminations.models import (
+    ConditionsChange,
+    OperatorTermination,
+    TerminationLine,
+    TerminationRequest,
+)
+from terminations.operator import OperatorTerminationRefused, operator_termination_decide
+from terminations.services import TerminationRefused, termination_request_receive
+
+
+class TerminationLineInline(admin.TabularInline):
+    model = TerminationLine
+    fields = [
+        "line",
+        "procedure",
+        "effective_on",
+        "fees_owed",
+        "subscription_fees_refund",
+        "ended_at",
+        "final_invoice",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReceiptForm(forms.ModelForm):
+    """The receipt of the registered letter: the date on the acknowledgement is required and
+    cannot be in the future."""
+
+    class Meta:
+        model = TerminationRequest
+        fields = ["received_on", "letter_scan", "sim_returned"]
+
+    def clean_received_on(self):
+        day = self.cleaned_data.get("received_on")
+        if day is None:
+            raise forms.ValidationError(
+                _("Give the date on the acknowledgement of receipt."), code="required"
+            )
+        if day > timezone.localdate():
+            raise forms.ValidationError(
+                _("The date of receipt cannot be in the future."), code="future"
+            )
+        return day
+
+
+@admin.register(TerminationRequest)
+class TerminationRequestAdmin(BoutiqueScopedAdmin):
+    boutique_path = "customer__boutique"
+    form = ReceiptForm
+    list_display = [
+        "reference",
+        "customer",
+        "motive",
+        "status",
+        "expected_receipt_on",
+        "received_on",
+    ]
+    list_filter = ["status", "motive"]
+    search_fields = ["customer__last_name", "customer__company_name", "lines__line__number__msisdn"]
+    list_select_related = ["customer"]
+    inlines = [TerminationLineInline]
+    readonly = [
+        "reference",
+        "customer",
+        "motive",
+        "conditions_notice",
+        "status",
+        "prepared_at",
+        "prepared_by",
+        "expected_receipt_on",
+        "received_by",
+        "received_recorded_at",
+        "motive_note",
+        "receipt_notice_sent_at",
+        "finished_at",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # the customer prepares the letter in the portal
+
+    def get_fields(self, request, obj=None):
+        return [*self.readonly, "received_on", "letter_scan", "sim_returned"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status == TerminationRequest.Status.PREPARED:
+            return self.readonly
+        return [*self.readonly, "received_on", "letter_scan", "sim_returned"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if obj.status != TerminationRequest.Status.PREPARED:
+            return
+        try:
+            termination_request_receive(
+                request=obj,
+                received_on=form.cleaned_data["received_on"],
+                sim_returned=form.cleaned_data.get("sim_returned", False),
+                letter_scan=form.cleaned_data.get("letter_scan") or None,
+                actor=request.user,
+            )
+        except TerminationRefused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+
+
+class OperatorTerminationForm(forms.ModelForm):
+    class Meta:
+        model = OperatorTermination
+        fields = ["line", "cause", "reason"]
+
+    def clean_line(self):
+        line = self.cleaned_data["line"]
+        if line.status == line.Status.TERMINATED:
+            raise forms.ValidationError(_("This line is terminated already."), code="terminated")
+        return line
+
+
+@admin.register(OperatorTermination)
+class OperatorTerminationAdmin(BoutiqueScopedAdmin):
+    boutique_path = "line__contract__customer__boutique"
+    scoped_relations = {"line": "contract__customer__boutique"}
+    form = OperatorTerminationForm
+    list_display = ["line", "cause", "decided_by", "decided_at", "fees_owed"]
+    list_filter = ["cause"]
+    search_fields = ["line__number__msisdn"]
+    list_select_related = ["line__number", "decided_by"]
+    raw_id_fields = ["line"]
+    readonly_fields = [
+        "decided_by",
+        "decided_at",
+        "fees_owed",
+        "advances_refunded",
+        "final_invoice",
+        "notice_sent_at",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return is_supervisor(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        try:
+            decided = operator_termination_decide(
+                line=form.cleaned_data["line"],
+                cause=form.cleaned_data["cause"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
+        except OperatorTerminationRefused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+        else:
+            obj.pk = decided.pk
+
+
+@admin.action(description=_("Publish and notify every customer concerned (R5.1, R5.2)"))
+def publish_and_notify(modeladmin, request, queryset):
+    for change in queryset:
+        try:
+            conditions_change_publish(change=change, actor=request.user)
+        except ChangeRefused as refusal:
+            modeladmin.message_user(request, f"{change}: {refusal}", messages.WARNING)
+        else:
+            modeladmin.message_user(
+                request, _("%(change)s: notification started.") % {"change": change}
+            )
+
+
+@admin.register(ConditionsChange)
+class ConditionsChangeAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "effective_on",
+        "raises_price",
+        "published_at",
+        "customers_total",
+        "customers_notified",
+        "notified_at",
+    ]
+    filter_horizontal = ["offers"]
+    actions = [publish_and_notify]
+    progress = [
+        "created_by",
+        "published_at",
+        "published_by",
+        "customers_total",
+        "customers_notified",
+        "notified_at",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.published_at:
+            return ["title", "text", "effective_on", "offers", "raises_price", *self.progress]
+        return self.progress
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from terminations import views
+
+urlpatterns = [
+    path("terminations/new/", views.termination_new, name="termination_new"),
+    path("terminations/<int:pk>/", views.termination_detail, name="termination_detail"),
+    path("terminations/<int:pk>/letter.pdf", views.termination_letter, name="termination_letter"),
+]
