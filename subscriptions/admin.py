@@ -16,6 +16,7 @@ from subscriptions import (  # noqa: F401  (they register the files queue, top-u
     prepaid_admin,
     sim_loss_admin,
 )
+from subscriptions.customer_suspension_admin import customer_request_suspension
 from subscriptions.forms import PhoneIdentityCheckForm
 from subscriptions.models import (
     Contract,
@@ -155,7 +156,7 @@ class LineAdmin(BoutiqueScopedAdmin):
     readonly_fields = ["status", "activated_at", "commitment_ends_on"]
     autocomplete_fields = ["contract", "number", "sim"]
     inlines = [LineOptionInline, SuspensionCauseInline, LineStatusChangeInline]
-    actions = ["add_option_by_phone", supervise_suspension]
+    actions = ["add_option_by_phone", supervise_suspension, customer_request_suspension]
 
     @admin.action(description=_("Add an option after the identity checks (phone, R3.3)"))
     def add_option_by_phone(self, request, queryset):

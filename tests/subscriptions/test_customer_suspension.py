@@ -4,6 +4,8 @@ from datetime import date, datetime
 
 import pytest
 import time_machine
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Invoice
@@ -13,6 +15,7 @@ from subscriptions.customer_suspension import (
     line_suspension_request_lift,
 )
 from subscriptions.models import Line, ProvisioningOrder, SuspensionCause
+from subscriptions.services import IDENTITY_CHECKS
 from subscriptions.suspensions import suspension_open
 from tests.subscriptions.prepaid_lines import prepaid_line
 
@@ -90,3 +93,30 @@ def test_r13_2_a_prepaid_line_has_nothing_more_to_pay(grid, lac):
     line.refresh_from_db()
     assert line.status == S.SUSPENDED
     assert not Invoice.objects.filter(contract=line.contract).exists()
+
+
+def test_r13_2_an_agent_records_the_request_after_the_identity_checks(
+    client, agent, line, django_capture_on_commit_callbacks
+):
+    client.force_login(agent)
+    url = reverse("admin:subscriptions_line_changelist")
+    checks = dict.fromkeys(IDENTITY_CHECKS, "on")
+    action = {"action": "customer_request_suspension", ACTION_CHECKBOX_NAME: [line.pk]}
+    incomplete = {**action, "decision": "suspend", "reason": "Par téléphone"}
+    assert client.post(url, incomplete).status_code == 200  # the form again, nothing done
+    line.refresh_from_db()
+    assert line.status == S.ACTIVE
+    with time_machine.travel(ASKED_ON, tick=False):
+        client.post(url, {**incomplete, **checks})
+    line.refresh_from_db()
+    assert line.status == S.SUSPENDED
+    cause = SuspensionCause.objects.get(line=line, lifted_at__isnull=True)
+    assert (cause.cause, cause.opened_by, cause.reason) == (
+        Cause.CUSTOMER_REQUEST,
+        agent,
+        "Par téléphone",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**action, "decision": "lift", "reason": "En boutique", **checks})
+    line.refresh_from_db()
+    assert line.status == S.ACTIVE
