@@ -1,81 +1,150 @@
-"""PDF rendering: one invoice with 40 usage lines, a blank page, and two processes in parallel."""
+"""Invoice PDFs: one invoice with 40 usage lines in a warm process, a blank page in the same
+process, and two worker processes rendering 200 invoices from the database.
+
+pdf_invoice_ms renders one issued invoice through billing.documents' rendering code (its
+lines and usage read from the database, the template, WeasyPrint), as a download or a mail
+task does, without storing the file so that it can render again. pdf_invoices_per_s forks
+two processes, as Celery's prefork pool does; each renders and stores its half of 200
+invoices with invoice_pdf_render(), as the mail task does (the mail itself is left out).
+"""
 
 import multiprocessing
+import tempfile
 import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connections
+from django.test import override_settings
 from django.utils import timezone
 from weasyprint import HTML
 
-from billing.documents import invoice_usage
-from billing.invoicing import Period, invoice_issue
-from billing.models import UsageImport, UsageRecord
+from accounts.models import Boutique
+from billing.documents import invoice_pdf_document, invoice_pdf_render
+from billing.invoicing import Period, invoices_issue
+from billing.models import Invoice, UsageImport, UsageRecord
+from catalogue.grid_file import grid_load
+from catalogue.management.commands.grid_load import DEMO_GRID
 from catalogue.models import Offer
-from portal.pdf import render_pdf
-from subscriptions.models import Contract, Line
-from tests.factories import ContractFactory, CustomerFactory, LineFactory
+from portal.celery import app
+from subscriptions.models import Contract, Customer, Line, MobileNumber
 
 INVOICES = 200  # rendered by two processes for pdf_invoices_per_s
-USAGE_LINES = 40
+WORKERS = 2
+USAGE_LINES = (
+    40  # per invoice: page 1 and the top of page 2 (8 pt, as readable as a bill should be)
+)
+PERIOD = Period.month(date(2026, 10, 1))
 
 
-def _invoice():
+def _accounts(count: int) -> list[int]:
+    """`count` postpaid accounts, one line each, with USAGE_LINES calls in October."""
+    boutique, _ = Boutique.objects.get_or_create(
+        code="bench-pdf", defaults={"name": "Bench PDF", "city": "Tunis"}
+    )
     offer = Offer.objects.get(code="forfait-liberte-20")
-    line = LineFactory(contract=ContractFactory(customer=CustomerFactory()), offer=offer)
-    Line.objects.filter(pk=line.pk).update(
-        status="active", activated_at=timezone.make_aware(datetime(2026, 9, 1, 9, 0))
+    customers = Customer.objects.bulk_create(
+        Customer(
+            kind="individual",
+            boutique=boutique,
+            last_name=f"Pdf{i}",
+            first_name="Bench",
+            cin=f"{40000000 + i:08d}",
+            street="1 avenue Habib Bourguiba",
+            postal_code="1000",
+            city="Tunis",
+        )
+        for i in range(count)
+    )
+    contracts = Contract.objects.bulk_create(
+        Contract(customer=customer, reference=f"C-PDF-{i:06d}")
+        for i, customer in enumerate(customers)
+    )
+    numbers = MobileNumber.objects.bulk_create(
+        MobileNumber(msisdn=f"+2162300{i:04d}", status="assigned") for i in range(count)
+    )
+    activated = timezone.make_aware(datetime(2026, 9, 1, 9, 0))
+    lines = Line.objects.bulk_create(
+        Line(
+            contract=contract,
+            number=number,
+            offer=offer,
+            status="active",
+            activated_at=activated,
+            commitment_ends_on=date(2027, 8, 31),
+        )
+        for contract, number in zip(contracts, numbers, strict=True)
     )
     upload = UsageImport.objects.create(name="bench-pdf")
     start = timezone.make_aware(datetime(2026, 10, 1, 8, 0))
     UsageRecord.objects.bulk_create(
         UsageRecord(
             line=line,
-            started_at=start + timedelta(hours=17 * k),
+            started_at=start + timedelta(hours=17 * k, minutes=line.pk % 60),
             kind="voice",
-            destination="+21671000000",
-            quantity=Decimal(5),
+            destination=f"+216710{line.pk % 10000:05d}",
+            quantity=Decimal(1 + k % 9),
             unit_price=Decimal("0.120"),
             usage_import=upload,
             record_key=f"bench-pdf-{line.pk}-{k}",
         )
+        for line in lines
         for k in range(USAGE_LINES)
     )
-    contract = Contract.objects.get(pk=line.contract_id)
-    return invoice_issue(
-        contract_id=contract.pk, period=Period.month(date(2026, 10, 1)), issued_on=date(2026, 11, 1)
-    )
+    return [contract.pk for contract in contracts]
 
 
-def _context(invoice) -> dict:
-    return {
-        "invoice": invoice,
-        "lines": list(invoice.lines.all()),
-        "usage": list(invoice_usage(invoice)),
-        "advance_deducted": Decimal("0.000"),
-        "vat_percent": invoice.vat_rate * 100,
-        "operator": settings.OPERATOR,
-    }
+def _issue(contract_ids: list[int]) -> list[int]:
+    """The accounts' October invoices. Their mail tasks are queued in memory, not run: the
+    eager mode of the tests would render every PDF here, before the workers below."""
+    eager = app.conf.task_always_eager
+    app.conf.update(broker_url="memory://", task_always_eager=False)
+    try:
+        invoices = invoices_issue(
+            contract_ids=contract_ids, period=PERIOD, issued_on=date(2026, 11, 1)
+        )
+    finally:
+        app.conf.update(task_always_eager=eager)
+    return [invoice.pk for invoice in invoices]
 
 
-def _render_many(args) -> int:
-    context, count = args
-    for _ in range(count):
-        render_pdf("billing/invoice.html", context, language="fr")
-    return count
+def _worker(invoice_ids: list[int]) -> None:
+    for invoice_id in invoice_ids:
+        invoice_pdf_render(Invoice.objects.get(pk=invoice_id))
+    connections.close_all()
 
 
 def run(report, median_ms) -> None:
-    invoice = _invoice()
-    context = _context(invoice)
-    report(
-        "pdf_invoice_ms", median_ms(lambda: render_pdf("billing/invoice.html", context), 15), "ms"
-    )
+    grid_load(DEMO_GRID)  # BENCH_ONLY=pdfs runs without the pages figures that load it too
+    ids = _issue(_accounts(INVOICES + 1))
+    assert len(ids) == INVOICES + 1, ids
+    invoice = Invoice.objects.get(pk=ids.pop())
+    report("pdf_invoice_ms", median_ms(lambda: invoice_pdf_document(invoice), 15), "ms")
     report("pdf_blank_ms", median_ms(lambda: HTML(string="<p></p>").write_pdf(), 15), "ms")
-    connections.close_all()  # the workers are forked: they must not share this connection
-    started = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(2) as pool:
-        done = sum(pool.map(_render_many, [(context, INVOICES // 2)] * 2))
-    report("pdf_invoices_per_s", done / (time.perf_counter() - started), "invoices/s")
+
+    with tempfile.TemporaryDirectory() as storage, override_settings(STORAGES=_in(storage)):
+        connections.close_all()  # the workers are forked: they must not share this connection
+        context = multiprocessing.get_context("fork")
+        workers = [context.Process(target=_worker, args=(ids[k::WORKERS],)) for k in range(WORKERS)]
+        started = time.perf_counter()
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        elapsed = time.perf_counter() - started
+        stored = Invoice.objects.filter(pk__in=ids).exclude(pdf="").count()
+    if any(worker.exitcode for worker in workers) or stored != INVOICES:
+        raise AssertionError(f"{stored} PDFs stored for {INVOICES} invoices")
+    report("pdf_invoices_per_s", stored / elapsed, "invoices/s")
+
+
+def _in(directory: str) -> dict:
+    """The storages, with the invoices' files in `directory`."""
+    return {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": directory, "base_url": None},
+        },
+    }

@@ -2,18 +2,29 @@
 
 The renderer reads nothing but the project's own static files (fonts, CSS, images), from disk:
 every other URL is refused, so a document never fetches anything from the network.
+
+The documents' stylesheet and the fonts it declares are parsed and loaded once per thread and
+reused by every later document: loading four TTF fonts into a new font configuration and
+parsing the stylesheet cost more than laying out a page. They are per thread because
+WeasyPrint's font configuration (fontconfig and Pango objects) is not safe to share between
+threads; a Celery worker process renders in one thread. A changed stylesheet is read again
+when the process restarts, as templates are with Django's cached template loader.
 """
 
 import mimetypes
+import threading
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import translation
-from weasyprint import HTML
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 STATIC_BASE = "file:///portal-static/"
+# Every document's stylesheet; templates/pdf/base.html does not link it, render_pdf() passes it.
+DOCUMENT_STYLESHEETS = ("css/documents.css",)
 
 
 class StaticFilesFetcher(URLFetcher):
@@ -33,9 +44,39 @@ class StaticFilesFetcher(URLFetcher):
         )
 
 
-def render_pdf(template_name: str, context: dict, *, language: str = "fr") -> bytes:
-    """Render `template_name` in `language` to PDF bytes; static files are referred to by
-    relative paths (`fonts/NotoSans-Regular.ttf`)."""
+class _Renderer(threading.local):
+    """This thread's font configuration and the stylesheets parsed with it."""
+
+    def __init__(self) -> None:
+        self.font_config = FontConfiguration()
+        self.stylesheets: dict[str, CSS] = {}
+
+    def stylesheet(self, name: str) -> CSS:
+        if name not in self.stylesheets:
+            # The @font-face rules load their fonts into this font configuration, here, once.
+            self.stylesheets[name] = CSS(
+                url=STATIC_BASE + name,
+                url_fetcher=StaticFilesFetcher(),
+                font_config=self.font_config,
+            )
+        return self.stylesheets[name]
+
+
+_renderer = _Renderer()
+
+
+def render_pdf(
+    template_name: str,
+    context: dict,
+    *,
+    language: str = "fr",
+    stylesheets: tuple[str, ...] = DOCUMENT_STYLESHEETS,
+) -> bytes:
+    """Render `template_name` in `language` to PDF bytes, styled by `stylesheets` (static file
+    names); static files are referred to by relative paths (`fonts/NotoSans-Regular.ttf`)."""
     with translation.override(language):
         html = render_to_string(template_name, {**context, "LANGUAGE_CODE": language})
-    return HTML(string=html, base_url=STATIC_BASE, url_fetcher=StaticFilesFetcher()).write_pdf()
+    return HTML(string=html, base_url=STATIC_BASE, url_fetcher=StaticFilesFetcher()).write_pdf(
+        stylesheets=[_renderer.stylesheet(name) for name in stylesheets],
+        font_config=_renderer.font_config,
+    )
