@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from billing.invoicing import Period, invoice_issue, next_number
+from billing.invoicing import Period, invoice_issue, invoices_issue, next_number
 from billing.models import Charge, Invoice
 from billing.services import billing_run_start
 from catalogue.models import Offer, Option
@@ -196,3 +197,36 @@ def test_next_number_starts_each_year_at_one(db):
     assert next_number(series="F", year=2026) == "F2026-000001"
     assert next_number(series="F", year=2026) == "F2026-000002"
     assert next_number(series="F", year=2027) == "F2027-000001"
+
+
+def _bill_batch(lines) -> list[Invoice]:
+    ids = [line.contract_id for line in lines]
+    return invoices_issue(contract_ids=ids, period=OCTOBER, issued_on=NOVEMBER_1)
+
+
+def test_a_batch_bills_20_accounts_with_the_queries_of_one(grid, django_assert_num_queries):
+    """Set-based billing: one query per kind of data whatever the batch's size."""
+    _bill_batch([account()])  # the year's counter is created by the first invoice
+    alone = account()
+    with CaptureQueriesContext(connection) as one:
+        assert len(_bill_batch([alone])) == 1
+    twenty = [account() for _ in range(20)]
+    with django_assert_num_queries(len(one.captured_queries)):
+        invoices = _bill_batch(twenty)
+    assert len(invoices) == 20
+    assert all(invoice.lines.exists() for invoice in invoices)
+
+
+def test_a_batch_gives_the_same_invoice_as_an_account_alone(grid):
+    alone, batched = account(), account()
+    others = [account() for _ in range(3)]
+    by_itself = issue(alone)
+    in_batch = {i.contract_id: i for i in _bill_batch([batched, *others])}[batched.contract_id]
+    assert (by_itself.total_excl_tax, by_itself.total_incl_tax) == (
+        in_batch.total_excl_tax,
+        in_batch.total_incl_tax,
+    )
+    labels = [label.split(" — ")[0] for label in in_batch.lines.values_list("label", flat=True)]
+    assert labels == [
+        label.split(" — ")[0] for label in by_itself.lines.values_list("label", flat=True)
+    ]
