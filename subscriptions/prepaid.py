@@ -35,24 +35,28 @@ JOB = "prepaid_sweep"
 
 @dataclass
 class SweepResult:
+    restored: int = 0
     grace: int = 0
     preservation: int = 0
     terminated: int = 0
 
 
-def _due(status: str, period_end: str, today: date) -> QuerySet[Line]:
+def _due(status: str, period_end: str, ended: bool, today: date) -> QuerySet[Line]:
+    lookup = "lt" if ended else "gte"
     return Line.objects.filter(
         status=status,
         offer__kind=Offer.Kind.PREPAID,
-        **{f"prepaid_account__{period_end}__lt": today},
+        **{f"prepaid_account__{period_end}__{lookup}": today},
     )
 
 
-def _claim(status: str, period_end: str, today: date, *, skip_locked: bool) -> list[Line]:
+def _claim(
+    status: str, period_end: str, ended: bool, today: date, *, skip_locked: bool
+) -> list[Line]:
     """A batch of due lines, locked. The accounts are read after the locks are held: a top-up
     holds the line's lock while it extends the validity, so what is read then is current."""
     lines = list(
-        _due(status, period_end, today)
+        _due(status, period_end, ended, today)
         .select_related("number")
         .select_for_update(skip_locked=skip_locked, of=("self",))
         .order_by("pk")[: settings.SWEEP_BATCH_SIZE]
@@ -60,7 +64,11 @@ def _claim(status: str, period_end: str, today: date, *, skip_locked: bool) -> l
     accounts = PrepaidAccount.objects.in_bulk([line.pk for line in lines], field_name="line_id")
     for line in lines:
         line.account = accounts[line.pk]
-    return [line for line in lines if getattr(line.account, period_end) < today]
+    return [
+        line
+        for line in lines
+        if (end := getattr(line.account, period_end)) is not None and (end < today) == ended
+    ]
 
 
 class _GridDays:
@@ -73,6 +81,33 @@ class _GridDays:
         if day not in self._cache:
             self._cache[day] = grid_parameters(on=day)
         return self._cache[day]
+
+
+def _restore(lines: list[Line], grid: _GridDays, today: date) -> None:
+    """R2.8, R2.9: a line topped up while suspended went back to the period its suspension
+    found it in; its validity runs again, so it is active (and emits again, R2.9)."""
+    receiving_only = [line for line in lines if line.status == S.PRESERVATION]
+    for line in lines:
+        line.account.grace_until = line.account.preservation_until = None
+    PrepaidAccount.objects.bulk_update(
+        [line.account for line in lines], ["grace_until", "preservation_until"]
+    )
+    lines_transition(
+        lines=lines,
+        to=S.ACTIVE,
+        job=JOB,
+        reason=gettext_noop("Validity restored by a top-up made while suspended (R2.8, R2.9)"),
+    )
+    provisioning_orders_request(
+        (
+            line,
+            ProvisioningOrder.Action.UNBLOCK,
+            f"prepaid-restore-{line.pk}-{line.account.valid_until}",
+            "R2.9: topped up, calls out allowed again",
+            {},
+        )
+        for line in receiving_only
+    )
 
 
 def _enter_grace(lines: list[Line], grid: _GridDays, today: date) -> None:
@@ -160,10 +195,13 @@ def _terminate(lines: list[Line], grid: _GridDays, today: date) -> None:
     ).exclude(lines__status__in=live).update(ended_on=today)
 
 
-STEPS: list[tuple[str, str, str, Callable[[list[Line], _GridDays, date], None]]] = [
-    ("grace", S.ACTIVE, "valid_until", _enter_grace),
-    ("preservation", S.GRACE, "grace_until", _enter_preservation),
-    ("terminated", S.PRESERVATION, "preservation_until", _terminate),
+# (result, status left, period end read, whether that period has ended, what is done)
+STEPS: list[tuple[str, str, str, bool, Callable[[list[Line], _GridDays, date], None]]] = [
+    ("restored", S.GRACE, "valid_until", False, _restore),
+    ("restored", S.PRESERVATION, "valid_until", False, _restore),
+    ("grace", S.ACTIVE, "valid_until", True, _enter_grace),
+    ("preservation", S.GRACE, "grace_until", True, _enter_preservation),
+    ("terminated", S.PRESERVATION, "preservation_until", True, _terminate),
 ]
 
 
@@ -172,13 +210,13 @@ def prepaid_sweep(*, today: date) -> SweepResult:
     many lines entered each period."""
     result = SweepResult()
     grid = _GridDays()
-    for name, status, period_end, step in STEPS:
+    for name, status, period_end, ended, step in STEPS:
         # First the lines nobody holds, so that sweeps running at once share the work; then,
         # waiting for the locks, the lines a top-up or another job held meanwhile.
         for skip_locked in (True, False):
             while True:
                 with transaction.atomic():
-                    lines = _claim(status, period_end, today, skip_locked=skip_locked)
+                    lines = _claim(status, period_end, ended, today, skip_locked=skip_locked)
                     if lines:
                         step(lines, grid, today)
                 if not lines:

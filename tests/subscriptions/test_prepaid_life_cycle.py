@@ -13,9 +13,11 @@ from subscriptions.models import (
     MobileNumber,
     PrepaidMovement,
     ProvisioningOrder,
+    SuspensionCause,
     TopUp,
 )
 from subscriptions.prepaid import JOB, prepaid_sweep
+from subscriptions.suspensions import suspension_lift, suspension_open
 from subscriptions.top_ups import top_up_record
 from tests.subscriptions.prepaid_lines import prepaid_line
 
@@ -134,5 +136,30 @@ def test_r2_8_prepaid_sweep_command_and_task_run_the_same_sweep(line, capsys):
     with time_machine.travel(datetime.combine(day, datetime.min.time()).replace(hour=3)):
         call_command("prepaid_sweep")
         assert "grace: 1" in capsys.readouterr().out
-        assert run_prepaid_sweep.apply().get() == {"grace": 0, "preservation": 0, "terminated": 0}
+        nothing_left = {"restored": 0, "grace": 0, "preservation": 0, "terminated": 0}
+        assert run_prepaid_sweep.apply().get() == nothing_left
     assert status_of(line) == S.GRACE
+
+
+def test_r2_8_a_top_up_made_while_suspended_in_grace_restores_the_validity(
+    line, agent, django_capture_on_commit_callbacks
+):
+    sweep_on(VALID_UNTIL + timedelta(days=1))
+    assert status_of(line) == S.GRACE
+    fraud = SuspensionCause.Cause.FRAUD
+    with django_capture_on_commit_callbacks(execute=True):
+        suspension_open(line=line, cause=fraud, reason="Spam", actor=agent)
+    assert status_of(line) == S.SUSPENDED
+    topped_up_on = VALID_UNTIL + timedelta(days=10)
+    with time_machine.travel(datetime.combine(topped_up_on, datetime.min.time()).replace(hour=9)):
+        top_up_record(
+            line=line, channel=TopUp.Channel.LIGHT, amount=Decimal("5"), reference="L-1", job="t"
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            suspension_lift(line=line, cause=fraud, reason="Checked", actor=agent)
+    assert status_of(line) == S.GRACE  # where the suspension found it (R13.1)
+    assert sweep_on(topped_up_on).restored == 1
+    assert status_of(line) == S.ACTIVE
+    line.prepaid_account.refresh_from_db()
+    assert line.prepaid_account.credit == Decimal("15.000")  # R2.8: balances kept
+    assert line.prepaid_account.grace_until is None
