@@ -199,7 +199,11 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send to every customer with an e-mail address"))
     def send_to_every_customer(self, request: HttpRequest, queryset) -> None:
-        customers = Customer.objects.exclude(email="").values_list("pk", flat=True)
+        customers = (
+            Customer.objects.exclude(email="", user__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         for campaign in queryset.filter(started_at__isnull=True):
             queued = campaign_start(campaign=campaign, customer_ids=customers.iterator())
             self.message_user(

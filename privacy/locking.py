@@ -10,3 +10,15 @@ def customer_lock(customer_id: int) -> Customer:
     return (
         Customer.objects.select_for_update(of=("self",)).select_related("user").get(pk=customer_id)
     )
+
+
+def customers_lock(customer_ids: list[int]) -> dict[int, Customer]:
+    """Lock several customers' rows, always in the order of their ids, so that two senders
+    locking overlapping sets never wait for each other in a cycle."""
+    customers = (
+        Customer.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk__in=customer_ids)
+        .order_by("pk")
+    )
+    return {customer.pk: customer for customer in customers}

@@ -7,14 +7,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.emails import send_templated
-from privacy.locking import customer_lock
+from privacy.locking import customers_lock
 from privacy.models import Campaign, CampaignMessage
-from privacy.selectors import consent_granted
+from privacy.selectors import consents_granted
+from subscriptions.models import Customer
 
 M = CampaignMessage.Status
-# Message ids read per query while sending: the memory of a batch stays small and each message
-# is its own short transaction, so a customer's row is never locked for more than one message.
-SEND_BATCH_SIZE = 500
+# Messages decided per transaction: their customers stay locked while the batch is handed to the
+# mail server (a fraction of a second), and a batch costs the same few queries whatever its size.
+SEND_BATCH_SIZE = 100
 QUEUE_BATCH_SIZE = 1000  # rows per INSERT when a campaign is queued
 
 
@@ -31,33 +32,50 @@ def campaign_queue(*, campaign: Campaign, customer_ids: Iterable[int]) -> int:
     return queued
 
 
-def message_send(*, message_id: int) -> str | None:
-    """Send one message if the customer still agrees, else mark it skipped; run twice, it acts
-    once (the status is claimed under the customer's lock): None when already decided."""
+def messages_send(*, message_ids: list[int]) -> dict[int, str]:
+    """Send each message whose customer still agrees, mark the others skipped; returns what this
+    call decided (a message already decided, by a rerun or another worker, is left alone)."""
     with transaction.atomic():
-        message = CampaignMessage.objects.select_related("campaign").get(pk=message_id)
-        customer = customer_lock(message.customer_id)
-        campaign = message.campaign
-        allowed = bool(customer.email) and all(
-            consent_granted(customer.pk, purpose) for purpose in campaign.purposes
-        )
-        status = M.SENT if allowed else M.SKIPPED
-        claimed = CampaignMessage.objects.filter(pk=message_id, status=M.QUEUED).update(
-            status=status, decided_at=timezone.now()
-        )
-        if not claimed:
-            return None
-        if allowed:
-            # Handed to the mail server while the customer's row is locked, the one exception to
-            # "no SMTP in a transaction": an objection waiting for the lock commits after this
-            # message went out, never between the check above and the hand-over (R21.2).
-            send_templated(
-                to=customer.email,
-                template="marketing-offer",
-                context={"campaign": campaign, "customer": customer},
-                language=customer.user.language if customer.user else "fr",
+        candidates = CampaignMessage.objects.filter(pk__in=message_ids, status=M.QUEUED)
+        customer_ids = sorted(set(candidates.values_list("customer_id", flat=True)))
+        customers = customers_lock(customer_ids)
+        # Read again under the locks: a message decided meanwhile was decided under them too.
+        messages = list(
+            CampaignMessage.objects.filter(pk__in=message_ids, status=M.QUEUED).select_related(
+                "campaign"
             )
-    return status
+        )
+        purposes = {p for m in messages for p in m.campaign.purposes}
+        granted = consents_granted(customer_ids=customer_ids, purposes=purposes)
+        decided: dict[int, str] = {}
+        for message in messages:
+            customer = customers[message.customer_id]
+            allowed = bool(recipient_address(customer)) and all(
+                granted[customer.pk, purpose] for purpose in message.campaign.purposes
+            )
+            decided[message.pk] = M.SENT if allowed else M.SKIPPED
+        now = timezone.now()
+        for status in (M.SENT, M.SKIPPED):
+            CampaignMessage.objects.filter(
+                pk__in=[pk for pk, s in decided.items() if s == status], status=M.QUEUED
+            ).update(status=status, decided_at=now)
+        # Handed to the mail server while the customers' rows are locked, the one exception to
+        # "no SMTP in a transaction": an objection waiting for a lock commits after its
+        # customer's message went out, never between the check above and the hand-over (R21.2).
+        for message in messages:
+            if decided[message.pk] == M.SENT:
+                customer = customers[message.customer_id]
+                send_templated(
+                    to=recipient_address(customer),
+                    template="marketing-offer",
+                    context={"campaign": message.campaign, "customer": customer},
+                    language=customer.user.language if customer.user else "fr",
+                )
+    return decided
+
+
+def recipient_address(customer: Customer) -> str:
+    return customer.email or (customer.user.email if customer.user else "")
 
 
 def campaign_send(*, campaign_id: int) -> int:
@@ -74,5 +92,4 @@ def campaign_send(*, campaign_id: int) -> int:
         )
         if not ids:
             return sent
-        for message_id in ids:
-            sent += message_send(message_id=message_id) == M.SENT
+        sent += sum(status == M.SENT for status in messages_send(message_ids=ids).values())

@@ -61,6 +61,19 @@ def consent_granted(customer_id: int, purpose: str) -> bool:
     return DEFAULT_GRANTED[purpose] if latest is None else latest
 
 
+def consents_granted(*, customer_ids: list[int], purposes: set[str]) -> dict[tuple[int, str], bool]:
+    """`consent_granted` for many customers and purposes at once (one query)."""
+    state = {(c, p): DEFAULT_GRANTED[p] for c in customer_ids for p in purposes}
+    rows = (
+        Consent.objects.filter(customer_id__in=customer_ids, purpose__in=purposes)
+        .order_by("at", "pk")
+        .values_list("customer_id", "purpose", "granted")
+    )
+    for customer_id, purpose, granted in rows:
+        state[customer_id, purpose] = granted
+    return state
+
+
 def staff_accesses_of_customer(customer: Customer) -> QuerySet[StaffAccessLog]:
     """R6.5: who of the staff opened the customer's data, newest first."""
     return StaffAccessLog.objects.filter(customer=customer).select_related("staff")
