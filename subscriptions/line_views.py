@@ -1,6 +1,7 @@
 """Customer pages acting on one of their lines: top-up by code (R2.3), lost or stolen SIM
 (R14.1, R14.4), suspension on request (R13.2). Another customer's line is a 404."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -71,6 +72,7 @@ def line_sim_loss(request: HttpRequest, pk: int) -> HttpResponse:
     (R14.4); then sends the police declaration within 4 days."""
     line = _get_line_for_customer(request, pk)
     declaration = line.sim_losses.filter(status=SimLossDeclaration.Status.OPEN).first()
+    form: forms.Form
     if declaration is None:
         form = PasswordConfirmForm(
             request.POST or None, user=request.user, submit=_("Block my line")
@@ -122,7 +124,7 @@ def line_suspension(request: HttpRequest, pk: int) -> HttpResponse:
             if requested:
                 line_suspension_request_lift(line=line, actor=request.user)
                 messages.success(request, _("Your line will be back in service shortly."))
-            elif form.is_valid():
+            elif form is not None and form.is_valid():
                 invoices = line_suspension_request(line=line, actor=request.user)
                 messages.success(request, _("Your line is suspended."))
                 if invoices:

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 
-from catalogue.models import Offer
+from catalogue.models import GridParameters, Offer
 from catalogue.selectors import grid_parameters
 from subscriptions.lifecycle import lines_transition
 from subscriptions.models import (
@@ -63,21 +63,27 @@ def _claim(
     )
     accounts = PrepaidAccount.objects.in_bulk([line.pk for line in lines], field_name="line_id")
     for line in lines:
-        line.account = accounts[line.pk]
+        line.prepaid_account = accounts[line.pk]
     return [
         line
         for line in lines
-        if (end := getattr(line.account, period_end)) is not None and (end < today) == ended
+        if (end := getattr(line.prepaid_account, period_end)) is not None and (end < today) == ended
     ]
+
+
+def _period_end(account: PrepaidAccount, field: str) -> date:
+    """The end of the period a claimed line is leaving (`_claim` keeps only those where it is
+    set)."""
+    return getattr(account, field)
 
 
 class _GridDays:
     """Grid parameters read once per day within a batch (R2.8, R2.9 durations)."""
 
     def __init__(self) -> None:
-        self._cache: dict[date, object] = {}
+        self._cache: dict[date, GridParameters] = {}
 
-    def __call__(self, day: date):
+    def __call__(self, day: date) -> GridParameters:
         if day not in self._cache:
             self._cache[day] = grid_parameters(on=day)
         return self._cache[day]
@@ -88,9 +94,9 @@ def _restore(lines: list[Line], grid: _GridDays, today: date) -> None:
     found it in; its validity runs again, so it is active (and emits again, R2.9)."""
     receiving_only = [line for line in lines if line.status == S.PRESERVATION]
     for line in lines:
-        line.account.grace_until = line.account.preservation_until = None
+        line.prepaid_account.grace_until = line.prepaid_account.preservation_until = None
     PrepaidAccount.objects.bulk_update(
-        [line.account for line in lines], ["grace_until", "preservation_until"]
+        [line.prepaid_account for line in lines], ["grace_until", "preservation_until"]
     )
     lines_transition(
         lines=lines,
@@ -102,7 +108,7 @@ def _restore(lines: list[Line], grid: _GridDays, today: date) -> None:
         (
             line,
             ProvisioningOrder.Action.UNBLOCK,
-            f"prepaid-restore-{line.pk}-{line.account.valid_until}",
+            f"prepaid-restore-{line.pk}-{line.prepaid_account.valid_until}",
             "R2.9: topped up, calls out allowed again",
             {},
         )
@@ -113,11 +119,10 @@ def _restore(lines: list[Line], grid: _GridDays, today: date) -> None:
 def _enter_grace(lines: list[Line], grid: _GridDays, today: date) -> None:
     """R2.8: the day after its validity the line enters 90 days of grace (grid)."""
     for line in lines:
-        first_day = line.account.valid_until + timedelta(days=1)
-        line.account.grace_until = line.account.valid_until + timedelta(
-            days=grid(first_day).prepaid_grace_days
-        )
-    PrepaidAccount.objects.bulk_update([line.account for line in lines], ["grace_until"])
+        valid_until = _period_end(line.prepaid_account, "valid_until")
+        grace_days = grid(valid_until + timedelta(days=1)).prepaid_grace_days
+        line.prepaid_account.grace_until = valid_until + timedelta(days=grace_days)
+    PrepaidAccount.objects.bulk_update([line.prepaid_account for line in lines], ["grace_until"])
     lines_transition(
         lines=lines,
         to=S.GRACE,
@@ -130,11 +135,10 @@ def _enter_preservation(lines: list[Line], grid: _GridDays, today: date) -> None
     """R2.9: after grace, 90 days (grid) of receiving only; the balances are forfeited."""
     forfeits = []
     for line in lines:
-        account = line.account
-        first_day = account.grace_until + timedelta(days=1)
-        account.preservation_until = account.grace_until + timedelta(
-            days=grid(first_day).prepaid_preservation_days
-        )
+        account = line.prepaid_account
+        grace_until = _period_end(account, "grace_until")
+        preservation_days = grid(grace_until + timedelta(days=1)).prepaid_preservation_days
+        account.preservation_until = grace_until + timedelta(days=preservation_days)
         if account.credit or account.bonus:
             forfeits.append(
                 PrepaidMovement(
@@ -149,7 +153,7 @@ def _enter_preservation(lines: list[Line], grid: _GridDays, today: date) -> None
             )
         account.credit = account.bonus = 0
     PrepaidAccount.objects.bulk_update(
-        [line.account for line in lines], ["preservation_until", "credit", "bonus"]
+        [line.prepaid_account for line in lines], ["preservation_until", "credit", "bonus"]
     )
     PrepaidMovement.objects.bulk_create(forfeits)
     lines_transition(
@@ -162,7 +166,7 @@ def _enter_preservation(lines: list[Line], grid: _GridDays, today: date) -> None
         (
             line,
             ProvisioningOrder.Action.RECEIVE_ONLY,
-            f"prepaid-preservation-{line.pk}-{line.account.grace_until}",
+            f"prepaid-preservation-{line.pk}-{line.prepaid_account.grace_until}",
             "R2.9: preservation period, receiving only",
             {},
         )
