@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from catalogue.selectors import grid_parameters
 from subscriptions.models import Customer, Line
 from terminations.models import ConditionsChange, ConditionsNotice
 from terminations.notices import conditions_notice_send
@@ -80,7 +81,8 @@ def conditions_notices_send_batch(*, change: ConditionsChange) -> int:
     notices = ConditionsNotice.objects.filter(pk__in=batch).select_related(
         "change", "customer__user"
     )
-    sent = sum(1 for notice in notices if conditions_notice_send(notice))
+    days = grid_parameters(on=timezone.localdate()).just_motive_notification_days
+    sent = sum(1 for notice in notices if conditions_notice_send(notice, window_days=days))
     conditions_change_progress(change=change)
     return sent
 

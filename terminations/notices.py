@@ -5,7 +5,6 @@ update before sending, given back if nothing went out."""
 from django.conf import settings
 from django.utils import timezone
 
-from catalogue.selectors import grid_parameters
 from portal.emails import send_templated
 from portal.pdf import render_pdf
 from subscriptions.models import Customer
@@ -85,9 +84,10 @@ def operator_termination_notice_send(termination_id: int) -> bool:
     return True
 
 
-def conditions_notice_send(notice: ConditionsNotice) -> bool:
-    """R5.1: one customer told of one change; the claim is the notification date kept for them.
-    False when another run notified them already."""
+def conditions_notice_send(notice: ConditionsNotice, *, window_days: int) -> bool:
+    """R5.1: one customer told of one change, with the days they have to terminate for it
+    (R16.7, R16.9); the claim is the notification date kept for them. False when another run
+    notified them already."""
     now = timezone.now()
     claimed = ConditionsNotice.objects.filter(pk=notice.pk, notified_at__isnull=True).update(
         notified_at=now
@@ -103,7 +103,7 @@ def conditions_notice_send(notice: ConditionsNotice) -> bool:
                 context={
                     "change": notice.change,
                     "customer": customer,
-                    "days": grid_parameters(on=timezone.localdate()).just_motive_notification_days,
+                    "days": window_days,
                 },
                 language=customer_language(customer),
             )
