@@ -6,24 +6,28 @@ parameter per value, which costs more than the billing itself. Other databases (
 `make run`) use `bulk_create`.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from operator import attrgetter
 from typing import TypeVar
 
 from django.db import connection
-from django.db.models import JSONField, Model
-from django.db.models.fields.files import FieldFile
+from django.db.models import Field, FileField, JSONField, Model
 from psycopg.types.json import Jsonb
 
 M = TypeVar("M", bound=Model)
 
 
-def _column_value(obj: Model, field):
-    value = field.pre_save(obj, add=True)  # defaults were set by __init__; auto_now_add here
-    if isinstance(value, FieldFile):
-        return value.name or ""
-    if isinstance(field, JSONField) and value is not None:
-        return Jsonb(value)
-    return value
+def _column_reader(field: Field) -> Callable[[Model], object]:
+    """How COPY reads a field of an instance: its value as set by __init__ (defaults included),
+    except the dates Django sets on saving and the values it adapts (files, JSON)."""
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return partial(field.pre_save, add=True)
+    if isinstance(field, FileField):
+        return lambda obj: getattr(obj, field.attname).name or ""
+    if isinstance(field, JSONField):
+        return lambda obj: None if (value := getattr(obj, field.attname)) is None else Jsonb(value)
+    return attrgetter(field.attname)
 
 
 def rows_insert(model: type[Model], fields: list[str], rows: Iterable[Sequence]) -> None:
@@ -57,10 +61,11 @@ def bulk_insert(objects: list[M]) -> list[M]:
         for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
             setattr(obj, meta.pk.attname, pk)
     fields = list(meta.concrete_fields)
+    readers = [_column_reader(field) for field in fields]
     rows_insert(
         model,
         [field.attname for field in fields],
-        ([_column_value(obj, field) for field in fields] for obj in objects),
+        ([read(obj) for read in readers] for obj in objects),
     )
     for obj in objects:
         obj._state.adding, obj._state.db = False, connection.alias
