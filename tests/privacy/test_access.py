@@ -1,0 +1,115 @@
+"""R21.1: a copy of everything held on the customer, as JSON and PDF, theirs only, for a time."""
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.files.storage import default_storage
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from billing.models import Invoice, Payment
+from privacy.access import access_exports_expire
+from privacy.models import AccessRequest, Consent
+from subscriptions.models import Customer, FilePiece, Line
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(customer: Customer) -> Client:
+    client = Client()
+    client.force_login(customer.user)
+    return client
+
+
+@pytest.fixture
+def alices_copy(alice, bob, django_capture_on_commit_callbacks) -> AccessRequest:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in(alice).post(reverse("portal:privacy_access_request"))
+    assert response.status_code == 302
+    return AccessRequest.objects.filter(customer=alice).latest("pk")
+
+
+def test_r21_1_the_copy_holds_every_category_of_the_customers_data(alice, bob, alices_copy):
+    assert alices_copy.status == "ready"
+    response = signed_in(alice).get(reverse("portal:privacy_access_json", args=[alices_copy.pk]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    data = json.loads(b"".join(response.streaming_content))
+    records = {key: c["records"] for key, c in data["categories"].items()}
+
+    assert records["identity"][0]["cin"] == alice.cin
+    assert "password" not in records["account"][0]
+    line = Line.objects.get(contract__customer=alice)
+    assert [r["id"] for r in records["contracts"]] == [line.contract_id]
+    assert [r["number_id"] for r in records["lines"]] == [line.number_id]
+    assert {r["number"] for r in records["invoices"]} == set(
+        Invoice.objects.filter(contract__customer=alice).values_list("number", flat=True)
+    )
+    assert {r["id"] for r in records["payments"]} == set(
+        Payment.objects.filter(contract__customer=alice).values_list("pk", flat=True)
+    )
+    assert {(r["purpose"], r["granted"]) for r in records["consents"]} == {("partners", False)}
+    assert [r["original_name"] for r in records["documents"]] == ["cin.png"]
+    assert records["history"] and records["options"] and records["invoice_lines"]
+    assert records["rectifications"][0]["changes"] == {"city": "Ariana"}
+
+    # Nothing of bob's, anywhere in the file.
+    text = json.dumps(data)
+    for value in (bob.cin, bob.last_name, bob.user.email, *bob_numbers(bob), *bob_invoices(bob)):
+        assert value not in text
+
+
+def bob_numbers(bob: Customer) -> list[str]:
+    return list(
+        Line.objects.filter(contract__customer=bob).values_list("number__msisdn", flat=True)
+    )
+
+
+def bob_invoices(bob: Customer) -> list[str]:
+    return list(Invoice.objects.filter(contract__customer=bob).values_list("number", flat=True))
+
+
+def test_r21_1_the_pdf_is_readable_and_only_the_customers(alice, bob, alices_copy):
+    response = signed_in(alice).get(reverse("portal:privacy_access_pdf", args=[alices_copy.pk]))
+    pdf = PdfReader(io.BytesIO(b"".join(response.streaming_content)))
+    text = " ".join(page.extract_text() for page in pdf.pages)
+    assert alice.cin in text and "cin.png" in text
+    assert Line.objects.get(contract__customer=alice).number.msisdn in text
+    assert bob.cin not in text and bob.last_name not in text
+
+
+def test_r21_1_only_the_customer_downloads_the_copy(alice, bob, agent, alices_copy):
+    for kind in ("json", "pdf"):
+        url = reverse(f"portal:privacy_access_{kind}", args=[alices_copy.pk])
+        assert signed_in(bob).get(url).status_code == 404
+        staff = Client()
+        staff.force_login(agent)
+        assert staff.get(url).status_code == 404
+
+
+def test_r21_1_the_copy_expires_and_its_files_are_deleted(alice, alices_copy, settings):
+    url = reverse("portal:privacy_access_json", args=[alices_copy.pk])
+    name = alices_copy.json_file.name
+    later = timezone.now() + timedelta(days=settings.PRIVACY_EXPORT_DAYS, minutes=1)
+    with time_machine.travel(later):
+        assert signed_in(alice).get(url).status_code == 404
+        assert access_exports_expire() == 1
+        assert access_exports_expire() == 0
+    alices_copy.refresh_from_db()
+    assert alices_copy.status == "expired" and not alices_copy.json_file
+    assert not default_storage.exists(name)
+
+
+def test_r21_1_documents_listed_are_names_and_states_not_contents(alice, alices_copy):
+    data = json.loads(alices_copy.json_file.read())
+    piece = FilePiece.objects.get(file__customer=alice, original_name="cin.png")
+    listed = data["categories"]["documents"]["records"][0]
+    assert listed["status"] == piece.status and listed["uploaded_at"] == piece.uploaded_at
+    assert Consent.objects.filter(customer=alice).count() == len(
+        data["categories"]["consents"]["records"]
+    )

@@ -1,0 +1,147 @@
+"""R21.3: objections reach every recipient through the outbox, on a real Celery worker (Redis),
+to a real HTTP endpoint on 127.0.0.1 that is down for a while: each objection is received once,
+signed, when it comes back."""
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections import defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from privacy.models import ObjectionDelivery, Recipient, SuppressionEntry
+from privacy.services import consent_record
+from privacy.tasks import deliver_objection
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+SECRET = "partner-shared-secret"
+
+
+class Partner:
+    """A partner's endpoint: answers 503 while `down`, then 200; remembers every request."""
+
+    def __init__(self) -> None:
+        self.down = True
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        partner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                status = 503 if partner.down else 200
+                with partner.lock:
+                    partner.requests.append(
+                        {
+                            "key": self.headers["Idempotency-Key"],
+                            "timestamp": self.headers["X-Portal-Timestamp"],
+                            "signature": self.headers["X-Portal-Signature"],
+                            "body": body,
+                            "status": status,
+                        }
+                    )
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/optout"
+
+    def answers(self) -> dict[str, list[int]]:
+        with self.lock:
+            by_key = defaultdict(list)
+            for request in self.requests:
+                by_key[request["key"]].append(request["status"])
+            return dict(by_key)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def partner():
+    endpoint = Partner()
+    yield endpoint
+    endpoint.close()
+
+
+def wait_for(condition, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_r21_3_a_recipient_down_for_a_while_receives_each_objection_once_when_back(
+    celery_worker_on_redis, partner, settings
+):
+    settings.PRIVACY_DELIVERY_RETRY_SECONDS = 1
+    Recipient.objects.create(
+        name="Partenaire",
+        kind="http",
+        purposes=["partners"],
+        endpoint_url=partner.url,
+        secret=SECRET,
+    )
+    marketing_list = Recipient.objects.create(
+        name="Liste interne", kind="internal", purposes=["partners"]
+    )
+    customers = [CustomerFactory() for _ in range(3)]
+
+    for customer in customers:  # each commits, then its deliveries are queued on Redis
+        consent_record(
+            customer=customer,
+            purpose="partners",
+            granted=False,
+            channel="portal",
+            actor=customer.user,
+        )
+    keys = {
+        str(k)
+        for k in ObjectionDelivery.objects.filter(recipient__kind="http").values_list(
+            "idempotency_key", flat=True
+        )
+    }
+    assert len(keys) == 3
+
+    # Down: every objection is refused at least twice, and retried with backoff.
+    wait_for(
+        lambda: (
+            len(partner.answers()) == 3
+            and all(len(statuses) >= 2 for statuses in partner.answers().values())
+        )
+    )
+    refused = ObjectionDelivery.objects.filter(recipient__kind="http")
+    assert all(d.status == "pending" and d.attempts >= 2 and d.last_error for d in refused)
+
+    partner.down = False
+    wait_for(lambda: not ObjectionDelivery.objects.filter(status="pending").exists())
+    deliver_objection.delay(refused[0].pk).get(timeout=30)  # a duplicate task: no effect
+    time.sleep(3)  # long enough for any stray retry to show up
+
+    answers = partner.answers()
+    assert set(answers) == keys
+    for statuses in answers.values():
+        assert statuses.count(200) == 1 and statuses[-1] == 200  # once, and nothing after
+    for request in partner.requests:
+        signed = request["timestamp"].encode() + b"." + request["body"]
+        expected = "sha256=" + hmac.new(SECRET.encode(), signed, hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(request["signature"], expected)
+        payload = json.loads(request["body"])
+        assert payload["purpose"] == "partners" and payload["idempotency_key"] == request["key"]
+    assert {json.loads(r["body"])["customer"]["id"] for r in partner.requests} == {
+        c.pk for c in customers
+    }
+    # The operator's own list got them too, once each.
+    assert SuppressionEntry.objects.filter(recipient=marketing_list).count() == 3
+    assert all(d.delivered_at for d in ObjectionDelivery.objects.all())

@@ -1,0 +1,59 @@
+"""R7.4: the service PIN is stored hashed, changed by the customer after typing their password
+again, and shown to no staff."""
+
+import pytest
+from django.contrib import admin
+from django.test import Client
+from django.urls import reverse
+
+from privacy.models import ServicePin
+from privacy.services import service_pin_check
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_r7_4_the_customer_changes_the_pin_after_typing_their_password(alice):
+    url = reverse("portal:privacy_pin")
+    client = signed_in(alice.user)
+
+    refused = client.post(url, {"password": "wrong", "pin1": "4821", "pin2": "4821"})
+    assert refused.status_code == 200 and not ServicePin.objects.exists()
+
+    response = client.post(url, {"password": PASSWORD, "pin1": "4821", "pin2": "4821"})
+
+    assert response.status_code == 302
+    stored = ServicePin.objects.get(customer=alice)
+    assert "4821" not in stored.pin_hash and stored.pin_hash.count("$") >= 2  # a hasher's format
+    assert service_pin_check(customer=alice, pin="4821")
+    assert not service_pin_check(customer=alice, pin="4822")
+    assert stored.changed_by == alice.user
+
+
+def test_r7_4_a_weak_or_mistyped_pin_is_refused(alice):
+    client = signed_in(alice.user)
+    for pin1, pin2 in (("1111", "1111"), ("12", "12"), ("4821", "4812"), ("48a1", "48a1")):
+        response = client.post(
+            reverse("portal:privacy_pin"), {"password": PASSWORD, "pin1": pin1, "pin2": pin2}
+        )
+        assert response.status_code == 200
+    assert not ServicePin.objects.exists()
+
+
+def test_r7_4_staff_never_see_the_pin(alice, supervisor):
+    client = signed_in(alice.user)
+    client.post(
+        reverse("portal:privacy_pin"), {"password": PASSWORD, "pin1": "4821", "pin2": "4821"}
+    )
+    stored = ServicePin.objects.get(customer=alice)
+    assert ServicePin not in admin.site._registry
+    page = signed_in(supervisor).get(
+        reverse("admin:subscriptions_customer_change", args=[alice.pk])
+    )
+    assert page.status_code == 200 and stored.pin_hash not in page.text
