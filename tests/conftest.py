@@ -40,6 +40,7 @@ from subscriptions.models import (
 )
 from subscriptions.services import line_activate
 from subscriptions.top_ups import top_up_record
+from terminations.models import OperatorTermination, TerminationLine, TerminationRequest
 from tests.factories import (
     AgentFactory,
     BoutiqueFactory,
@@ -129,7 +130,34 @@ def customer_with_line(*, boutique: Boutique, offer_code: str, email: str, **fie
         )
     personal_data_requests(customer)
     top_up_and_past_sim_loss(customer, line)
+    past_terminations(customer, line)
     return customer
+
+
+def past_terminations(customer: Customer, line: Line) -> None:
+    """R16.1, R17.1: a termination letter the customer prepared then withdrew, and a former
+    customer of the same boutique whose line (never activated) the operator ended, so that the
+    termination admins have a record per boutique and the letter's pages are tested."""
+    letter = TerminationRequest.objects.create(
+        customer=customer,
+        motive=TerminationRequest.Motive.ORDINARY,
+        status=TerminationRequest.Status.WITHDRAWN,
+        prepared_by=customer.user,
+        expected_receipt_on=date(2026, 5, 4),
+        finished_at=ACTIVATED_AT + timedelta(days=62),
+    )
+    TerminationLine.objects.create(request=letter, line=line)
+    former = LineFactory(
+        contract=ContractFactory(customer=CustomerFactory(boutique=customer.boutique, user=None)),
+        offer=line.offer,
+        status=Line.Status.TERMINATED,
+    )
+    OperatorTermination.objects.create(
+        line=former,
+        cause=OperatorTermination.Cause.FALSE_DECLARATION,
+        reason="Fausse déclaration",
+        decided_by=SupervisorFactory(),
+    )
 
 
 def top_up_and_past_sim_loss(customer: Customer, line: Line) -> None:

@@ -33,6 +33,7 @@ from subscriptions.models import (
     RechargeCodeBatch,
     SubscriptionFile,
 )
+from terminations.models import ConditionsChange, TerminationRequest
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,12 @@ OBJECT_URLS: dict[str, Callable[[Customer], dict]] = {
     },
     "portal:privacy_access_json": lambda victim: {"pk": alices_copy_of_data(victim).pk},
     "portal:privacy_access_pdf": lambda victim: {"pk": alices_copy_of_data(victim).pk},
+    "portal:termination_detail": lambda victim: {
+        "pk": TerminationRequest.objects.get(customer=victim).pk
+    },
+    "portal:termination_letter": lambda victim: {
+        "pk": TerminationRequest.objects.get(customer=victim).pk
+    },
 }
 
 # URLs with arguments that are not object ids, each with the reason.
@@ -191,7 +198,7 @@ def test_anonymous_visitor_is_sent_to_sign_in_on_every_object_url(client, alice)
 
 # Apps whose models hold customer data (R6.5): their ModelAdmins must be boutique-scoped.
 # billing has no model yet; its invoices will be customer data the day it has some.
-CUSTOMER_DATA_APPS = {"subscriptions", "billing", "privacy"}
+CUSTOMER_DATA_APPS = {"subscriptions", "billing", "privacy", "terminations"}
 # ModelAdmins of those apps that are deliberately not scoped, each with the reason.
 NOT_SCOPED_ALLOWED = {
     # The number pool is shared by every boutique (a number is chosen from it at subscription)
@@ -202,14 +209,17 @@ NOT_SCOPED_ALLOWED = {
     # The mediation's files cover every boutique: supervisors only (agents have no permission
     # on them, accounts/staff_permissions.py), like the billing runs.
     UsageImport: "supervisors only: the mediation's files of every boutique",
+    # The bank's direct debit files cover every boutique: supervisors only, like usage imports.
+    DirectDebitImport: "supervisors only: the bank's files of every boutique",
     # Partners and internal lists that receive objections: the operator's configuration.
     Recipient: "supervisors only: where data is used, no customer data",
     # A campaign's text and its counts per status; its messages have no admin.
     Campaign: "supervisors only: a campaign's text and counts",
     # R6.5: the log of staff accesses is for supervisors (agents have no permission on it).
     StaffAccessLog: "supervisors only: who of the staff opened whose data",
-    # The bank's direct debit files cover every boutique: supervisors only, like usage imports.
-    DirectDebitImport: "supervisors only: the bank's files of every boutique",
+    # A change of the operator's conditions (R5.1): its text, offers and progress counts; the
+    # notices per customer have no admin.
+    ConditionsChange: "the operator's change of conditions and its counts, no customer data",
     # Recharge codes are sold in every boutique; their serials and amounts say nothing about who
     # used them, and only supervisors may see them (accounts/staff_permissions.py).
     RechargeCodeBatch: "supervisors only: batches of recharge codes, no customer data",
