@@ -38,5 +38,4 @@ class LocmemSmsBackend:
 
 def send_sms(*, to: str, text: str) -> None:
     """Send one text message. Call it outside any transaction."""
-    backend = getattr(settings, "SMS_BACKEND", "portal.sms.ConsoleSmsBackend")
-    import_string(backend)().send(Sms(to=to, text=" ".join(text.split())))
+    import_string(settings.SMS_BACKEND)().send(Sms(to=to, text=" ".join(text.split())))

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from subscriptions.models import Line, LineStatusChange, MobileNumber
-from subscriptions.number_pool import number_quarantine
 
 S = Line.Status
 N = MobileNumber.Status
@@ -32,6 +31,18 @@ NUMBER_MOVES: dict[str, frozenset[str]] = {
     N.ASSIGNED: frozenset({N.QUARANTINE}),
     N.QUARANTINE: frozenset({N.AVAILABLE}),
 }
+
+
+def number_sources_of(to: str) -> list[str]:
+    """The statuses a number may leave for `to`."""
+    return [status for status, targets in NUMBER_MOVES.items() if to in targets]
+
+
+def _number_to_quarantine(line: Line) -> None:
+    # Imported here: the number pool follows NUMBER_MOVES of this module.
+    from subscriptions.number_pool import number_quarantine
+
+    number_quarantine(number=line.number, on=timezone.localdate())
 
 
 def sources_of(to: str) -> list[str]:
@@ -64,7 +75,7 @@ def line_transition(
         )
         line.status = to
         if to == S.TERMINATED:
-            number_quarantine(number=line.number, on=timezone.localdate())
+            _number_to_quarantine(line)
     return line
 
 
@@ -103,7 +114,7 @@ def lines_transition(
         for line in lines:
             line.status = to
             if to == S.TERMINATED:
-                number_quarantine(number=line.number, on=timezone.localdate())
+                _number_to_quarantine(line)
     return lines
 
 

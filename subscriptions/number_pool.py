@@ -3,15 +3,21 @@
 from datetime import date, timedelta
 
 from catalogue.selectors import grid_parameters
+from subscriptions.lifecycle import number_sources_of
 from subscriptions.models import MobileNumber
+
+N = MobileNumber.Status
 
 
 def number_quarantine(*, number: MobileNumber, on: date) -> MobileNumber:
-    """R17.3: a terminated line's number waits the grid's quarantine before it is reassigned."""
+    """R17.3: a terminated line's number waits the grid's quarantine before it is reassigned;
+    only an assigned number goes there (lifecycle.NUMBER_MOVES), with a conditional update."""
     days = grid_parameters(on=on).number_quarantine_days
-    number.status = MobileNumber.Status.QUARANTINE
-    number.quarantine_until = on + timedelta(days=days)
-    number.save(update_fields=["status", "quarantine_until"])
+    until = on + timedelta(days=days)
+    MobileNumber.objects.filter(pk=number.pk, status__in=number_sources_of(N.QUARANTINE)).update(
+        status=N.QUARANTINE, quarantine_until=until
+    )
+    number.refresh_from_db(fields=["status", "quarantine_until"])
     return number
 
 
@@ -22,5 +28,5 @@ def number_release_quarantined(*, today: date) -> int:
     releases nothing twice.
     """
     return MobileNumber.objects.filter(
-        status=MobileNumber.Status.QUARANTINE, quarantine_until__lte=today
-    ).update(status=MobileNumber.Status.AVAILABLE, quarantine_until=None)
+        status__in=number_sources_of(N.AVAILABLE), quarantine_until__lte=today
+    ).update(status=N.AVAILABLE, quarantine_until=None)

@@ -47,8 +47,7 @@ class LoggingNetwork:
 
 
 def network() -> Network:
-    path = getattr(settings, "PROVISIONING_BACKEND", "subscriptions.provisioning.LoggingNetwork")
-    return import_string(path)()
+    return import_string(settings.PROVISIONING_BACKEND)()
 
 
 def provisioning_orders_request(

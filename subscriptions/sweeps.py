@@ -53,7 +53,7 @@ def _in_batches(due: QuerySet[Line], act: Callable[[list[int]], int]) -> int:
     # A batch of SWEEP_BATCH_SIZE (2,000) lines holds as many row locks and writes about five
     # rows per line (cause, history, outbox, two notifications) in a fixed number of statements;
     # a run killed in the middle loses at most its uncommitted batch.
-    batch_size = getattr(settings, "SWEEP_BATCH_SIZE", 2000)
+    batch_size = settings.SWEEP_BATCH_SIZE
     done = 0
     for skip_locked in (True, False):
         while True:
