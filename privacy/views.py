@@ -23,18 +23,19 @@ from privacy.services import (
 )
 from subscriptions.models import Customer
 
-# What each purpose means, in plain words, on the privacy page.
+# What each purpose means, in plain words, on the privacy page. Traffic data (R21.2) and
+# partners (R21.3) are allowed unless the customer objects; marketing channels are asked for.
 EXPLANATIONS = {
     Purpose.MARKETING_EMAIL: gettext_lazy("We send you our offers and news by e-mail."),
     Purpose.MARKETING_SMS: gettext_lazy("We send you our offers by text message."),
     Purpose.MARKETING_CALLS: gettext_lazy("Our advisers call you to present offers."),
     Purpose.TRAFFIC_OFFERS: gettext_lazy(
         "We look at how you use your line (calls, SMS, internet) to suggest offers that suit you. "
-        "This is allowed unless you object (R21.2)."
+        "This is allowed unless you object."
     ),
     Purpose.PARTNERS: gettext_lazy(
         "We pass your contact details to our commercial partners for their offers. This is "
-        "allowed unless you object; partners are told at once when you do (R21.3)."
+        "allowed unless you object; partners are told at once when you do."
     ),
 }
 
