@@ -8,10 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from billing.models import Deposit
-from subscriptions.models import Customer
+from subscriptions.models import Customer, LineOption
 from terminations.forms import TerminationRequestForm
 from terminations.models import TerminationRequest
 from terminations.notices import termination_letter_pdf
+from terminations.options import OptionEndRefused, line_option_end
 from terminations.selectors import request_terms
 from terminations.services import (
     TerminationRefused,
@@ -57,7 +58,10 @@ def termination_new(request: HttpRequest) -> HttpResponse:
                 _("Your letter is ready: print it, sign it and send it by registered post."),
             )
             return redirect("portal:termination_detail", pk=created.pk)
-    return render(request, "terminations/new.html", {"form": form})
+    options = LineOption.objects.filter(
+        line__contract__customer=customer, ended_on__isnull=True
+    ).select_related("option", "line__number")
+    return render(request, "terminations/new.html", {"form": form, "options": options})
 
 
 @login_required
@@ -98,3 +102,23 @@ def termination_letter(request: HttpRequest, pk: int) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def option_end(request: HttpRequest, pk: int) -> HttpResponse:
+    """R17.4: the customer ends one option; the line and the contract run on."""
+    line_option = get_object_or_404(
+        LineOption.objects.select_related("option", "line__number"),
+        pk=pk,
+        line__contract__customer=_get_customer(request),
+    )
+    if request.method == "POST" and line_option.ended_on is None:
+        try:
+            line_option_end(line_option=line_option, actor=request.user)
+        except OptionEndRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, _("The option is terminated; your line runs on."))
+            return redirect("portal:line_detail", pk=line_option.line_id)
+    return render(request, "terminations/option_end.html", {"line_option": line_option})

@@ -107,6 +107,7 @@ OBJECT_URLS: dict[str, Callable[[Customer], dict]] = {
     "portal:termination_letter": lambda victim: {
         "pk": TerminationRequest.objects.get(customer=victim).pk
     },
+    "portal:option_end": lambda victim: {"pk": alices_line(victim).line_options.get().pk},
 }
 
 # URLs with arguments that are not object ids, each with the reason.

@@ -377,3 +377,29 @@ def test_r16_agent_records_the_receipt_in_the_admin(client, alice, agent, tmp_pa
     assert request.received_by == agent
     assert request.letter_scan.name.endswith(".pdf")
     assert request.lines.get().effective_on == date(2026, 7, 1)
+
+
+def test_r17_4_ending_one_option_leaves_the_contract_running(client, alice):
+    from billing.invoicing import Period, invoice_issue
+
+    line = line_of(alice)
+    taken = line.line_options.get()
+    client.force_login(alice.user)
+    with travel(date(2026, 6, 10)):
+        url = reverse("portal:option_end", args=[taken.pk])
+        assert client.get(url).status_code == 200
+        client.post(url)
+    taken.refresh_from_db()
+    assert taken.ended_on == date(2026, 6, 10)
+    line.refresh_from_db()
+    assert line.status == Line.Status.ACTIVE
+    assert line.contract.ended_on is None
+    assert line.status_changes.filter(reason__contains="R17.4", actor=alice.user).exists()
+    invoice = invoice_issue(
+        contract_id=line.contract_id,
+        period=Period.month(date(2026, 6, 1)),
+        issued_on=date(2026, 7, 1),
+    )
+    kinds = {row.kind: row.label for row in invoice.lines.all()}
+    assert "(01/06 - 10/06)" in kinds["option"]  # billed for its days (R9.2)
+    assert "(01/06 - 30/06)" in kinds["subscription"]  # the line runs on
