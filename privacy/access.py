@@ -15,24 +15,49 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Invoice, InvoiceLine, Payment, UsageRecord
+from accounts.models import User
+from billing.models import (
+    AdvancePaymentRequest,
+    Charge,
+    CreditLimit,
+    DebtTransfer,
+    Deposit,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentAllocation,
+    UsageRecord,
+)
 from portal.pdf import render_pdf
 from privacy.models import (
     AccessRequest,
     BankDetails,
+    CampaignMessage,
     Consent,
+    ObjectionDelivery,
     RectificationRequest,
+    ServicePin,
     StaffAccessLog,
+    SuppressionEntry,
 )
 from subscriptions.models import (
     Contract,
     Customer,
+    CustomerNotification,
     FilePiece,
     FileStatusChange,
+    IdentityCheck,
     Line,
     LineOption,
     LineStatusChange,
+    PrepaidAccount,
+    PrepaidMovement,
+    ProvisioningOrder,
+    RechargeCodeFailure,
+    SimLossDeclaration,
     SubscriptionFile,
+    SuspensionCause,
+    TopUp,
 )
 
 A = AccessRequest.Status
@@ -46,59 +71,92 @@ class Category:
     in_pdf: bool = True  # usage records are counted in the PDF, listed in the JSON
 
 
+# Every model holding a customer's data, by category, with its lookup to the customer.
+# tests/privacy/test_access.py walks the models to keep this complete.
+LINE = "line__contract__customer"
+SOURCES: list[tuple[str, str, list[tuple[type[models.Model], str]]]] = [
+    ("identity", _("Identity"), [(Customer, "pk")]),
+    ("account", _("Portal account"), [(User, "customer")]),
+    ("contracts", _("Contracts"), [(Contract, "customer")]),
+    ("lines", _("Lines"), [(Line, "contract__customer")]),
+    ("options", _("Options"), [(LineOption, LINE)]),
+    (
+        "prepaid",
+        _("Prepaid credit"),
+        [
+            (PrepaidAccount, LINE),
+            (TopUp, LINE),
+            (PrepaidMovement, f"account__{LINE}"),
+            (RechargeCodeFailure, "user__customer"),
+        ],
+    ),
+    ("invoices", _("Invoices"), [(Invoice, "contract__customer")]),
+    ("invoice_lines", _("Invoice lines"), [(InvoiceLine, "invoice__contract__customer")]),
+    ("charges", _("Charges"), [(Charge, "contract__customer")]),
+    (
+        "payments",
+        _("Payments"),
+        [(Payment, "contract__customer"), (PaymentAllocation, "payment__contract__customer")],
+    ),
+    (
+        "credit",
+        _("Credit limits, advances, deposits and carried debts"),
+        [
+            (CreditLimit, "contract__customer"),
+            (AdvancePaymentRequest, "contract__customer"),
+            (Deposit, "contract__customer"),
+            (DebtTransfer, "source__customer"),
+        ],
+    ),
+    ("usage", _("Traffic records"), [(UsageRecord, LINE)]),
+    ("consents", _("Consents"), [(Consent, "customer")]),
+    (
+        "objections_told",
+        _("Recipients told of your objections"),
+        [(ObjectionDelivery, "consent__customer"), (SuppressionEntry, "customer")],
+    ),
+    ("marketing", _("Marketing messages"), [(CampaignMessage, "customer")]),
+    ("files", _("Subscription files"), [(SubscriptionFile, "customer")]),
+    ("documents", _("Documents"), [(FilePiece, "file__customer")]),
+    (
+        "history",
+        _("History"),
+        [
+            (LineStatusChange, LINE),
+            (FileStatusChange, "file__customer"),
+            (IdentityCheck, LINE),
+            (SuspensionCause, LINE),
+            (ProvisioningOrder, LINE),
+            (CustomerNotification, LINE),
+            (SimLossDeclaration, LINE),
+        ],
+    ),
+    ("rectifications", _("Rectification requests"), [(RectificationRequest, "customer")]),
+    ("bank_details", _("Bank details"), [(BankDetails, "customer")]),
+    ("access_requests", _("Requests for a copy of your data"), [(AccessRequest, "customer")]),
+    ("staff_accesses", _("Staff who opened your data"), [(StaffAccessLog, "customer")]),
+]
+NOT_EXPORTED = {
+    # R7.4: a hash of the customer's own secret, of no use to them; the page shows its date.
+    ServicePin: "hash of the service PIN",
+}
+SUMMARISED_IN_PDF = {"usage"}  # thousands of rows: counted in the PDF, listed in the JSON
+
+
 def customer_data(customer: Customer) -> list[Category]:
     """Every record held on the customer, by category; only theirs."""
-    c = customer
     return [
-        Category("identity", _("Identity"), [c]),
-        Category("account", _("Portal account"), [c.user] if c.user else []),
-        Category("contracts", _("Contracts"), list(Contract.objects.filter(customer=c))),
-        Category("lines", _("Lines"), list(Line.objects.filter(contract__customer=c))),
         Category(
-            "options", _("Options"), list(LineOption.objects.filter(line__contract__customer=c))
-        ),
-        Category("invoices", _("Invoices"), list(Invoice.objects.filter(contract__customer=c))),
-        Category(
-            "invoice_lines",
-            _("Invoice lines"),
-            list(InvoiceLine.objects.filter(invoice__contract__customer=c)),
-        ),
-        Category("payments", _("Payments"), list(Payment.objects.filter(contract__customer=c))),
-        Category(
-            "usage",
-            _("Traffic records"),
-            list(UsageRecord.objects.filter(line__contract__customer=c)),
-            in_pdf=False,
-        ),
-        Category("consents", _("Consents"), list(Consent.objects.filter(customer=c))),
-        Category(
-            "files", _("Subscription files"), list(SubscriptionFile.objects.filter(customer=c))
-        ),
-        Category("documents", _("Documents"), list(FilePiece.objects.filter(file__customer=c))),
-        Category(
-            "history",
-            _("History"),
+            key,
+            title,
             [
-                *LineStatusChange.objects.filter(line__contract__customer=c),
-                *FileStatusChange.objects.filter(file__customer=c),
+                record
+                for model, path in sources
+                for record in model._default_manager.filter(**{path: customer.pk}).order_by("pk")
             ],
-        ),
-        Category(
-            "rectifications",
-            _("Rectification requests"),
-            list(RectificationRequest.objects.filter(customer=c)),
-        ),
-        Category("bank_details", _("Bank details"), list(BankDetails.objects.filter(customer=c))),
-        Category(
-            "access_requests",
-            _("Requests for a copy of your data"),
-            list(AccessRequest.objects.filter(customer=c)),
-        ),
-        Category(
-            "staff_accesses",
-            _("Staff who opened your data"),
-            list(StaffAccessLog.objects.filter(customer=c)),
-        ),
+            in_pdf=key not in SUMMARISED_IN_PDF,
+        )
+        for key, title, sources in SOURCES
     ]
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
@@ -13,7 +14,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from billing.models import Invoice, Payment
-from privacy.access import access_exports_expire
+from privacy.access import NOT_EXPORTED, SOURCES, access_exports_expire
 from privacy.models import AccessRequest, Consent
 from subscriptions.models import Customer, FilePiece, Line
 
@@ -112,4 +113,32 @@ def test_r21_1_documents_listed_are_names_and_states_not_contents(alice, alices_
     assert listed["status"] == piece.status and listed["uploaded_at"] == piece.uploaded_at
     assert Consent.objects.filter(customer=alice).count() == len(
         data["categories"]["consents"]["records"]
+    )
+
+
+def customer_data_models() -> set:
+    """Models whose rows belong to a customer: those with a foreign key to the customer, or to
+    a model that does, and so on."""
+    candidates = [
+        m for m in apps.get_models() if m._meta.app_label in ("subscriptions", "billing", "privacy")
+    ]
+    found = {Customer}
+    while True:
+        more = {
+            m
+            for m in candidates
+            if m not in found
+            and any(f.is_relation and f.related_model in found for f in m._meta.concrete_fields)
+        }
+        if not more:
+            return found
+        found |= more
+
+
+def test_r21_1_every_model_of_customer_data_is_in_the_copy_or_excluded_with_a_reason():
+    exported = {model for _, _, sources in SOURCES for model, _ in sources}
+    missing = customer_data_models() - exported - set(NOT_EXPORTED)
+    assert not missing, (
+        "Customer data left out of the copy of their data (R21.1): add these models to "
+        f"privacy.access.SOURCES, or to NOT_EXPORTED with the reason: {missing}"
     )
