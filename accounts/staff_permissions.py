@@ -54,6 +54,7 @@ AGENT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "terminations.terminationline": VIEW,
     "terminations.operatortermination": VIEW,
     "terminations.conditionschange": VIEW,
+    "terminations.prepaidmigration": ("view", "add"),
 }
 
 SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {

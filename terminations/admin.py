@@ -9,14 +9,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.roles import is_supervisor
+from catalogue.models import Offer
 from terminations.conditions import ChangeRefused, conditions_change_publish
 from terminations.models import (
     ConditionsChange,
     OperatorTermination,
+    PrepaidMigration,
     TerminationLine,
     TerminationRequest,
 )
 from terminations.operator import OperatorTerminationRefused, operator_termination_decide
+from terminations.prepaid_migration import line_migrate_to_prepaid
 from terminations.services import TerminationRefused, termination_request_receive
 
 
@@ -216,3 +219,48 @@ class ConditionsChangeAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class PrepaidMigrationForm(forms.ModelForm):
+    class Meta:
+        model = PrepaidMigration
+        fields = ["line", "to_offer"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "to_offer" in self.fields:
+            self.fields["to_offer"].queryset = Offer.objects.filter(kind=Offer.Kind.PREPAID)
+
+    def clean_line(self):
+        line = self.cleaned_data["line"]
+        if not line.offer.is_postpaid or line.status in (
+            line.Status.PENDING,
+            line.Status.TERMINATED,
+        ):
+            raise forms.ValidationError(
+                _("Only a postpaid line in service moves to prepaid."), code="not_postpaid"
+            )
+        return line
+
+
+@admin.register(PrepaidMigration)
+class PrepaidMigrationAdmin(BoutiqueScopedAdmin):
+    """R15.1: an agent moves a postpaid line to prepaid at the customer's request."""
+
+    boutique_path = "line__contract__customer__boutique"
+    scoped_relations = {"line": "contract__customer__boutique"}
+    form = PrepaidMigrationForm
+    list_display = ["line", "from_offer", "to_offer", "fee", "migrated_on", "decided_by"]
+    list_select_related = ["line__number", "from_offer", "to_offer", "decided_by"]
+    search_fields = ["line__number__msisdn"]
+    raw_id_fields = ["line"]
+    readonly_fields = ["from_offer", "fee", "migrated_on", "decided_by", "final_invoice"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        migrated = line_migrate_to_prepaid(
+            line=form.cleaned_data["line"], offer=form.cleaned_data["to_offer"], actor=request.user
+        )
+        obj.pk, obj.from_offer, obj.fee = migrated.pk, migrated.from_offer, migrated.fee

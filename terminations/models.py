@@ -282,3 +282,43 @@ class OperatorTermination(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line}: {self.get_cause_display()}"
+
+
+class PrepaidMigration(models.Model):
+    """R15.1: a postpaid line moved to a prepaid offer, keeping its number and SIM, with the
+    grid's migration fee; the postpaid part of the month is billed to the contract."""
+
+    line = models.ForeignKey(
+        Line, verbose_name=_("line"), on_delete=models.PROTECT, related_name="prepaid_migrations"
+    )
+    from_offer = models.ForeignKey(
+        Offer, verbose_name=_("from the offer"), on_delete=models.PROTECT, related_name="+"
+    )
+    to_offer = models.ForeignKey(
+        Offer, verbose_name=_("to the prepaid offer"), on_delete=models.PROTECT, related_name="+"
+    )
+    fee = MoneyField(_("migration fee excl. tax (R15.1)"), default=0)
+    migrated_on = models.DateField(_("migrated on"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    final_invoice = models.ForeignKey(
+        Invoice,
+        verbose_name=_("last postpaid invoice"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("migration to prepaid")
+        verbose_name_plural = _("migrations to prepaid")
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.from_offer} → {self.to_offer}"

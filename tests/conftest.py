@@ -40,7 +40,12 @@ from subscriptions.models import (
 )
 from subscriptions.services import line_activate
 from subscriptions.top_ups import top_up_record
-from terminations.models import OperatorTermination, TerminationLine, TerminationRequest
+from terminations.models import (
+    OperatorTermination,
+    PrepaidMigration,
+    TerminationLine,
+    TerminationRequest,
+)
 from tests.factories import (
     AgentFactory,
     BoutiqueFactory,
@@ -135,9 +140,10 @@ def customer_with_line(*, boutique: Boutique, offer_code: str, email: str, **fie
 
 
 def past_terminations(customer: Customer, line: Line) -> None:
-    """R16.1, R17.1: a termination letter the customer prepared then withdrew, and a former
-    customer of the same boutique whose line (never activated) the operator ended, so that the
-    termination admins have a record per boutique and the letter's pages are tested."""
+    """R16.1, R15.1, R17.1: a termination letter the customer prepared then withdrew, and a
+    former customer of the same boutique whose line moved to prepaid and was then ended by the
+    operator, so that the termination admins have a record per boutique and the letter's pages
+    are tested."""
     letter = TerminationRequest.objects.create(
         customer=customer,
         motive=TerminationRequest.Motive.ORDINARY,
@@ -147,16 +153,24 @@ def past_terminations(customer: Customer, line: Line) -> None:
         finished_at=ACTIVATED_AT + timedelta(days=62),
     )
     TerminationLine.objects.create(request=letter, line=line)
+    supervisor = SupervisorFactory()
     former = LineFactory(
         contract=ContractFactory(customer=CustomerFactory(boutique=customer.boutique, user=None)),
-        offer=line.offer,
+        offer=Offer.objects.get(code="carte-libre"),
         status=Line.Status.TERMINATED,
+    )
+    PrepaidMigration.objects.create(
+        line=former,
+        from_offer=line.offer,
+        to_offer=former.offer,
+        migrated_on=date(2026, 3, 20),
+        decided_by=supervisor,
     )
     OperatorTermination.objects.create(
         line=former,
         cause=OperatorTermination.Cause.FALSE_DECLARATION,
         reason="Fausse déclaration",
-        decided_by=SupervisorFactory(),
+        decided_by=supervisor,
     )
 
 

@@ -1,0 +1,104 @@
+"""Migration of a postpaid line to a prepaid offer (R15.1): the line keeps its number and SIM.
+
+The postpaid part of the month (fees and options to date, usage beyond allowances) is frozen as
+charges of the contract, computed by the invoice's own `draft_lines(until=today)`, before the
+offer changes: from then on the monthly invoice no longer sees the line. The grid's migration
+fee is charged the same day. When no postpaid line is left on the contract, those charges are
+invoiced at once (the contract's last postpaid invoice) and the deposit refund is scheduled
+(R12.2); otherwise the month's invoice carries them.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from billing.deposits import deposit_refund_schedule
+from billing.invoicing import Period, contract_for_billing, draft_lines, invoice_issue
+from billing.models import Charge, Deposit
+from catalogue.models import Fee, Offer
+from catalogue.selectors import fee_amount
+from subscriptions.lifecycle import line_record
+from subscriptions.models import Line, LineOption
+from terminations.models import PrepaidMigration
+
+MIGRATION_FEE = "migration"
+POSTPAID_PART = "postpaid_until_migration"
+
+
+class MigrationRefused(Exception):
+    pass
+
+
+def line_migrate_to_prepaid(*, line: Line, offer: Offer, actor: User) -> PrepaidMigration:
+    """R15.1: move `line` to the prepaid `offer` today, with the grid's migration fee."""
+    if offer.is_postpaid:
+        raise MigrationRefused(_("Choose a prepaid offer."))
+    today = timezone.localdate()
+    with transaction.atomic():
+        line = Line.objects.select_for_update().select_related("offer", "number").get(pk=line.pk)
+        if not line.offer.is_postpaid or line.status in (
+            Line.Status.PENDING,
+            Line.Status.TERMINATED,
+        ):
+            raise MigrationRefused(_("Only a postpaid line in service moves to prepaid."))
+        month = Period.month(today)
+        billing_view = contract_for_billing(line.contract_id, Period(month.start, today))
+        drafts = [d for d in draft_lines(billing_view, month, [], until=today) if d.line == line]
+        charges = [
+            Charge(
+                contract_id=line.contract_id,
+                line=line,
+                fee_kind=POSTPAID_PART,
+                label=draft.label[:200],
+                amount=draft.amount,
+                charged_on=today,
+            )
+            for draft in drafts
+            if draft.amount
+        ]
+        fee = fee_amount(Fee.Kind.MIGRATION, on=today, offer=line.offer)
+        if fee > 0:
+            charges.append(
+                Charge(
+                    contract_id=line.contract_id,
+                    line=line,
+                    fee_kind=MIGRATION_FEE,
+                    label=f"Frais de migration vers {offer.name} ({line.number})",
+                    amount=fee,
+                    charged_on=today,
+                )
+            )
+        Charge.objects.bulk_create(charges)
+        # The options of the postpaid offer are billed to date above and end with it.
+        LineOption.objects.filter(line=line, ended_on__isnull=True).update(ended_on=today)
+        migration = PrepaidMigration.objects.create(
+            line=line,
+            from_offer=line.offer,
+            to_offer=offer,
+            fee=fee,
+            migrated_on=today,
+            decided_by=actor,
+        )
+        line_record(
+            line=line,
+            actor=actor,
+            reason=f"Migration {line.offer.name} → {offer.name} (R15.1)"[:255],
+        )
+        Line.objects.filter(pk=line.pk).update(offer=offer, commitment_ends_on=None)
+        postpaid_left = (
+            line.contract.lines.exclude(pk=line.pk)
+            .exclude(status=Line.Status.TERMINATED)
+            .exclude(offer__kind=Offer.Kind.PREPAID)
+            .exists()
+        )
+        if not postpaid_left:
+            final = invoice_issue(contract_id=line.contract_id, period=month, issued_on=today)
+            migration.final_invoice = final
+            migration.save(update_fields=["final_invoice"])
+            if final and Deposit.objects.filter(contract_id=line.contract_id).exists():
+                deposit_refund_schedule(
+                    contract=line.contract, final_invoice=final, sim_returned=True
+                )
+    line.refresh_from_db()
+    return migration
