@@ -5,6 +5,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -147,8 +148,18 @@ def service_pin_check(*, customer: Customer, pin: str) -> bool:
 
 
 def access_request(*, customer: Customer, actor: User) -> AccessRequest:
-    """R21.1: the customer asks for a copy of their data; it is built by a worker."""
-    request = AccessRequest.objects.create(customer=customer, requested_by=actor)
+    """R21.1: the customer asks for a copy of their data; it is built by a worker (built once:
+    asking again while it is prepared queues the same one, while it can be downloaded gives it)."""
+    request = (
+        customer.access_requests.filter(
+            Q(status=AccessRequest.Status.PENDING)
+            | Q(status=AccessRequest.Status.READY, expires_at__gt=timezone.now())
+        )
+        .order_by("-pk")
+        .first()
+    ) or AccessRequest.objects.create(customer=customer, requested_by=actor)
+    if request.status == AccessRequest.Status.READY:
+        return request
     transaction.on_commit(lambda: build_access_export.delay(request.pk))
     return request
 

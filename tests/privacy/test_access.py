@@ -142,3 +142,12 @@ def test_r21_1_every_model_of_customer_data_is_in_the_copy_or_excluded_with_a_re
         "Customer data left out of the copy of their data (R21.1): add these models to "
         f"privacy.access.SOURCES, or to NOT_EXPORTED with the reason: {missing}"
     )
+
+
+def test_r21_1_asking_again_gives_the_same_copy(
+    alice, alices_copy, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        signed_in(alice).post(reverse("portal:privacy_access_request"))
+    assert callbacks == []
+    assert AccessRequest.objects.filter(customer=alice).count() == 1
