@@ -55,6 +55,7 @@ AGENT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "terminations.operatortermination": VIEW,
     "terminations.conditionschange": VIEW,
     "terminations.prepaidmigration": ("view", "add"),
+    "terminations.linetransfer": ("view", "add"),
 }
 
 SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {

@@ -13,6 +13,7 @@ from catalogue.models import Offer
 from terminations.conditions import ChangeRefused, conditions_change_publish
 from terminations.models import (
     ConditionsChange,
+    LineTransfer,
     OperatorTermination,
     PrepaidMigration,
     TerminationLine,
@@ -21,6 +22,13 @@ from terminations.models import (
 from terminations.operator import OperatorTerminationRefused, operator_termination_decide
 from terminations.prepaid_migration import line_migrate_to_prepaid
 from terminations.services import TerminationRefused, termination_request_receive
+from terminations.transfers import (
+    IDENTITY_CHECKS,
+    TransferRefused,
+    line_transfer_approve,
+    line_transfer_refuse,
+    line_transfer_request,
+)
 
 
 class TerminationLineInline(admin.TabularInline):
@@ -264,3 +272,86 @@ class PrepaidMigrationAdmin(BoutiqueScopedAdmin):
             line=form.cleaned_data["line"], offer=form.cleaned_data["to_offer"], actor=request.user
         )
         obj.pk, obj.from_offer, obj.fee = migrated.pk, migrated.from_offer, migrated.fee
+
+
+class LineTransferForm(forms.ModelForm):
+    class Meta:
+        model = LineTransfer
+        fields = [
+            "line",
+            "new_holder",
+            "identity_document",
+            "last_name_ok",
+            "first_name_ok",
+            "cin_ok",
+            "birth_date_ok",
+            "address_ok",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not all(cleaned.get(name) for name in IDENTITY_CHECKS):
+            raise forms.ValidationError(
+                _("Check the new holder's identity on all five points first."), code="identity"
+            )
+        return cleaned
+
+
+@admin.action(description=_("Approve in writing and carry out the transfer (R18.1)"))
+def approve_transfer(modeladmin, request, queryset):
+    for transfer in queryset:
+        try:
+            line_transfer_approve(
+                transfer=transfer, actor=request.user, reason=_("Approved in writing")
+            )
+        except TransferRefused as refusal:
+            modeladmin.message_user(request, f"{transfer}: {refusal}", messages.ERROR)
+        else:
+            modeladmin.message_user(request, _("%(transfer)s: done.") % {"transfer": transfer})
+
+
+@admin.action(description=_("Refuse the transfer"))
+def refuse_transfer(modeladmin, request, queryset):
+    for transfer in queryset:
+        try:
+            line_transfer_refuse(transfer=transfer, actor=request.user, reason=_("Refused"))
+        except TransferRefused as refusal:
+            modeladmin.message_user(request, f"{transfer}: {refusal}", messages.ERROR)
+
+
+@admin.register(LineTransfer)
+class LineTransferAdmin(BoutiqueScopedAdmin):
+    """R18.1: agents record the request with the new holder's identity checked; supervisors
+    approve it in writing (the letter) or refuse it."""
+
+    boutique_path = "line__contract__customer__boutique"
+    scoped_relations = {"line": "contract__customer__boutique", "new_holder": "boutique"}
+    form = LineTransferForm
+    list_display = ["line", "new_holder", "status", "requested_by", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["line__number", "new_holder", "requested_by", "decided_by"]
+    raw_id_fields = ["line", "new_holder"]
+    actions = [approve_transfer, refuse_transfer]
+    readonly_fields = [
+        "status",
+        "requested_by",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+        "approval_letter",
+        "new_line",
+    ]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        data = form.cleaned_data
+        requested = line_transfer_request(
+            line=data["line"],
+            new_holder=data["new_holder"],
+            identity_document=data["identity_document"],
+            checks={name: data[name] for name in IDENTITY_CHECKS},
+            actor=request.user,
+        )
+        obj.pk, obj.requested_by = requested.pk, requested.requested_by

@@ -41,12 +41,14 @@ def line_end(
     sim_returned: bool,
     actor: User | None = None,
     job: str = "",
+    release_number: bool = True,
 ) -> Ended:
     """End `line` (the caller's transaction): the line is terminated and its open suspension
     causes closed, the network releases the number, which goes to quarantine (R17.3); the fees
     owed are charged on `on`. When no live line is left on the contract, the contract ends on
     `on` with its final invoice dated that day (R10.2) and its deposit refund scheduled (R12.2).
-    A line already terminated (by right, meanwhile) is only closed here."""
+    A line already terminated (by right, meanwhile) is only closed here. A transfer (R18.1) keeps
+    the number on the network: `release_number=False`."""
     with transaction.atomic():
         (line,) = locked_lines([line.pk])
         if line.status != S.TERMINATED:
@@ -57,17 +59,9 @@ def line_end(
                 lifted_job=job,
                 lift_reason=gettext_noop("Line terminated"),
             )
-            provisioning_orders_request(
-                [
-                    (
-                        line,
-                        ProvisioningOrder.Action.RELEASE_NUMBER,
-                        f"release:line{line.pk}",
-                        reason,
-                        {},
-                    )
-                ]
-            )
+            if release_number:
+                release = ProvisioningOrder.Action.RELEASE_NUMBER
+                provisioning_orders_request([(line, release, f"release:line{line.pk}", reason, {})])
         if fees_owed > 0:
             Charge.objects.create(
                 contract_id=line.contract_id,

@@ -322,3 +322,92 @@ class PrepaidMigration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line}: {self.from_offer} → {self.to_offer}"
+
+
+class LineTransfer(models.Model):
+    """R18.1: a line (number and SIM) handed to another holder, only with the operator's prior
+    written consent: an agent records the request with the new holder's identity checked as at
+    a subscription (R3.1, R3.3); a supervisor approves it in writing (a letter), and the line
+    then passes to a contract of the new holder."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Awaiting a supervisor's written approval")
+        DONE = "done", _("Approved and carried out")
+        REFUSED = "refused", _("Refused")
+
+    line = models.ForeignKey(
+        Line, verbose_name=_("line"), on_delete=models.PROTECT, related_name="transfers"
+    )
+    new_holder = models.ForeignKey(
+        Customer,
+        verbose_name=_("new holder"),
+        on_delete=models.PROTECT,
+        related_name="lines_received",
+    )
+    identity_document = models.FileField(_("new holder's identity document (scan)"))
+    last_name_ok = models.BooleanField(_("last name checked"), default=False)
+    first_name_ok = models.BooleanField(_("first name checked"), default=False)
+    cin_ok = models.BooleanField(_("CIN or passport number checked"), default=False)
+    birth_date_ok = models.BooleanField(_("birth date checked"), default=False)
+    address_ok = models.BooleanField(_("address checked"), default=False)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.REQUESTED,
+        editable=False,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
+    decision_reason = models.CharField(_("decision"), max_length=255, blank=True, editable=False)
+    approval_letter = models.FileField(_("written approval (R18.1)"), blank=True, editable=False)
+    new_line = models.OneToOneField(
+        Line,
+        verbose_name=_("line of the new holder"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transferred_from",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("transfer of a line")
+        verbose_name_plural = _("transfers of lines")
+        constraints = [
+            # R3.3 as at a subscription: the five identity checks of the new holder, all made.
+            models.CheckConstraint(
+                condition=Q(
+                    last_name_ok=True,
+                    first_name_ok=True,
+                    cin_ok=True,
+                    birth_date_ok=True,
+                    address_ok=True,
+                ),
+                name="line_transfer_identity_checked",
+            ),
+            models.UniqueConstraint(
+                fields=["line"],
+                condition=Q(status="requested"),
+                name="line_transfer_one_pending_per_line",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Transfer of %(number)s") % {"number": self.line}

@@ -41,6 +41,7 @@ from subscriptions.models import (
 from subscriptions.services import line_activate
 from subscriptions.top_ups import top_up_record
 from terminations.models import (
+    LineTransfer,
     OperatorTermination,
     PrepaidMigration,
     TerminationLine,
@@ -140,10 +141,10 @@ def customer_with_line(*, boutique: Boutique, offer_code: str, email: str, **fie
 
 
 def past_terminations(customer: Customer, line: Line) -> None:
-    """R16.1, R15.1, R17.1: a termination letter the customer prepared then withdrew, and a
-    former customer of the same boutique whose line moved to prepaid and was then ended by the
-    operator, so that the termination admins have a record per boutique and the letter's pages
-    are tested."""
+    """R16.1, R15.1, R17.1, R18.1: a termination letter the customer prepared then withdrew, and
+    a former customer of the same boutique whose line moved to prepaid, whose transfer to the
+    customer was refused, and which the operator then ended; so that the termination admins have
+    a record per boutique and the letter's pages are tested."""
     letter = TerminationRequest.objects.create(
         customer=customer,
         motive=TerminationRequest.Motive.ORDINARY,
@@ -171,6 +172,20 @@ def past_terminations(customer: Customer, line: Line) -> None:
         cause=OperatorTermination.Cause.FALSE_DECLARATION,
         reason="Fausse déclaration",
         decided_by=supervisor,
+    )
+    LineTransfer.objects.create(
+        line=former,
+        new_holder=customer,
+        identity_document="documents/test/cin.png",
+        last_name_ok=True,
+        first_name_ok=True,
+        cin_ok=True,
+        birth_date_ok=True,
+        address_ok=True,
+        status=LineTransfer.Status.REFUSED,
+        requested_by=supervisor,
+        decided_by=supervisor,
+        decided_at=ACTIVATED_AT + timedelta(days=10),
     )
 
 
