@@ -4,10 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from billing.models import Deposit
+from catalogue.selectors import grid_parameters
 from subscriptions.models import Customer, LineOption
 from terminations.forms import TerminationRequestForm
 from terminations.models import TerminationRequest
@@ -61,7 +63,15 @@ def termination_new(request: HttpRequest) -> HttpResponse:
     options = LineOption.objects.filter(
         line__contract__customer=customer, ended_on__isnull=True
     ).select_related("option", "line__number")
-    return render(request, "terminations/new.html", {"form": form, "options": options})
+    return render(
+        request,
+        "terminations/new.html",
+        {
+            "form": form,
+            "options": options,
+            "parameters": grid_parameters(on=timezone.localdate()),
+        },
+    )
 
 
 @login_required
