@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from portal.bulk import bulk_insert
 from subscriptions.models import Line, LineStatusChange, MobileNumber
 
 S = Line.Status
@@ -100,16 +101,18 @@ def lines_transition(
             )
             if moved != len(group):
                 raise TransitionRefused(f"Lines left {status} while locked for a move to {to}.")
-        LineStatusChange.objects.bulk_create(
-            LineStatusChange(
-                line=line,
-                from_status=line.status,
-                to_status=to,
-                actor=actor,
-                job=job,
-                reason=reason,
-            )
-            for line in lines
+        bulk_insert(
+            [
+                LineStatusChange(
+                    line=line,
+                    from_status=line.status,
+                    to_status=to,
+                    actor=actor,
+                    job=job,
+                    reason=reason,
+                )
+                for line in lines
+            ]
         )
         for line in lines:
             line.status = to

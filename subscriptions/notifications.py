@@ -9,6 +9,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from portal.bulk import bulk_insert
 from portal.emails import send_templated
 from portal.sms import send_sms
 from subscriptions.models import CustomerNotification, Line, SuspensionCause
@@ -39,10 +40,16 @@ def notifications_record(events: Iterable[tuple[Line, str, str, str]]) -> list[i
     ]
     if not rows:
         return []
-    created = CustomerNotification.objects.bulk_create(rows, ignore_conflicts=True)
-    ids = list(
+    recorded = dict(
+        CustomerNotification.objects.filter(key__in=[row.key for row in rows]).values_list(
+            "key", "sent_at"
+        )
+    )
+    # The callers hold the lines' locks: no other transaction records these keys meanwhile.
+    created = bulk_insert([row for row in rows if row.key not in recorded])
+    ids = [row.pk for row in created] + list(
         CustomerNotification.objects.filter(
-            key__in=[row.key for row in created], sent_at__isnull=True
+            key__in=[key for key, sent_at in recorded.items() if sent_at is None]
         ).values_list("pk", flat=True)
     )
     if ids:

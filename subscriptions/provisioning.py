@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from portal.bulk import bulk_insert
 from subscriptions.models import Line, ProvisioningOrder
 
 logger = logging.getLogger(__name__)
@@ -66,9 +67,8 @@ def provisioning_orders_request(
             "key", flat=True
         )
     )
-    created = ProvisioningOrder.objects.bulk_create(
-        [row for row in rows if row.key not in existing]
-    )
+    # The callers hold the lines' locks: no other transaction records these keys meanwhile.
+    created = bulk_insert([row for row in rows if row.key not in existing])
     line_ids = sorted({order.line_id for order in created})
     if line_ids:
         from subscriptions.tasks import send_provisioning_orders

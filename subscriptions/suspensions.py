@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
+from portal.bulk import bulk_insert
 from subscriptions.lifecycle import lines_transition, sources_of, status_before_suspension
 from subscriptions.models import Line, ProvisioningOrder, SuspensionCause
 from subscriptions.notifications import notifications_record
@@ -67,16 +68,18 @@ def suspensions_open(
                 "line_id", flat=True
             )
         )
-        opened = SuspensionCause.objects.bulk_create(
-            SuspensionCause(
-                line=line,
-                cause=cause,
-                opened_at=now,
-                opened_by=actor,
-                opened_job=job,
-                reason=reason,
-            )
-            for line in lines
+        opened = bulk_insert(
+            [
+                SuspensionCause(
+                    line=line,
+                    cause=cause,
+                    opened_at=now,
+                    opened_by=actor,
+                    opened_job=job,
+                    reason=reason,
+                )
+                for line in lines
+            ]
         )
         newly_suspended = [line for line in lines if line.status != S.SUSPENDED]
         lines_transition(lines=newly_suspended, to=S.SUSPENDED, reason=reason, actor=actor, job=job)

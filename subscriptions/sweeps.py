@@ -49,38 +49,70 @@ def _open(cause: str, **lookups) -> Exists:
     )
 
 
-def _in_batches(due: QuerySet[Line], act: Callable[[list[int]], int]) -> int:
+def _chunks(ids: list[int], size: int):
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+Recheck = Callable[[QuerySet[Line]], QuerySet[Line]]
+
+
+def _in_batches(
+    due: QuerySet[Line], act: Callable[[list[int]], int], *, recheck: Recheck | None = None
+) -> int:
+    """Read the ids of the lines due once, then work them in batches: each batch locks its lines
+    (skipping those another run holds), keeps those still due (`recheck` narrows the batch by
+    the same condition written to be cheap on a few lines; `due` itself by default) and acts on
+    them in one transaction. The lines other runs held are taken last, waiting for their locks."""
     # A batch of SWEEP_BATCH_SIZE (2,000) lines holds as many row locks and writes about five
     # rows per line (cause, history, outbox, two notifications) in a fixed number of statements;
     # a run killed in the middle loses at most its uncommitted batch.
-    batch_size = settings.SWEEP_BATCH_SIZE
-    done = 0
-    for skip_locked in (True, False):
-        while True:
-            with transaction.atomic():
-                batch = list(
-                    due.select_for_update(skip_locked=skip_locked, of=("self",))
-                    .order_by("pk")
-                    .values_list("pk", flat=True)[:batch_size]
-                )
-                acted = act(batch) if batch else 0
-            done += acted
-            if not acted:
-                break
+    size = settings.SWEEP_BATCH_SIZE
+    narrow = recheck or (lambda lines: due.filter(pk__in=lines.values("pk")))
+    done, held = 0, []
+
+    def work(batch: list[int], *, skip_locked: bool) -> None:
+        nonlocal done
+        with transaction.atomic():
+            locked = list(
+                Line.objects.filter(pk__in=batch)
+                .select_for_update(skip_locked=skip_locked, of=("self",))
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            held.extend(sorted(set(batch) - set(locked)))
+            still_due = list(
+                narrow(Line.objects.filter(pk__in=locked)).values_list("pk", flat=True)
+            )
+            done += act(still_due) if still_due else 0
+
+    for batch in _chunks(list(due.order_by("pk").values_list("pk", flat=True)), size):
+        work(batch, skip_locked=True)
+    for batch in _chunks(sorted(held), size):
+        work(batch, skip_locked=False)  # waits for the other runs, then re-checks
     return done
 
 
-def _suspend(due: QuerySet[Line], cause: str, reason: str, job: str) -> int:
-    due = due.filter(status__in=[*SUSPENDABLE, S.SUSPENDED]).exclude(_open(cause))
+def _suspend(
+    due: QuerySet[Line], cause: str, reason: str, job: str, recheck: Recheck | None = None
+) -> int:
+    def not_yet_done(lines: QuerySet[Line]) -> QuerySet[Line]:
+        return lines.filter(status__in=[*SUSPENDABLE, S.SUSPENDED]).exclude(_open(cause))
+
     return _in_batches(
-        due, lambda ids: len(suspensions_open(line_ids=ids, cause=cause, reason=reason, job=job))
+        not_yet_done(due),
+        lambda ids: len(suspensions_open(line_ids=ids, cause=cause, reason=reason, job=job)),
+        recheck=(lambda lines: not_yet_done(recheck(lines))) if recheck else None,
     )
 
 
-def _lift(lines: QuerySet[Line], cause: str, reason: str, job: str) -> int:
-    due = lines.filter(_open(cause))
+def _lift(
+    lines: QuerySet[Line], cause: str, reason: str, job: str, recheck: Recheck | None = None
+) -> int:
     return _in_batches(
-        due, lambda ids: len(suspensions_lift(line_ids=ids, cause=cause, reason=reason, job=job))
+        lines.filter(_open(cause)),
+        lambda ids: len(suspensions_lift(line_ids=ids, cause=cause, reason=reason, job=job)),
+        recheck=(lambda batch: recheck(batch).filter(_open(cause))) if recheck else None,
     )
 
 
@@ -128,13 +160,26 @@ def incomplete_files_terminate(*, now: datetime) -> int:
 # customer, prepaid ones included; paying in full lifts the cause on all of them at once.
 
 
-def overdue_customers(*, today: date) -> QuerySet:
-    """The customers with an invoice still owed after its due date plus the grid's delay."""
+def _unpaid_after_delay(today: date) -> QuerySet[Invoice]:
     cutoff = today - timedelta(days=grid_parameters(on=today).overdue_suspension_days)
     return (
         Invoice.objects.filter(kind=Invoice.Kind.INVOICE, due_on__lt=cutoff)
         .annotate(paid=Coalesce(Sum("allocations__amount", filter=LIVE), ZERO))
         .filter(paid__lt=F("total_incl_tax"))
+    )
+
+
+def overdue_customers(*, today: date) -> QuerySet:
+    """The customers with an invoice still owed after its due date plus the grid's delay (one
+    pass over the invoices: for the sweep's first reading of every line)."""
+    return _unpaid_after_delay(today).values("contract__customer_id")
+
+
+def _overdue_among(lines: QuerySet[Line], today: date) -> QuerySet:
+    """The same among the customers of a batch of lines: their invoices only, by the indexes."""
+    return (
+        _unpaid_after_delay(today)
+        .filter(contract__customer_id__in=lines.values("contract__customer_id"))
         .values("contract__customer_id")
     )
 
@@ -143,7 +188,13 @@ def overdue_invoices_suspend(*, today: date) -> int:
     """R10.4: suspend every line of the customers late with an invoice."""
     due = Line.objects.filter(contract__customer_id__in=overdue_customers(today=today))
     reason = gettext_noop("Invoice unpaid after its due date (R10.4)")
-    return _suspend(due, Cause.LATE_PAYMENT, reason, JOB_PAYMENTS)
+    return _suspend(
+        due,
+        Cause.LATE_PAYMENT,
+        reason,
+        JOB_PAYMENTS,
+        lambda batch: batch.filter(contract__customer_id__in=_overdue_among(batch, today)),
+    )
 
 
 def overdue_invoices_lift(*, today: date, customer_id: int | None = None) -> int:
@@ -152,7 +203,13 @@ def overdue_invoices_lift(*, today: date, customer_id: int | None = None) -> int
     if customer_id is not None:
         paid = paid.filter(contract__customer_id=customer_id)
     reason = gettext_noop("Overdue invoices paid (R10.4)")
-    return _lift(paid, Cause.LATE_PAYMENT, reason, JOB_PAYMENTS)
+    return _lift(
+        paid,
+        Cause.LATE_PAYMENT,
+        reason,
+        JOB_PAYMENTS,
+        lambda batch: batch.exclude(contract__customer_id__in=_overdue_among(batch, today)),
+    )
 
 
 # R11.2, R13.1: credit limit exceeded (an advance is asked) or an advance not paid in time.
