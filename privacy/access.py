@@ -13,6 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -66,7 +67,7 @@ A = AccessRequest.Status
 @dataclass(frozen=True)
 class Category:
     key: str
-    title: str
+    title: str | Promise
     records: list[models.Model]
     in_pdf: bool = True  # usage records are counted in the PDF, listed in the JSON
 
@@ -74,7 +75,7 @@ class Category:
 # Every model holding a customer's data, by category, with its lookup to the customer.
 # tests/privacy/test_access.py walks the models to keep this complete.
 LINE = "line__contract__customer"
-SOURCES: list[tuple[str, str, list[tuple[type[models.Model], str]]]] = [
+SOURCES: list[tuple[str, str | Promise, list[tuple[type[models.Model], str]]]] = [
     ("identity", _("Identity"), [(Customer, "pk")]),
     ("account", _("Portal account"), [(User, "customer")]),
     ("contracts", _("Contracts"), [(Contract, "customer")]),
@@ -253,14 +254,14 @@ def access_exports_expire() -> int:
         if AccessRequest.objects.filter(pk=request.pk, status=A.READY).update(
             status=A.EXPIRED, json_file="", pdf_file=""
         ):
-            default_storage.delete(request.json_file.name)
-            default_storage.delete(request.pdf_file.name)
+            default_storage.delete(request.json_file.name or "")
+            default_storage.delete(request.pdf_file.name or "")
             expired += 1
     return expired
 
 
 def access_file_for(*, request: AccessRequest, kind: str) -> FieldFile | None:
     """The file to serve, while the copy is available."""
-    if request.status != A.READY or request.expires_at <= timezone.now():
+    if request.status != A.READY or not request.expires_at or request.expires_at <= timezone.now():
         return None
     return request.json_file if kind == "json" else request.pdf_file

@@ -2,7 +2,7 @@
 reason; an approved bank change stays pending until staff confirm it, then takes effect."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -67,6 +67,8 @@ def customer_rectify(*, customer: Customer, changes: dict) -> dict:
     previous = {field: str(getattr(customer, field) or "") for field in changes}
     for field, value in changes.items():
         model_field = customer._meta.get_field(field)
+        if not isinstance(model_field, models.Field):
+            raise RectificationRefused(f"{field} cannot be rectified.")
         empty = None if model_field.null else ""
         setattr(customer, field, model_field.to_python(value) if value else empty)
     try:

@@ -41,7 +41,7 @@ def consent_state(customer: Customer) -> dict[str, PurposeState]:
     return {
         purpose.value: PurposeState(
             purpose=purpose.value,
-            label=purpose.label,
+            label=str(purpose.label),
             granted=latest[purpose].granted if purpose in latest else DEFAULT_GRANTED[purpose],
             since=latest[purpose].at if purpose in latest else None,
             channel=latest[purpose].get_channel_display() if purpose in latest else "",

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Iterable
+from functools import partial
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
@@ -52,7 +53,7 @@ def consent_record(
             objection_deliveries_create(consent=consent) if was_granted and not granted else []
         )
     for delivery in deliveries:
-        transaction.on_commit(lambda pk=delivery.pk: deliver_objection.delay(pk))
+        transaction.on_commit(partial(deliver_objection.delay, delivery.pk))
     return consent
 
 

@@ -199,7 +199,7 @@ class Campaign(models.Model):
     @property
     def purposes(self) -> list[str]:
         """What the customer must not have opposed for a message to go out (R21.2)."""
-        needed = [Purpose.MARKETING_EMAIL]
+        needed: list[str] = [Purpose.MARKETING_EMAIL]
         if self.uses_traffic_data:
             needed.append(Purpose.TRAFFIC_OFFERS)
         return needed
