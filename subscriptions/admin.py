@@ -3,11 +3,13 @@ import io
 from django.contrib import admin, messages
 from django.http import FileResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin
+from accounts.roles import is_supervisor
 from billing.recovery import recovery_statement, recovery_statement_pdf
 from privacy.models import StaffAccessLog
 from privacy.services import staff_access_record
@@ -75,7 +77,21 @@ class CustomerAdmin(BoutiqueScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         # The portal account is linked by the subscription journey, not picked by an agent
         # (agents may not browse the accounts of every customer).
-        return [*super().get_readonly_fields(request, obj), "user"]
+        fields = [*super().get_readonly_fields(request, obj), "user"]
+        if obj is not None and is_supervisor(request.user):
+            fields.append("staff_accesses")
+        return fields
+
+    @admin.display(description=_("staff accesses to personal data (R6.5)"))
+    def staff_accesses(self, customer: Customer) -> str:
+        url = reverse("admin:privacy_staffaccesslog_changelist")
+        return format_html(
+            '<a href="{}?customer__id__exact={}">{}</a>',
+            url,
+            customer.pk,
+            _("%(count)s accesses: who opened this customer's data, and when")
+            % {"count": customer.staff_accesses.count()},
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)

@@ -55,3 +55,11 @@ def test_r6_5_a_supervisor_lists_the_accesses_per_customer(
     assert response.status_code == 200
     assert [row.staff for row in response.context["cl"].result_list] == [agent]
     assert signed_in(agent).get(changelist).status_code == 403
+
+
+def test_r6_5_the_customer_page_links_supervisors_to_its_accesses(alice, agent, supervisor):
+    url = reverse("admin:subscriptions_customer_change", args=[alice.pk])
+    listing = reverse("admin:privacy_staffaccesslog_changelist")
+    assert listing not in signed_in(agent).get(url).text
+    page = signed_in(supervisor).get(url).text
+    assert f"{listing}?customer__id__exact={alice.pk}" in page
