@@ -30,7 +30,7 @@ def test_r13_1_supervisor_suspends_for_fraud_then_lifts_with_reasons(client, ali
     assert (cause.lifted_by, cause.lift_reason) == (supervisor, "Inquiry closed")
 
 
-def test_r13_1_a_cause_needs_a_reason_and_an_agent_cannot_open_it(client, alice, agent):
+def test_r13_1_an_agent_cannot_open_a_fraud_cause(client, alice, agent):
     line = Line.objects.get(contract__customer=alice)
     client.force_login(agent)
     _act(client, line, decision="open", cause="fraud", reason="Spam")
