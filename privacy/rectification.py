@@ -4,6 +4,7 @@ reason; an approved bank change stays pending until staff confirm it, then takes
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from privacy.models import BankDetails, RectificationRequest
@@ -46,9 +47,9 @@ def rectification_request(
         if field in changes and str(changes[field]).strip() != current.get(field)
     }
     if not wanted:
-        raise RectificationRefused("Nothing to change.")
+        raise RectificationRefused(_("Nothing to change."))
     if kind == K.BANK and not rib_valid(wanted.get("rib", "")):
-        raise RectificationRefused("This RIB is not valid.")
+        raise RectificationRefused(_("This RIB is not valid."))
     return RectificationRequest.objects.create(
         customer=customer, kind=kind, changes=wanted, requested_by=actor
     )
@@ -57,7 +58,7 @@ def rectification_request(
 def _claim(request: RectificationRequest, status: str) -> RectificationRequest:
     locked = RectificationRequest.objects.select_for_update().get(pk=request.pk)
     if locked.status != status:
-        raise RectificationRefused("This request was already decided.")
+        raise RectificationRefused(_("This request was already decided."))
     return locked
 
 
@@ -68,7 +69,7 @@ def customer_rectify(*, customer: Customer, changes: dict) -> dict:
     for field, value in changes.items():
         model_field = customer._meta.get_field(field)
         if not isinstance(model_field, models.Field):
-            raise RectificationRefused(f"{field} cannot be rectified.")
+            raise RectificationRefused(_("%(field)s cannot be rectified.") % {"field": field})
         empty = None if model_field.null else ""
         setattr(customer, field, model_field.to_python(value) if value else empty)
     try:
@@ -85,7 +86,7 @@ def rectification_decide(
     """An agent's decision, with its reason. Approved identity or address changes apply now;
     an approved bank change waits for confirmation (R7.2)."""
     if not reason.strip():
-        raise RectificationRefused("Give the reason of the decision.")
+        raise RectificationRefused(_("Give the reason of the decision."))
     with transaction.atomic():
         request = _claim(request, R.PENDING)
         request.decided_by, request.decided_at = actor, timezone.now()

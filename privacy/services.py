@@ -8,6 +8,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from privacy.locking import customer_lock
@@ -130,8 +131,8 @@ class PinRefused(Exception):
 def service_pin_set(*, customer: Customer, pin: str, actor: User) -> ServicePin:
     """R7.4: the PIN is kept as a password hash; nobody can read it back."""
     if not PIN_FORMAT.match(pin) or len(set(pin)) == 1:
-        raise PinRefused("4 to 8 digits, not all the same.")
-    service_pin, _ = ServicePin.objects.update_or_create(
+        raise PinRefused(_("4 to 8 digits, not all the same."))
+    service_pin, _created = ServicePin.objects.update_or_create(
         customer=customer,
         defaults={
             "pin_hash": make_password(pin),
