@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.roles import is_supervisor
 from catalogue.models import Offer
+from subscriptions.uploads import DocumentField
+from terminations.admin_documents import DocumentDownloads
 from terminations.conditions import ChangeRefused, conditions_change_publish
 from terminations.models import (
     ConditionsChange,
@@ -55,11 +57,13 @@ class TerminationLineInline(admin.TabularInline):
 
 class ReceiptForm(forms.ModelForm):
     """The receipt of the registered letter: the date on the acknowledgement is required and
-    cannot be in the future."""
+    cannot be in the future; the scan is checked like a subscription's documents."""
+
+    scan = DocumentField(label=_("scan of the letter"), required=False)
 
     class Meta:
         model = TerminationRequest
-        fields = ["received_on", "letter_scan", "sim_returned"]
+        fields = ["received_on", "sim_returned"]
 
     def clean_received_on(self):
         day = self.cleaned_data.get("received_on")
@@ -75,8 +79,9 @@ class ReceiptForm(forms.ModelForm):
 
 
 @admin.register(TerminationRequest)
-class TerminationRequestAdmin(BoutiqueScopedAdmin):
+class TerminationRequestAdmin(DocumentDownloads, BoutiqueScopedAdmin):
     boutique_path = "customer__boutique"
+    documents = ("letter_scan",)
     form = ReceiptForm
     list_display = [
         "reference",
@@ -109,13 +114,18 @@ class TerminationRequestAdmin(BoutiqueScopedAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # the customer prepares the letter in the portal
 
+    def _receivable(self, obj) -> bool:
+        return obj is not None and obj.status == TerminationRequest.Status.PREPARED
+
     def get_fields(self, request, obj=None):
-        return [*self.readonly, "received_on", "letter_scan", "sim_returned"]
+        if self._receivable(obj):
+            return [*self.readonly, "received_on", "scan", "sim_returned"]
+        return [*self.readonly, "received_on", "sim_returned", "document_links"]
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.status == TerminationRequest.Status.PREPARED:
+        if self._receivable(obj):
             return self.readonly
-        return [*self.readonly, "received_on", "letter_scan", "sim_returned"]
+        return [*self.readonly, "received_on", "sim_returned", "document_links"]
 
     def save_model(self, request, obj, form, change) -> None:
         if obj.status != TerminationRequest.Status.PREPARED:
@@ -125,7 +135,7 @@ class TerminationRequestAdmin(BoutiqueScopedAdmin):
                 request=obj,
                 received_on=form.cleaned_data["received_on"],
                 sim_returned=form.cleaned_data.get("sim_returned", False),
-                letter_scan=form.cleaned_data.get("letter_scan") or None,
+                letter_scan=form.cleaned_data.get("scan") or None,
                 actor=request.user,
             )
         except TerminationRefused as refusal:
@@ -275,12 +285,13 @@ class PrepaidMigrationAdmin(BoutiqueScopedAdmin):
 
 
 class LineTransferForm(forms.ModelForm):
+    identity_scan = DocumentField(label=_("new holder's identity document (scan)"))
+
     class Meta:
         model = LineTransfer
         fields = [
             "line",
             "new_holder",
-            "identity_document",
             "last_name_ok",
             "first_name_ok",
             "cin_ok",
@@ -320,12 +331,13 @@ def refuse_transfer(modeladmin, request, queryset):
 
 
 @admin.register(LineTransfer)
-class LineTransferAdmin(BoutiqueScopedAdmin):
+class LineTransferAdmin(DocumentDownloads, BoutiqueScopedAdmin):
     """R18.1: agents record the request with the new holder's identity checked; supervisors
     approve it in writing (the letter) or refuse it."""
 
     boutique_path = "line__contract__customer__boutique"
     scoped_relations = {"line": "contract__customer__boutique", "new_holder": "boutique"}
+    documents = ("identity_document", "approval_letter")
     form = LineTransferForm
     list_display = ["line", "new_holder", "status", "requested_by", "decided_by", "decided_at"]
     list_filter = ["status"]
@@ -338,7 +350,7 @@ class LineTransferAdmin(BoutiqueScopedAdmin):
         "decided_by",
         "decided_at",
         "decision_reason",
-        "approval_letter",
+        "document_links",
         "new_line",
     ]
 
@@ -350,7 +362,7 @@ class LineTransferAdmin(BoutiqueScopedAdmin):
         requested = line_transfer_request(
             line=data["line"],
             new_holder=data["new_holder"],
-            identity_document=data["identity_document"],
+            identity_document=data["identity_scan"],
             checks={name: data[name] for name in IDENTITY_CHECKS},
             actor=request.user,
         )

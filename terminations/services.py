@@ -4,7 +4,7 @@ recorded by an agent, and the effective-date sweep that ends the lines (R10.2, R
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from catalogue.selectors import grid_parameters
 from subscriptions.lifecycle import line_record
 from subscriptions.models import Customer, Line, SuspensionCause
 from subscriptions.suspensions import SUSPENDABLE, locked_lines, suspension_open
+from subscriptions.uploads import CleanDocument, stored_name
 from terminations.ending import line_end
 from terminations.models import TerminationLine, TerminationRequest
 from terminations.notices import customer_language
@@ -91,7 +92,7 @@ def termination_request_receive(
     received_on: date,
     actor: User,
     sim_returned: bool = False,
-    letter_scan: UploadedFile | None = None,
+    letter_scan: CleanDocument | None = None,
 ) -> TerminationRequest:
     """An agent records the registered letter's receipt (the date on the acknowledgement): the
     terms of each line are computed and frozen (R16.1 to R16.9); a line before the end of its
@@ -129,9 +130,7 @@ def termination_request_receive(
             transaction.on_commit(lambda: end_due_terminations.delay())
     if letter_scan is not None:
         # Stored after the commit: no file storage inside the transaction.
-        request.letter_scan.save(
-            f"terminations/{request.reference}-{letter_scan.name}", letter_scan
-        )
+        request.letter_scan.save(stored_name(letter_scan), ContentFile(letter_scan.content))
     return request
 
 

@@ -9,7 +9,6 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from accounts.roles import is_supervisor
 from portal.pdf import render_pdf
 from subscriptions.models import Contract, Customer, Line, MobileNumber, SimCard
 from subscriptions.services import line_activate
+from subscriptions.uploads import CleanDocument, stored_name
 from terminations.ending import line_end
 from terminations.models import LineTransfer
 from terminations.notices import customer_language
@@ -35,7 +35,7 @@ def line_transfer_request(
     *,
     line: Line,
     new_holder: Customer,
-    identity_document: UploadedFile,
+    identity_document: CleanDocument,
     checks: dict[str, bool],
     actor: User,
 ) -> LineTransfer:
@@ -55,7 +55,7 @@ def line_transfer_request(
         **{name: True for name in IDENTITY_CHECKS},
     )
     transfer.identity_document.save(
-        f"transfers/{line.pk}-{identity_document.name}", identity_document, save=False
+        stored_name(identity_document), ContentFile(identity_document.content), save=False
     )
     transfer.save()
     return transfer

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
@@ -69,9 +70,9 @@ def test_r16_4_customer_prepares_letter_agent_records_receipt_customer_sees_date
     admin.locator("#result_list").get_by_role("link", name=request.reference).click()
     with translation.override("fr"):
         admin.locator("input[name=received_on]").fill(formats.date_format(received, "d/m/Y"))
-    scan = tmp_path / "scan.pdf"
-    scan.write_bytes(b"%PDF-1.4 scan of the signed letter")
-    admin.locator("input[name=letter_scan]").set_input_files(str(scan))
+    scan = tmp_path / "scan.png"
+    Image.new("RGB", (60, 40), "white").save(scan, "PNG")
+    admin.locator("input[name=scan]").set_input_files(str(scan))
     screenshot("admin-receipt", of=admin)
     admin.locator("input[name=_save]").click()
     admin.wait_for_url(f"**{reverse('admin:terminations_terminationrequest_changelist')}")

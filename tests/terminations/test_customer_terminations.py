@@ -6,6 +6,7 @@ alice's line (tests/conftest.py): Forfait Liberté 20 (20.000 TND a month from 2
 on 2 March 2026 with 12 months of commitment, so its minimum period ends on 1 March 2027.
 """
 
+import io
 import shutil
 import subprocess
 from datetime import date, datetime, timedelta
@@ -14,8 +15,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from billing.models import Charge, Deposit, Invoice
 from billing.payments import account_balance
@@ -350,33 +353,43 @@ def test_r16_customer_withdraws_a_letter_not_received(client, alice):
     assert SuspensionCause.objects.filter(line=line_of(alice), lifted_at__isnull=True).count() == 0
 
 
-def test_r16_agent_records_the_receipt_in_the_admin(client, alice, agent, tmp_path):
+def png(name: str) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 40), "white").save(buffer, "PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_r16_agent_records_the_receipt_in_the_admin(client, alice, agent):
     with travel(date(2026, 6, 15)):
         request = prepare(alice)
         client.force_login(agent)
         url = reverse("admin:terminations_terminationrequest_change", args=[request.pk])
         assert client.get(url).status_code == 200
-        scan = tmp_path / "lettre.pdf"
-        scan.write_bytes(b"%PDF-1.4 scan")
-        with scan.open("rb") as handle:
-            response = client.post(
-                url,
-                {
-                    "received_on": "2026-06-12",
-                    "letter_scan": handle,
-                    "_save": "1",
-                    "lines-TOTAL_FORMS": "1",
-                    "lines-INITIAL_FORMS": "1",
-                    "lines-MIN_NUM_FORMS": "0",
-                    "lines-MAX_NUM_FORMS": "1000",
-                },
-            )
+        response = client.post(
+            url,
+            {
+                "received_on": "12/06/2026",
+                "scan": png("lettre.png"),
+                "_save": "1",
+                "lines-TOTAL_FORMS": "1",
+                "lines-INITIAL_FORMS": "1",
+                "lines-MIN_NUM_FORMS": "0",
+                "lines-MAX_NUM_FORMS": "1000",
+            },
+        )
     assert response.status_code == 302, response.content.decode()[:2000]
     request.refresh_from_db()
     assert request.received_on == date(2026, 6, 12)
     assert request.received_by == agent
-    assert request.letter_scan.name.endswith(".pdf")
+    assert request.letter_scan.name.endswith(".png")
     assert request.lines.get().effective_on == date(2026, 7, 1)
+    client.force_login(agent)  # the session of the travelled day has expired by now
+    page = client.get(url).content.decode()  # after the receipt: the scan, through the admin
+    document = reverse(
+        "admin:terminations_terminationrequest_document", args=[request.pk, "letter_scan"]
+    )
+    assert document in page
+    assert client.get(document).status_code == 200
 
 
 def test_r17_4_ending_one_option_leaves_the_contract_running(client, alice):

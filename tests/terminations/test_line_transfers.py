@@ -1,6 +1,7 @@
 """Transfer of a line to another holder (R18.1): only after a supervisor's written approval
 (a letter), with the new holder's identity checked as at a subscription (R3.1, R3.3)."""
 
+import io
 import shutil
 import subprocess
 from datetime import date, datetime, timedelta
@@ -11,8 +12,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from subscriptions.models import Line, MobileNumber
+from subscriptions.uploads import CleanDocument, clean_upload
 from terminations.models import LineTransfer
 from terminations.transfers import (
     IDENTITY_CHECKS,
@@ -29,8 +32,14 @@ def travel(day: date):
     )
 
 
-def scan() -> SimpleUploadedFile:
-    return SimpleUploadedFile("cin.png", b"\x89PNG new holder", content_type="image/png")
+def upload() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 40), "white").save(buffer, "PNG")
+    return SimpleUploadedFile("cin.png", buffer.getvalue(), content_type="image/png")
+
+
+def scan() -> CleanDocument:
+    return clean_upload(upload())
 
 
 def test_r18_1_nothing_moves_before_a_supervisors_written_approval(alice, agent, supervisor):
@@ -100,7 +109,7 @@ def test_r18_1_agent_records_the_request_in_the_admin(client, alice, agent):
         {
             "line": line.pk,
             "new_holder": holder.pk,
-            "identity_document": scan(),
+            "identity_scan": upload(),
             **dict.fromkeys(IDENTITY_CHECKS, "on"),
         },
     )
