@@ -4,11 +4,12 @@ The renderer reads nothing but the project's own static files (fonts, CSS, image
 every other URL is refused, so a document never fetches anything from the network.
 
 The documents' stylesheet and the fonts it declares are parsed and loaded once per thread and
-reused by every later document: loading four TTF fonts into a new font configuration and
-parsing the stylesheet cost more than laying out a page. They are per thread because
-WeasyPrint's font configuration (fontconfig and Pango objects) is not safe to share between
-threads; a Celery worker process renders in one thread. A changed stylesheet is read again
-when the process restarts, as templates are with Django's cached template loader.
+reused by every later document: a new font configuration copies the four TTF fonts to a
+temporary folder and loads them into fontconfig, which with the stylesheet's parsing cost
+about five blank pages per document. They are per thread because WeasyPrint's font
+configuration (fontconfig and Pango objects) is not safe to share between threads; a Celery
+worker process renders in one thread. A changed stylesheet is read again when the process
+restarts, as templates are with Django's cached template loader.
 """
 
 import mimetypes
