@@ -39,6 +39,8 @@ def billing_run_start(*, period: Period) -> BillingRun:
 def billing_run_batch(*, run_id: int, contract_ids: list[int]) -> int:
     """Bill a batch of accounts at once; when the batch fails, each account is tried alone so
     that one faulty account is reported and the others are billed."""
+    from billing.tasks import build_paper_batch  # the tasks module imports this one
+
     run = BillingRun.objects.get(pk=run_id)
     period = Period.month(run.period_start)
     issued_on = issue_date(period)
@@ -63,6 +65,8 @@ def billing_run_batch(*, run_id: int, contract_ids: list[int]) -> int:
         if run.accounts_done >= run.accounts_total and run.status == BillingRun.Status.RUNNING:
             run.status, run.finished_at = BillingRun.Status.DONE, timezone.now()
             run.save(update_fields=["status", "finished_at"])
+            # The run is done: the paper invoices go to print in one PDF (billing/delivery.py).
+            transaction.on_commit(lambda: build_paper_batch.delay(run_id), robust=True)
     return issued
 
 

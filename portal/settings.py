@@ -257,6 +257,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ROUTES = {
     "billing.tasks.send_invoices": {"queue": "documents"},
     "billing.tasks.render_and_send_invoice": {"queue": "documents"},
+    "billing.tasks.build_paper_batch": {"queue": "documents"},
 }
 # Accounts per billing task: a batch is one transaction (a worker killed in the middle loses at
 # most one batch, which the rerun picks up) billed with a fixed number of queries.

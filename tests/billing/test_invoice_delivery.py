@@ -74,8 +74,7 @@ def test_the_printable_batch_holds_exactly_the_runs_paper_invoices_in_postal_ord
     # E-mail only for the account that chose it.
     assert [message.to for message in mail.outbox] == [["mail@example.tn"]]
 
-    assert build_paper_batch.delay(run.pk).get() is True
-    run.refresh_from_db()
+    assert run.paper_batch  # built when the run ended
     with run.paper_batch.open("rb") as stored:
         batch = PdfReader(BytesIO(stored.read()))
     expected = [invoices[tunis.pk], invoices[sfax.pk]]  # 1000 before 3000

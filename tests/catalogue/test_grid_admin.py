@@ -13,27 +13,11 @@ from catalogue.models import GridParameters, Offer, OfferTerms
 
 
 def _parameters_form(row: GridParameters, **changes) -> dict:
+    """Every parameter of the admin form, as `row` holds it (a new parameter is picked up)."""
     data = {
-        field: getattr(row, field)
-        for field in [
-            "effective_from",
-            "vat_rate",
-            "stamp_duty",
-            "minimum_invoice_excl_tax",
-            "invoice_due_days",
-            "incomplete_file_days",
-            "prepaid_grace_days",
-            "prepaid_preservation_days",
-            "number_quarantine_days",
-            "activation_hours",
-            "refusal_days",
-            "legal_admin_fee",
-            "legal_lawyer_fee",
-            "late_interest_rate",
-            "overdue_suspension_days",
-            "incomplete_file_termination_days",
-            "suspension_termination_days",
-        ]
+        field.name: getattr(row, field.name)
+        for field in GridParameters._meta.concrete_fields
+        if field.editable and not field.primary_key
     }
     data.update(changes)
     return data
