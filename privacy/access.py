@@ -173,7 +173,11 @@ def _raw(value):
 
 
 def record_as_json(record: models.Model) -> dict:
-    return {f.attname: _raw(getattr(record, f.attname)) for f in _fields(record)}
+    """The record's fields, with the kind of record it is (a category may hold several)."""
+    return {
+        "record": record._meta.label_lower,
+        **{f.attname: _raw(getattr(record, f.attname)) for f in _fields(record)},
+    }
 
 
 def record_as_text(record: models.Model) -> list[tuple[str, str]]:
