@@ -31,9 +31,15 @@ def _language(line: Line) -> str:
 def notifications_record(events: Iterable[tuple[Line, str, str, str]]) -> list[int]:
     """For each (line, kind, cause, event key), an SMS to the line and an e-mail to the customer;
     an event already recorded is not recorded again. Sending is queued after commit."""
+    now = timezone.now()
     rows = [
         CustomerNotification(
-            line_id=line.pk, kind=kind, cause=cause, channel=channel, key=f"{event}:{channel}"
+            line_id=line.pk,
+            kind=kind,
+            cause=cause,
+            channel=channel,
+            key=f"{event}:{channel}",
+            created_at=now,
         )
         for line, kind, cause, event in events
         for channel in (Channel.EMAIL, Channel.SMS)

@@ -56,8 +56,11 @@ def provisioning_orders_request(
 ) -> list[ProvisioningOrder]:
     """Record orders (line, action, key, reason, payload) in the caller's transaction, each key
     once; their sending is queued after commit. Returns the orders recorded by this call."""
+    now = timezone.now()
     rows = [
-        ProvisioningOrder(line=line, action=action, key=key, reason=reason, payload=payload)
+        ProvisioningOrder(
+            line=line, action=action, key=key, reason=reason, payload=payload, created_at=now
+        )
         for line, action, key, reason, payload in orders
     ]
     if not rows:
