@@ -213,3 +213,27 @@ def test_r21_summary_step_shows_the_consents_unticked(client, grid, lac, newcome
     ):
         box = page.split(f'name="consent_{purpose}"')[1].split(">")[0]
         assert "checked" not in box
+
+
+def test_r21_2_a_supervisor_sends_a_campaign_only_to_those_who_agreed(
+    alice, bob, supervisor, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    choose(alice, "marketing_email", True)  # bob never agreed to offers by e-mail
+    campaign = Campaign.objects.create(
+        name="Rentrée", subject="Offre de rentrée", body="Texte", created_by=supervisor
+    )
+    client = Client()
+    client.force_login(supervisor)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:privacy_campaign_changelist"),
+            {"action": "send_to_every_customer", "_selected_action": [campaign.pk]},
+        )
+
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [[alice.user.email]]
+    statuses = dict(campaign.messages.values_list("customer", "status"))
+    assert (statuses[alice.pk], statuses[bob.pk]) == ("sent", "skipped")
+    assert list(statuses.values()).count("sent") == 1
