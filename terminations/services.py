@@ -142,7 +142,7 @@ def _freeze(item: TerminationLine, terms: Terms, actor: User) -> None:
     line_record(
         line=line,
         actor=actor,
-        reason=f"{gettext_noop('Termination letter received')}: {terms.effective_on:%d/%m/%Y}",
+        reason=gettext_noop("Termination letter received"),
     )
     if terms.procedure == Procedure.BEFORE_COMMITMENT and line.status in SUSPENDABLE:
         # R16.4: suspended on receipt of the letter until the contract ends.
@@ -184,7 +184,7 @@ def termination_line_end(*, item_id: int, job: str) -> TerminationLine | None:
         ended = line_end(
             line=item.line,
             on=item.effective_on,
-            reason=f"{gettext_noop('Termination at the customer request')} ({request.reference})",
+            reason=gettext_noop("Terminated at the customer's request"),
             fees_owed=item.fees_owed,
             fees_label=f"Mensualités restantes jusqu'au {item.line.commitment_ends_on:%d/%m/%Y}"
             f" (résiliation {request.reference}, {item.line.number})",
