@@ -182,8 +182,16 @@ class RecipientAdmin(admin.ModelAdmin):
 class CampaignAdmin(admin.ModelAdmin):
     """Supervisors write a campaign and send it; each message checks consent when it goes."""
 
-    list_display = ["name", "subject", "uses_traffic_data", "created_at", "started_at", "counts"]
-    fields = ["name", "subject", "body", "uses_traffic_data", "started_at", "counts"]
+    list_display = [
+        "name",
+        "channel",
+        "subject",
+        "uses_traffic_data",
+        "created_at",
+        "started_at",
+        "counts",
+    ]
+    fields = ["name", "channel", "subject", "body", "uses_traffic_data", "started_at", "counts"]
     readonly_fields = ["started_at", "counts"]
     actions = ["send_to_every_customer"]
 
@@ -197,13 +205,10 @@ class CampaignAdmin(admin.ModelAdmin):
         rows = campaign.messages.values_list("status").annotate(n=Count("pk")).order_by("status")
         return ", ".join(f"{status}: {n}" for status, n in rows) or "—"
 
-    @admin.action(description=_("Send to every customer with an e-mail address"))
+    @admin.action(description=_("Send to every customer who agreed"))
     def send_to_every_customer(self, request: HttpRequest, queryset) -> None:
-        customers = (
-            Customer.objects.exclude(email="", user__isnull=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        # Every customer is queued; each message checks consent and address when it is sent.
+        customers = Customer.objects.order_by("pk").values_list("pk", flat=True)
         for campaign in queryset.filter(started_at__isnull=True):
             queued = campaign_start(campaign=campaign, customer_ids=customers.iterator())
             self.message_user(

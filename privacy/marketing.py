@@ -1,16 +1,19 @@
-"""Marketing campaigns by e-mail: every message checks the customer's consent when it is sent,
-under the lock an objection takes, so nothing goes out after an objection commits (R21.2)."""
+"""Marketing campaigns by e-mail or SMS: every message checks the customer's consent when it is
+sent, under the lock an objection takes, so nothing goes out after an objection commits (R21.2)."""
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from portal.emails import send_templated
+from portal.sms import send_sms
 from privacy.locking import customers_lock
 from privacy.models import Campaign, CampaignMessage
 from privacy.selectors import consents_granted
-from subscriptions.models import Customer
+from subscriptions.models import Customer, Line
 
 M = CampaignMessage.Status
 # Messages decided per transaction: their customers stay locked while the batch is handed to the
@@ -47,11 +50,14 @@ def messages_send(*, message_ids: list[int]) -> dict[int, str]:
         )
         purposes = {p for m in messages for p in m.campaign.purposes}
         granted = consents_granted(customer_ids=customer_ids, purposes=purposes)
+        addresses = {
+            channel: recipient_addresses(channel=channel, customers=list(customers.values()))
+            for channel in {m.campaign.channel for m in messages}
+        }
         decided: dict[int, str] = {}
         for message in messages:
-            customer = customers[message.customer_id]
-            allowed = bool(recipient_address(customer)) and all(
-                granted[customer.pk, purpose] for purpose in message.campaign.purposes
+            allowed = message.customer_id in addresses[message.campaign.channel] and all(
+                granted[message.customer_id, purpose] for purpose in message.campaign.purposes
             )
             decided[message.pk] = M.SENT if allowed else M.SKIPPED
         now = timezone.now()
@@ -59,23 +65,49 @@ def messages_send(*, message_ids: list[int]) -> dict[int, str]:
             CampaignMessage.objects.filter(
                 pk__in=[pk for pk, s in decided.items() if s == status], status=M.QUEUED
             ).update(status=status, decided_at=now)
-        # Handed to the mail server while the customers' rows are locked, the one exception to
-        # "no SMTP in a transaction": an objection waiting for a lock commits after its
-        # customer's message went out, never between the check above and the hand-over (R21.2).
+        # Handed to the mail server or SMS gateway while the customers' rows are locked, the one
+        # exception to "no network call in a transaction": an objection waiting for a lock
+        # commits after its customer's message went out, never between the check above and the
+        # hand-over (R21.2).
         for message in messages:
             if decided[message.pk] == M.SENT:
                 customer = customers[message.customer_id]
-                send_templated(
-                    to=recipient_address(customer),
-                    template="marketing-offer",
-                    context={"campaign": message.campaign, "customer": customer},
-                    language=customer.user.language if customer.user else "fr",
+                message_hand_over(
+                    campaign=message.campaign,
+                    customer=customer,
+                    to=addresses[message.campaign.channel][customer.pk],
                 )
     return decided
 
 
-def recipient_address(customer: Customer) -> str:
-    return customer.email or (customer.user.email if customer.user else "")
+def recipient_addresses(*, channel: str, customers: list[Customer]) -> dict[int, str]:
+    """Where each customer receives a campaign: their e-mail address, or the number of their
+    first active line for SMS; a customer with none is left out."""
+    if channel == Campaign.Channel.EMAIL:
+        emails = {c.pk: c.email or (c.user.email if c.user else "") for c in customers}
+        return {pk: email for pk, email in emails.items() if email}
+    numbers: dict[int, str] = {}
+    lines = (
+        Line.objects.filter(contract__customer__in=customers, status=Line.Status.ACTIVE)
+        .order_by("pk")
+        .values_list("contract__customer_id", "number__msisdn")
+    )
+    for customer_id, msisdn in lines:
+        numbers.setdefault(customer_id, msisdn)
+    return numbers
+
+
+def message_hand_over(*, campaign: Campaign, customer: Customer, to: str) -> None:
+    language = customer.user.language if customer.user else "fr"
+    context = {"campaign": campaign, "customer": customer}
+    if campaign.channel == Campaign.Channel.EMAIL:
+        send_templated(to=to, template="marketing-offer", context=context, language=language)
+        return
+    with translation.override(language):
+        text = render_to_string(
+            "emails/marketing-offer-sms.txt", {**context, "operator": settings.OPERATOR}
+        )
+    send_sms(to=to, text=text)
 
 
 def campaign_send(*, campaign_id: int) -> int:

@@ -169,10 +169,17 @@ class SuppressionEntry(models.Model):
 
 
 class Campaign(models.Model):
-    """A marketing campaign by e-mail; each message checks the consent when it is sent."""
+    """A marketing campaign by e-mail or SMS; each message checks the consent when it is sent."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("SMS")
 
     name = models.CharField(_("name"), max_length=120)
-    subject = models.CharField(_("subject"), max_length=150)
+    channel = models.CharField(
+        _("sent by"), max_length=5, choices=Channel.choices, default=Channel.EMAIL
+    )
+    subject = models.CharField(_("subject (e-mail)"), max_length=150, blank=True)
     body = models.TextField(_("text"))
     uses_traffic_data = models.BooleanField(
         _("targeted with traffic data"),
@@ -199,7 +206,9 @@ class Campaign(models.Model):
     @property
     def purposes(self) -> list[str]:
         """What the customer must not have opposed for a message to go out (R21.2)."""
-        needed: list[str] = [Purpose.MARKETING_EMAIL]
+        needed: list[str] = [
+            Purpose.MARKETING_SMS if self.channel == self.Channel.SMS else Purpose.MARKETING_EMAIL
+        ]
         if self.uses_traffic_data:
             needed.append(Purpose.TRAFFIC_OFFERS)
         return needed

@@ -7,12 +7,13 @@ from django.test import Client
 from django.urls import reverse
 
 from catalogue.models import RequiredDocument
+from portal import sms
 from privacy.marketing import campaign_queue, messages_send
 from privacy.models import Campaign, CampaignMessage, Consent, ObjectionDelivery, Recipient
 from privacy.models.consents import HistoryRewritten
 from privacy.selectors import consent_granted, consent_state
 from privacy.services import consent_record
-from subscriptions.models import Customer, SubscriptionFile
+from subscriptions.models import Customer, Line, SubscriptionFile
 from tests.subscriptions.test_subscription_form import (  # noqa: F401  (newcomer: a fixture)
     STEP,
     fill_until_documents,
@@ -237,3 +238,23 @@ def test_r21_2_a_supervisor_sends_a_campaign_only_to_those_who_agreed(
     statuses = dict(campaign.messages.values_list("customer", "status"))
     assert (statuses[alice.pk], statuses[bob.pk]) == ("sent", "skipped")
     assert list(statuses.values()).count("sent") == 1
+
+
+def test_r21_2_an_sms_campaign_needs_the_sms_consent_and_goes_to_the_active_line(
+    alice, bob, supervisor, settings
+):
+    settings.SMS_BACKEND = "portal.sms.LocmemSmsBackend"
+    sms.outbox.clear()
+    choose(alice, "marketing_sms", True)
+    choose(bob, "marketing_sms", True)  # agreed, but his only line is suspended
+    campaign = Campaign.objects.create(
+        name="Pass", channel="sms", body="Pass 5 Go à 5 DT", created_by=supervisor
+    )
+    campaign_queue(campaign=campaign, customer_ids=[alice.pk, bob.pk])
+    ids = list(campaign.messages.values_list("pk", flat=True))
+
+    decided = messages_send(message_ids=ids)
+
+    alices_number = Line.objects.get(contract__customer=alice).number.msisdn
+    assert sorted(decided.values()) == ["sent", "skipped"]
+    assert [(m.to, "Pass 5 Go" in m.text) for m in sms.outbox] == [(alices_number, True)]
