@@ -5,7 +5,6 @@ import re
 import shutil
 import subprocess
 import threading
-import time
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
@@ -271,13 +270,11 @@ def test_two_renders_at_once_store_one_file(alice, private_storage, monkeypatch)
     assert [p.relative_to(private_storage).as_posix() for p in invoices.rglob("*.pdf")] == [stored]
 
 
-def test_one_page_invoice_renders_in_well_under_a_second(alice):
+def test_an_invoice_of_a_month_without_usage_beyond_allowances_fits_on_one_page(alice):
+    """The figure of its rendering time is `make bench`'s pdf_invoice_ms; tests assert no timing."""
     invoice = march_invoice(alice)
-    started = time.perf_counter()
     invoice_pdf_render(invoice)
-    elapsed = time.perf_counter() - started
     assert len(PdfReader(BytesIO(pdf_bytes(invoice))).pages) == 1
-    assert elapsed < 1.0, f"{elapsed:.3f} s"
 
 
 # --- The e-mail -------------------------------------------------------------------------------
