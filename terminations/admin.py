@@ -193,7 +193,10 @@ class OperatorTerminationAdmin(BoutiqueScopedAdmin):
             obj.pk = decided.pk
 
 
-@admin.action(description=_("Publish and notify every customer concerned (R5.1, R5.2)"))
+@admin.action(
+    description=_("Publish and notify every customer concerned (R5.1, R5.2)"),
+    permissions=["change"],
+)
 def publish_and_notify(modeladmin, request, queryset):
     for change in queryset:
         try:

@@ -10,6 +10,7 @@ before its e-mail goes out (terminations.notices.conditions_notice_send).
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalogue.selectors import grid_parameters
@@ -39,12 +40,12 @@ def customers_concerned(change: ConditionsChange) -> QuerySet[Customer]:
 def conditions_change_publish(*, change: ConditionsChange, actor: User) -> ConditionsChange:
     """R5.2: the change is published; the notification job starts after commit."""
     if not change.offers.exists():
-        raise ChangeRefused("A change concerns at least one offer.")
+        raise ChangeRefused(_("A change concerns at least one offer."))
     with transaction.atomic():
         if not ConditionsChange.objects.filter(pk=change.pk, published_at__isnull=True).update(
             published_at=timezone.now(), published_by=actor
         ):
-            raise ChangeRefused("This change is published already.")
+            raise ChangeRefused(_("This change is published already."))
         from terminations.tasks import notify_conditions_change
 
         transaction.on_commit(lambda: notify_conditions_change.delay(change.pk))

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from catalogue.models import Offer
 from subscriptions.models import Contract, Customer, Line, MobileNumber
-from terminations.conditions import conditions_change_publish
+from terminations.conditions import ChangeRefused, conditions_change_publish
 from terminations.models import ConditionsChange, ConditionsNotice
 from terminations.tasks import notify_conditions_change, resume_conditions_notifications
 from tests.factories import BoutiqueFactory, SupervisorFactory
@@ -123,7 +123,7 @@ def test_r5_2_publishing_twice_notifies_once(alice, supervisor, django_capture_o
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         conditions_change_publish(change=change, actor=supervisor)
-    with pytest.raises(Exception, match="published already"):
+    with pytest.raises(ChangeRefused):
         conditions_change_publish(change=change, actor=supervisor)
     notify_conditions_change(change.pk)  # a task run again after the job finished
     (notice,) = ConditionsNotice.objects.filter(change=change)
