@@ -335,7 +335,13 @@ def test_admin_changelist_lists_only_the_agents_boutique(
     assert changelist_pks(signed_in(supervisor), model) == everything
 
 
-ADMIN_ARGUMENTS = {"object_id": "1", "id": "1", "content_type_id": "1", "app_label": "auth"}
+ADMIN_ARGUMENTS = {
+    "object_id": "1",
+    "id": "1",
+    "content_type_id": "1",
+    "app_label": "auth",
+    "field": "letter_scan",  # a document of a termination record (terminations.admin_documents)
+}
 
 
 @pytest.mark.parametrize("visitor", ["bob", "stranger"])
