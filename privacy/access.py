@@ -60,6 +60,14 @@ from subscriptions.models import (
     SuspensionCause,
     TopUp,
 )
+from terminations.models import (
+    ConditionsNotice,
+    LineTransfer,
+    OperatorTermination,
+    PrepaidMigration,
+    TerminationLine,
+    TerminationRequest,
+)
 
 A = AccessRequest.Status
 
@@ -117,6 +125,19 @@ SOURCES: list[tuple[str, str | Promise, list[tuple[type[models.Model], str]]]] =
         [(ObjectionDelivery, "consent__customer"), (SuppressionEntry, "customer")],
     ),
     ("marketing", _("Marketing messages"), [(CampaignMessage, "customer")]),
+    (
+        "terminations",
+        _("Terminations, migrations, transfers and notices of changes"),
+        [
+            (TerminationRequest, "customer"),
+            (TerminationLine, "request__customer"),
+            (OperatorTermination, LINE),
+            (PrepaidMigration, LINE),
+            (LineTransfer, LINE),
+            (LineTransfer, "new_holder"),
+            (ConditionsNotice, "customer"),
+        ],
+    ),
     ("files", _("Subscription files"), [(SubscriptionFile, "customer")]),
     ("documents", _("Documents"), [(FilePiece, "file__customer")]),
     (

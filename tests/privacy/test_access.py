@@ -121,7 +121,9 @@ def customer_data_models() -> set:
     """Models whose rows belong to a customer: those with a foreign key to the customer, or to
     a model that does, and so on."""
     candidates = [
-        m for m in apps.get_models() if m._meta.app_label in ("subscriptions", "billing", "privacy")
+        m
+        for m in apps.get_models()
+        if m._meta.app_label in ("subscriptions", "billing", "privacy", "terminations")
     ]
     found = {Customer}
     while True:
