@@ -46,7 +46,7 @@ def test_r13_1_line_page_shows_its_causes_and_the_outbox_lists_its_orders(
     client.force_login(sfax_agent)
     page = client.get(reverse("admin:subscriptions_line_change", args=[line.pk]))
     assert page.status_code == 200
-    assert "Invoice unpaid" in page.content.decode()  # the open late-payment cause
+    assert "Unpaid invoice" in page.content.decode()  # the reason of its open cause
     outbox = client.get(reverse("admin:subscriptions_provisioningorder_changelist"))
     assert list(outbox.context["cl"].result_list) == list(
         ProvisioningOrder.objects.filter(line=line)

@@ -10,6 +10,7 @@ from datetime import date
 
 import psycopg
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 
@@ -37,8 +38,16 @@ def _wait_for(condition, seconds: float) -> bool:
     return False
 
 
+@pytest.fixture
+def empty_broker():
+    """Messages other tests left on the broker must not keep this test's worker busy."""
+    redis.Redis.from_url(BROKER).flushdb()
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_r10_4_the_beat_schedule_sweeps_run_on_a_worker(alice, celery_worker_on_redis, settings):
+def test_r10_4_the_beat_schedule_sweeps_run_on_a_worker(
+    alice, empty_broker, celery_worker_on_redis, settings
+):
     settings.SMS_BACKEND = "portal.sms.LocmemSmsBackend"
     line = Line.objects.get(contract__customer=alice)
     Invoice.objects.filter(contract=line.contract).update(due_on=date(2026, 1, 1))
@@ -95,15 +104,18 @@ def _worker() -> subprocess.Popen:
     )
 
 
-def _waiting_on_a_lock() -> bool:
-    # Its own connection, in autocommit: inside a transaction, pg_stat_activity is a snapshot
-    # taken at its first read.
+def _waiting_to_write_the_outbox() -> bool:
+    """True once a session waits for a lock while writing provisioning orders. Its own
+    connection, in autocommit: inside a transaction, pg_stat_activity is a snapshot taken at its
+    first read."""
     with psycopg.connect(_database_url(), autocommit=True) as watcher:
         return _wait_for(
             lambda: (
                 watcher.execute(
-                    "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database()"
+                    " AND query LIKE %s",
+                    ["%subscriptions_provisioningorder%"],
                 ).fetchone()[0]
                 > 0
             ),
@@ -150,7 +162,8 @@ def test_r10_4_worker_killed_inside_a_batch_then_next_run_suspends_each_line_onc
             )
             try:
                 app.send_task("subscriptions.tasks.run_sweep", args=["overdue_invoices"])
-                assert _waiting_on_a_lock(), "the worker is not inside its second batch"
+                assert _wait_for(lambda: SuspensionCause.objects.count() == 100, 120)
+                assert _waiting_to_write_the_outbox(), "the worker is not inside its 2nd batch"
                 os.killpg(worker.pid, signal.SIGKILL)  # no warm shutdown
                 worker.wait(30)
             finally:
