@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Prefetch, Q, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -23,7 +23,7 @@ from billing.money import ZERO, tnd
 from billing.payments import payments_allocate
 from catalogue.models import Option
 from catalogue.selectors import GridSnapshot
-from portal.bulk import bulk_insert, rows_insert
+from portal.bulk import bulk_insert, ids_in, rows_insert
 from subscriptions.models import Contract, Line, LineOption, LineStatusChange
 
 K = InvoiceLine.Kind
@@ -246,38 +246,34 @@ def contracts_for_billing(
     `options_taken`, and the period's usage as (kind, quantity, unit price) in time order on each
     line's `period_usage`."""
     grid = grid or GridSnapshot()
-    lines = Line.objects.annotate(msisdn=F("number__msisdn")).prefetch_related(
-        Prefetch(
-            "status_changes",
-            queryset=LineStatusChange.objects.filter(to_status=Line.Status.TERMINATED),
-            to_attr="terminations",
-        ),
-        Prefetch(
-            "line_options",
-            queryset=LineOption.objects.select_related("option"),
-            to_attr="options_taken",
-        ),
-    )
+    ids = ids_in(contract_ids)
     contracts = list(
-        Contract.objects.filter(pk__in=contract_ids)
-        .select_related("customer__user")
-        .prefetch_related(Prefetch("lines", queryset=lines, to_attr="billed_lines"))
-        .order_by("pk")
+        Contract.objects.filter(pk__in=ids).select_related("customer__user").order_by("pk")
     )
+    lines: dict[int, list[Line]] = defaultdict(list)
+    by_pk: dict[int, Line] = {}
+    for line in Line.objects.filter(contract_id__in=ids).annotate(msisdn=F("number__msisdn")):
+        line.offer = grid.offers[line.offer_id]
+        line.terminations, line.options_taken, line.period_usage = [], [], []
+        lines[line.contract_id].append(line)
+        by_pk[line.pk] = line
+    for change in LineStatusChange.objects.filter(
+        line__contract_id__in=ids, to_status=Line.Status.TERMINATED
+    ):
+        by_pk[change.line_id].terminations.append(change)
+    for taken in LineOption.objects.filter(line__contract_id__in=ids).select_related("option"):
+        by_pk[taken.line_id].options_taken.append(taken)
     start, end = period.bounds()
-    usage = defaultdict(list)
     for line_id, *record in (
         UsageRecord.objects.filter(
-            line__contract_id__in=contract_ids, started_at__gte=start, started_at__lt=end
+            line__contract_id__in=ids, started_at__gte=start, started_at__lt=end
         )
         .order_by("line_id", "started_at", "pk")
         .values_list("line_id", "kind", "quantity", "unit_price")
     ):
-        usage[line_id].append(record)
+        by_pk[line_id].period_usage.append(record)
     for contract in contracts:
-        for line in contract.billed_lines:
-            line.offer = grid.offers[line.offer_id]
-            line.period_usage = usage.get(line.pk, [])
+        contract.billed_lines = lines[contract.pk]
     return contracts
 
 
@@ -318,7 +314,7 @@ def _invoice_for(
 def _money_waiting(contract_ids: list[int]) -> set[int]:
     """Accounts holding money not yet allocated (an advance, an overpayment)."""
     return set(
-        Payment.objects.filter(contract_id__in=contract_ids, reversed_at__isnull=True)
+        Payment.objects.filter(contract_id__in=ids_in(contract_ids), reversed_at__isnull=True)
         .annotate(used=Coalesce(Sum("allocations__amount"), ZERO))
         .filter(amount__gt=F("used"))
         .values_list("contract_id", flat=True)
@@ -335,12 +331,12 @@ def invoices_issue(*, contract_ids: list[int], period: Period, issued_on: date) 
     with transaction.atomic():
         locked = list(  # one biller per account, locked in one order so that batches never deadlock
             Contract.objects.select_for_update()
-            .filter(pk__in=contract_ids)
+            .filter(pk__in=ids_in(contract_ids))
             .order_by("pk")
             .values_list("pk", flat=True)
         )
         invoiced_on = set(  # (account, month) of the accounts' earlier invoices
-            Invoice.objects.filter(contract_id__in=locked, kind=Invoice.Kind.INVOICE)
+            Invoice.objects.filter(contract_id__in=ids_in(locked), kind=Invoice.Kind.INVOICE)
             .values_list("contract_id", "period_start")
             .distinct()
         )
@@ -349,7 +345,7 @@ def invoices_issue(*, contract_ids: list[int], period: Period, issued_on: date) 
         todo = [pk for pk in locked if pk not in invoiced]
         charges = defaultdict(list)
         for charge in Charge.objects.filter(
-            contract_id__in=todo, invoice__isnull=True, charged_on__lte=period.end
+            contract_id__in=ids_in(todo), invoice__isnull=True, charged_on__lte=period.end
         ).select_related("line"):
             charges[charge.contract_id].append(charge)
         minimum = grid.grid_parameters(on=period.end).minimum_invoice_excl_tax

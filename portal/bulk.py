@@ -1,4 +1,5 @@
-"""Inserting many rows at once: `bulk_create`, through PostgreSQL's COPY where it runs.
+"""Many rows at once: inserted through PostgreSQL's COPY where it runs, and filtered by a list
+of ids sent as one array.
 
 A billing batch writes a few thousand invoice lines; COPY takes the rows as they are (psycopg
 sends dates, decimals and text in its own format) where `bulk_create` compiles an INSERT with one
@@ -13,6 +14,7 @@ from typing import TypeVar
 
 from django.db import connection
 from django.db.models import Field, FileField, JSONField, Model
+from django.db.models.expressions import RawSQL
 from psycopg.types.json import Jsonb
 
 M = TypeVar("M", bound=Model)
@@ -28,6 +30,15 @@ def _column_reader(field: Field) -> Callable[[Model], object]:
     if isinstance(field, JSONField):
         return lambda obj: None if (value := getattr(obj, field.attname)) is None else Jsonb(value)
     return attrgetter(field.attname)
+
+
+def ids_in(ids: list[int]) -> RawSQL | list[int]:
+    """Ids for an `__in` filter: on PostgreSQL one array parameter (a batch filters several
+    tables by the same few hundred ids, and Django prepares each id of a list apart), elsewhere
+    the list itself."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
+    return ids
 
 
 def rows_insert(model: type[Model], fields: list[str], rows: Iterable[Sequence]) -> None:
