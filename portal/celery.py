@@ -26,15 +26,15 @@ app.conf.beat_schedule = {
     },
     # On the 1st of each month at 02:00: bill the month that just ended (R9.1); a rerun or a
     # late start bills only the accounts not yet invoiced.
+    "billing-monthly-run": {
+        "task": "billing.tasks.start_monthly_billing",
+        "schedule": crontab(day_of_month=1, hour=2, minute=0),
+    },
     # Every day at 06:00: advance payment requests for accounts over their credit limit or late
     # with an invoice (R11.2); an account already asked is not asked again.
     "billing-credit-control": {
         "task": "billing.tasks.run_credit_control",
         "schedule": crontab(hour=6, minute=0),
-    },
-    "billing-monthly-run": {
-        "task": "billing.tasks.start_monthly_billing",
-        "schedule": crontab(day_of_month=1, hour=2, minute=0),
     },
     # Every 5 minutes: objections whose delivery task was lost are enqueued again (R21.3).
     "privacy-resend-overdue-deliveries": {
