@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 import redis
 from django.core.files.base import ContentFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from kombu import pools
 
 from accounts.models import Boutique, User
@@ -304,8 +304,17 @@ def supervisor(db) -> User:
 
 
 @pytest.fixture
-def celery_worker_on_redis(transactional_db):
-    """A real Celery worker thread consuming from Redis (not eager mode), for task tests."""
+def messages_in_english():
+    """Refusals compared with their source text (English); the French of the pages is checked by
+    the translation tests."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def celery_worker_on_redis(django_db_serialized_rollback, transactional_db):
+    """A real Celery worker thread consuming from Redis (not eager mode), for task tests; with a
+    serialized rollback, so that the database is left as the next transactional test expects."""
     from celery.contrib.testing.worker import start_worker
 
     from portal.celery import app

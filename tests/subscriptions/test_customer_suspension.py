@@ -19,6 +19,8 @@ from subscriptions.services import IDENTITY_CHECKS
 from subscriptions.suspensions import suspension_open
 from tests.subscriptions.prepaid_lines import prepaid_line
 
+pytestmark = pytest.mark.usefixtures("messages_in_english")
+
 Cause = SuspensionCause.Cause
 S = Line.Status
 ASKED_ON = timezone.make_aware(datetime(2026, 5, 14, 11))

@@ -32,6 +32,7 @@ def carla(grid, lac) -> Line:
 @pytest.fixture
 def browser(client, carla):
     client.force_login(carla.contract.customer.user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # messages compared with their source text
     return client
 
 

@@ -32,6 +32,8 @@ from subscriptions.uploads import clean_upload
 from tests.factories import SimCardFactory
 from tests.subscriptions.prepaid_lines import prepaid_line
 
+pytestmark = pytest.mark.usefixtures("messages_in_english")
+
 S = Line.Status
 Channel = SimLossDeclaration.Channel
 Action = ProvisioningOrder.Action

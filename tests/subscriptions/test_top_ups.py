@@ -25,6 +25,8 @@ from subscriptions.top_ups import (
 )
 from tests.subscriptions.prepaid_lines import prepaid_line
 
+pytestmark = pytest.mark.usefixtures("messages_in_english")
+
 S = Line.Status
 BANKA = TopUp.Channel.BANKA
 
