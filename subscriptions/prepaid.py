@@ -90,9 +90,9 @@ class _GridDays:
 
 
 def _restore(lines: list[Line], grid: _GridDays, today: date) -> None:
-    """R2.8, R2.9: a line topped up while suspended went back to the period its suspension
-    found it in; its validity runs again, so it is active (and emits again, R2.9)."""
-    receiving_only = [line for line in lines if line.status == S.PRESERVATION]
+    """R2.8: a line in grace whose validity runs again (topped up while it was suspended) is
+    active. A line in preservation is shown active only when the network confirms that it may
+    call again (suspensions.line_restore_after_unblock), so no step restores it here."""
     for line in lines:
         line.prepaid_account.grace_until = line.prepaid_account.preservation_until = None
     PrepaidAccount.objects.bulk_update(
@@ -103,16 +103,6 @@ def _restore(lines: list[Line], grid: _GridDays, today: date) -> None:
         to=S.ACTIVE,
         job=JOB,
         reason=gettext_noop("Validity restored by a top-up made while suspended (R2.8, R2.9)"),
-    )
-    provisioning_orders_request(
-        (
-            line,
-            ProvisioningOrder.Action.UNBLOCK,
-            f"prepaid-restore-{line.pk}-{line.prepaid_account.valid_until}",
-            "R2.9: topped up, calls out allowed again",
-            {},
-        )
-        for line in receiving_only
     )
 
 
@@ -202,7 +192,6 @@ def _terminate(lines: list[Line], grid: _GridDays, today: date) -> None:
 # (result, status left, period end read, whether that period has ended, what is done)
 STEPS: list[tuple[str, str, str, bool, Callable[[list[Line], _GridDays, date], None]]] = [
     ("restored", S.GRACE, "valid_until", False, _restore),
-    ("restored", S.PRESERVATION, "valid_until", False, _restore),
     ("grace", S.ACTIVE, "valid_until", True, _enter_grace),
     ("preservation", S.GRACE, "grace_until", True, _enter_preservation),
     ("terminated", S.PRESERVATION, "preservation_until", True, _terminate),

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from portal.bulk import bulk_insert
 from subscriptions.lifecycle import lines_transition, sources_of, status_before_suspension
-from subscriptions.models import Line, ProvisioningOrder, SuspensionCause
+from subscriptions.models import Line, PrepaidAccount, ProvisioningOrder, SuspensionCause
 from subscriptions.notifications import notifications_record
 from subscriptions.provisioning import provisioning_orders_request
 
@@ -149,22 +149,51 @@ def suspension_lift(
     return lifted[0] if lifted else None
 
 
+def _preservation_ended_by_a_top_up(line: Line) -> bool:
+    """R2.9: the validity of a line in preservation runs again once it is topped up; its
+    periods are then over."""
+    account = PrepaidAccount.objects.select_for_update().filter(line=line).first()
+    if not (account and account.valid_until and account.valid_until >= timezone.localdate()):
+        return False
+    account.grace_until = account.preservation_until = None
+    account.save(update_fields=["grace_until", "preservation_until"])
+    return True
+
+
 def line_restore_after_unblock(*, line_id: int, order: ProvisioningOrder) -> Line | None:
     """The network confirmed an unblocking: the line returns to where its suspension found it
     and the customer is told, unless a cause was opened again meanwhile (its block follows)."""
     with transaction.atomic():
         locked = locked_lines([line_id])
-        if not locked or locked[0].status != S.SUSPENDED:
+        if not locked or locked[0].status not in (S.SUSPENDED, S.PRESERVATION):
             return None
         line = locked[0]
         if SuspensionCause.objects.filter(line=line, lifted_at__isnull=True).exists():
             return None
-        lines_transition(
-            lines=[line],
-            to=status_before_suspension(line),
-            reason=gettext_noop("Restored: the network confirmed the unblocking"),
-            job="provisioning",
-        )
+        if line.status == S.PRESERVATION:
+            # R2.9: a top-up in preservation; the line calls again from the confirmation on.
+            to = S.ACTIVE
+            reason = gettext_noop(
+                "Top-up in preservation: line restored, earlier balances lost (R2.9)"
+            )
+        else:
+            to = status_before_suspension(line)
+            if to == S.PRESERVATION and _preservation_ended_by_a_top_up(line):
+                to = S.ACTIVE  # R2.9: topped up while it was suspended, it calls again
+            reason = gettext_noop("Restored: the network confirmed the unblocking")
+        lines_transition(lines=[line], to=to, reason=reason, job="provisioning")
+        if to == S.PRESERVATION:  # R2.9: back in preservation, the line only receives
+            provisioning_orders_request(
+                [
+                    (
+                        line,
+                        ProvisioningOrder.Action.RECEIVE_ONLY,
+                        f"receive-only-after-order{order.pk}",
+                        "R2.9: back in preservation after a suspension",
+                        {},
+                    )
+                ]
+            )
         notifications_record([(line, "restored", "", f"restored:order{order.pk}")])
     return line
 

@@ -236,15 +236,8 @@ def _top_up_apply(
             reason=gettext_noop("Top-up in grace: validity restored, balances kept (R2.8)"),
         )
     elif prepaid and status == S.PRESERVATION:
-        line_transition(
-            line=line,
-            to=S.ACTIVE,
-            actor=actor,
-            job=job,
-            reason=gettext_noop(
-                "Top-up in preservation: line restored, earlier balances lost (R2.9)"
-            ),
-        )
+        # R2.9: the line stays receive-only until the network confirms that it may call again;
+        # the confirmation shows it active (suspensions.line_restore_after_unblock).
         provisioning_request(
             line=line,
             action=ProvisioningOrder.Action.UNBLOCK,

@@ -163,3 +163,45 @@ def test_r2_8_a_top_up_made_while_suspended_in_grace_restores_the_validity(
     line.prepaid_account.refresh_from_db()
     assert line.prepaid_account.credit == Decimal("15.000")  # R2.8: balances kept
     assert line.prepaid_account.grace_until is None
+
+
+def _suspended_then_lifted_in_preservation(line, agent, django_capture_on_commit_callbacks):
+    sweep_on(VALID_UNTIL + timedelta(days=1))
+    sweep_on(GRACE_UNTIL + timedelta(days=1))
+    assert status_of(line) == S.PRESERVATION
+    fraud = SuspensionCause.Cause.FRAUD
+    with django_capture_on_commit_callbacks(execute=True):
+        suspension_open(line=line, cause=fraud, reason="Spam", actor=agent)
+    return fraud
+
+
+def test_r2_9_back_in_preservation_after_a_suspension_the_line_receives_only_again(
+    line, agent, django_capture_on_commit_callbacks
+):
+    fraud = _suspended_then_lifted_in_preservation(line, agent, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        suspension_lift(line=line, cause=fraud, reason="Checked", actor=agent)
+    assert status_of(line) == S.PRESERVATION
+    orders = ProvisioningOrder.objects.filter(line=line).order_by("pk")
+    assert [order.action for order in orders][-2:] == [
+        ProvisioningOrder.Action.UNBLOCK,
+        ProvisioningOrder.Action.RECEIVE_ONLY,
+    ]
+
+
+def test_r2_9_topped_up_while_suspended_in_preservation_calls_again_once_unblocked(
+    line, agent, django_capture_on_commit_callbacks
+):
+    fraud = _suspended_then_lifted_in_preservation(line, agent, django_capture_on_commit_callbacks)
+    topped_up_on = GRACE_UNTIL + timedelta(days=5)
+    with time_machine.travel(datetime.combine(topped_up_on, datetime.min.time()).replace(hour=9)):
+        top_up_record(
+            line=line, channel=TopUp.Channel.LIGHT, amount=Decimal("5"), reference="L-2", job="t"
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            suspension_lift(line=line, cause=fraud, reason="Checked", actor=agent)
+    assert status_of(line) == S.ACTIVE  # shown active by the network's confirmation
+    assert line.status_changes.order_by("pk").last().job == "provisioning"
+    line.prepaid_account.refresh_from_db()
+    assert line.prepaid_account.preservation_until is None
+    assert sweep_on(topped_up_on + timedelta(days=1)).restored == 0

@@ -147,12 +147,18 @@ def test_r2_9_top_up_in_preservation_restores_the_line_without_the_balances(
         prepaid_sweep(today=date(2026, 9, 28))
     line.refresh_from_db()
     assert line.status == S.PRESERVATION
-    with at(date(2026, 10, 1)), django_capture_on_commit_callbacks(execute=True):
+    with at(date(2026, 10, 1)), django_capture_on_commit_callbacks() as sends:
         top_up = banka(line, "5", "BK-2")
+    line.refresh_from_db()
+    assert line.status == S.PRESERVATION  # receiving only until the network confirms
+    with at(date(2026, 10, 1)), django_capture_on_commit_callbacks(execute=True):
+        for send in sends:
+            send()  # the unblocking order goes out and the network confirms it
     line.refresh_from_db()
     account = line.prepaid_account
     account.refresh_from_db()
     assert line.status == S.ACTIVE
+    assert line.status_changes.order_by("pk").last().job == "provisioning"
     assert (top_up.line_status, top_up.balances_kept) == (S.PRESERVATION, False)
     assert account.credit == Decimal("5.000")  # R2.9: the 10 TND were forfeited
     assert list(account.movements.order_by("pk").values_list("kind", "credit_change")) == [
