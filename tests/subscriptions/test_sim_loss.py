@@ -1,7 +1,7 @@
 """Lost or stolen SIM (R14.1 to R14.4)."""
 
 import io
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from billing.models import Charge
+from billing.invoicing import Period, invoice_issue
+from billing.models import Charge, InvoiceLine, UsageImport, UsageRecord
 from subscriptions.models import (
     Line,
     ProvisioningOrder,
@@ -38,6 +39,7 @@ S = Line.Status
 Channel = SimLossDeclaration.Channel
 Action = ProvisioningOrder.Action
 ALL_CHECKED = dict.fromkeys(IDENTITY_CHECKS, True)
+NOVEMBER = date(2026, 11, 1)
 
 
 @pytest.fixture
@@ -174,3 +176,24 @@ def test_r14_3_prepaid_line_pays_the_replacement_from_its_credit(grid, lac, agen
     line.prepaid_account.refresh_from_db()
     assert line.prepaid_account.credit == Decimal("15.000")
     assert not Charge.objects.exists()
+
+
+def test_r14_2_usage_before_the_declaration_is_billed_to_the_customer(line):
+    before = timezone.make_aware(datetime(2026, 10, 9, 22, 0))
+    UsageRecord.objects.create(
+        line=line,
+        started_at=before,
+        kind=UsageRecord.Kind.INTERNATIONAL,  # no allowance: every minute is billed
+        destination="+212522000000",
+        quantity=Decimal(30),
+        unit_price=Decimal("0.900"),
+        usage_import=UsageImport.objects.create(name="mediation"),
+        record_key="r14-2-before",
+    )
+    with time_machine.travel(before + timedelta(hours=2), tick=False):
+        declare(line)  # the SIM is declared lost the next morning
+    invoice = invoice_issue(
+        contract_id=line.contract_id, period=Period.month(date(2026, 10, 1)), issued_on=NOVEMBER
+    )
+    usage = invoice.lines.get(kind=InvoiceLine.Kind.USAGE)
+    assert (usage.quantity, usage.amount_excl_tax) == (Decimal("30.000"), Decimal("27.000"))
