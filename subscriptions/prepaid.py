@@ -11,12 +11,14 @@ the numbers put in quarantine one by one at termination (`lines_transition`).
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 
+from accounts.models import User
 from catalogue.models import GridParameters, Offer
 from catalogue.selectors import grid_parameters
 from subscriptions.lifecycle import lines_transition
@@ -31,6 +33,29 @@ from subscriptions.provisioning import provisioning_orders_request
 
 S = Line.Status
 JOB = "prepaid_sweep"
+
+
+class CreditTooLow(Exception):
+    """A prepaid line's credit does not cover a fee."""
+
+
+def prepaid_debit(*, line: Line, amount: Decimal, label: str, actor: User) -> PrepaidMovement:
+    """R10.6: a prepaid line pays its fees (an option, a SIM replacement) from its credit at
+    once, with the movement recorded; refused when the credit is short. In the caller's
+    transaction."""
+    account, _created = PrepaidAccount.objects.select_for_update().get_or_create(line=line)
+    if account.credit < amount:
+        raise CreditTooLow(amount)
+    account.credit -= amount
+    account.save(update_fields=["credit"])
+    return PrepaidMovement.objects.create(
+        account=account,
+        kind=PrepaidMovement.Kind.FEE,
+        credit_change=-amount,
+        valid_until=account.valid_until,
+        actor=actor,
+        reason=label,
+    )
 
 
 @dataclass

@@ -5,12 +5,15 @@ from datetime import date, datetime, timedelta
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
-from catalogue.models import Option
+from catalogue.models import Offer, Option
+from catalogue.selectors import option_fee
 from subscriptions.lifecycle import line_transition
 from subscriptions.models import IdentityCheck, Line, LineOption, MobileNumber, SimCard
+from subscriptions.prepaid import CreditTooLow, prepaid_debit
 
 
 class ActivationRefused(Exception):
@@ -76,6 +79,18 @@ class OptionRefused(Exception):
 IDENTITY_CHECKS = ("last_name_ok", "first_name_ok", "cin_ok", "birth_date_ok", "address_ok")
 
 
+def _prepaid_option_pay(*, line: Line, option: Option, actor: User, on) -> None:
+    """R10.6: a prepaid line pays its option from its credit when it takes it."""
+    fee = option_fee(option, on=on)
+    try:
+        prepaid_debit(line=line, amount=fee, label=f"{option.name} — {line.number}", actor=actor)
+    except CreditTooLow:
+        raise OptionRefused(
+            _("The option costs %(fee)s TND, paid from the credit: top up the line first.")
+            % {"fee": fee}
+        ) from None
+
+
 def line_option_add(
     *, line: Line, option: Option, actor: User, channel: str, checks: dict[str, bool]
 ) -> LineOption:
@@ -98,6 +113,8 @@ def line_option_add(
             started_on=today,
             commitment_ends_on=commitment_end(start=today, months=option.minimum_commitment_months),
         )
+        if line.offer.kind == Offer.Kind.PREPAID:
+            _prepaid_option_pay(line=line, option=option, actor=actor, on=today)
         IdentityCheck.objects.create(
             line=line,
             option=option,

@@ -19,13 +19,12 @@ from catalogue.models import Fee, Offer
 from catalogue.selectors import fee_amount
 from subscriptions.models import (
     Line,
-    PrepaidAccount,
-    PrepaidMovement,
     ProvisioningOrder,
     SimCard,
     SimLossDeclaration,
     SuspensionCause,
 )
+from subscriptions.prepaid import CreditTooLow, prepaid_debit
 from subscriptions.provisioning import provisioning_request
 from subscriptions.services import IDENTITY_CHECKS
 from subscriptions.suspensions import suspension_lift, suspension_open
@@ -176,19 +175,10 @@ def _replacement_fee_charge(
         return
     if not fee:
         return
-    account, _created = PrepaidAccount.objects.select_for_update().get_or_create(line=line)
-    if account.credit < fee:
+    try:
+        prepaid_debit(line=line, amount=fee, label=label, actor=actor)
+    except CreditTooLow:
         raise SimLossRefused(
             _("The replacement costs %(fee)s TND, paid from the credit: top up the line first.")
             % {"fee": fee}
-        )
-    account.credit -= fee
-    account.save(update_fields=["credit"])
-    PrepaidMovement.objects.create(
-        account=account,
-        kind=PrepaidMovement.Kind.FEE,
-        credit_change=-fee,
-        valid_until=account.valid_until,
-        actor=actor,
-        reason=label,
-    )
+        ) from None

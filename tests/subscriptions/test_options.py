@@ -1,14 +1,18 @@
 """Options taken later (R3.3 identity checks, R4.2 their own commitment), portal and phone."""
 
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from catalogue.models import Option
-from subscriptions.models import IdentityCheck, Line
+from subscriptions.models import IdentityCheck, Line, PrepaidMovement, TopUp
 from subscriptions.services import IDENTITY_CHECKS, OptionRefused, line_option_add
+from subscriptions.top_ups import top_up_record
+from tests.subscriptions.prepaid_lines import prepaid_line
 
 
 @pytest.fixture
@@ -84,3 +88,24 @@ def test_r3_3_phone_path_in_the_admin_records_who_checked(client, alice_line, ag
     client.post(url, {**partial, **{name: "on" for name in IDENTITY_CHECKS}})
     taken = alice_line.line_options.get(option=sms)
     assert IdentityCheck.objects.get(line_option=taken).checked_by == agent
+
+
+def test_r10_6_a_prepaid_option_is_paid_from_the_credit_when_taken(grid, lac, agent):
+    line = prepaid_line(boutique=lac, email="carla@example.tn", activated=datetime(2026, 4, 30, 9))
+    top_up_record(
+        line=line, channel=TopUp.Channel.BANKA, amount=Decimal("10"), reference="B1", job="t"
+    )
+    checks = dict.fromkeys(IDENTITY_CHECKS, True)
+    week = Option.objects.get(code="maroc-illimite-semaine")  # 7.000 TND
+    line_option_add(line=line, option=week, actor=agent, channel="phone", checks=checks)
+    line.prepaid_account.refresh_from_db()
+    assert line.prepaid_account.credit == Decimal("3.000")
+    fee = line.prepaid_account.movements.get(kind=PrepaidMovement.Kind.FEE)
+    assert (fee.credit_change, fee.actor) == (Decimal("-7.000"), agent)
+
+    month = Option.objects.get(code="maroc-illimite-mois")  # 25.000 TND: the credit is short
+    with translation.override("en"), pytest.raises(OptionRefused, match="top up the line first"):
+        line_option_add(line=line, option=month, actor=agent, channel="phone", checks=checks)
+    assert not line.line_options.filter(option=month).exists()
+    line.prepaid_account.refresh_from_db()
+    assert line.prepaid_account.credit == Decimal("3.000")
