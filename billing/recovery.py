@@ -89,6 +89,7 @@ def recovery_statement(*, contract: Contract, on: date, instances: int = 1) -> R
         days = max((on - invoice.due_on).days, 0)
         interest = tnd(unpaid * parameters.late_interest_rate * days / Decimal(365))
         statement.interest_lines.append(InterestLine(invoice, unpaid, days, interest))
+    # R10.5: the costs of the legal procedure are charged to the debtor with what they owe.
     statement.admin_fee = parameters.legal_admin_fee
     statement.lawyer_fees = tnd(parameters.legal_lawyer_fee * instances)
     statement.unbilled_commitment = remaining_commitment_fees(contract, on=on)

@@ -53,3 +53,13 @@ def test_r19_1_statement_pdf_from_the_admin(client, grid, supervisor):
     assert response["Content-Type"] == "application/pdf"
     text = PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages[0].extract_text()
     assert line.contract.reference in text and "40,000" in text
+
+
+def test_r10_5_recovery_costs_are_charged_with_the_debt_per_instance(grid):
+    line = account(activated=datetime(2026, 1, 1, 9, 0))
+    issue(line, Period.month(date(2026, 9, 1)), date(2026, 10, 1))
+    one = recovery_statement(contract=line.contract, on=date(2026, 11, 15), instances=1)
+    three = recovery_statement(contract=line.contract, on=date(2026, 11, 15), instances=3)
+    assert (one.admin_fee, one.lawyer_fees) == (Decimal("40.000"), Decimal("250.000"))
+    assert three.lawyer_fees == Decimal("750.000")
+    assert three.total - one.total == Decimal("500.000")  # only the lawyer fees differ
