@@ -13,6 +13,7 @@ from catalogue.models import Offer, Option
 from catalogue.selectors import option_fee
 from subscriptions.lifecycle import line_transition
 from subscriptions.models import IdentityCheck, Line, LineOption, MobileNumber, SimCard
+from subscriptions.models.files import IDENTITY_CHECKS
 from subscriptions.prepaid import CreditTooLow, prepaid_debit
 
 
@@ -74,9 +75,6 @@ def line_activate(
 
 class OptionRefused(Exception):
     """The option cannot be taken on this line (a message for the person who asked)."""
-
-
-IDENTITY_CHECKS = ("last_name_ok", "first_name_ok", "cin_ok", "birth_date_ok", "address_ok")
 
 
 def _prepaid_option_pay(*, line: Line, option: Option, actor: User, on) -> None:

@@ -16,6 +16,7 @@ from billing.models import Invoice
 from billing.money import MoneyField
 from catalogue.models import Offer
 from subscriptions.models import Customer, Line
+from subscriptions.models.files import ALL_IDENTITY_CHECKED
 
 
 class ConditionsChange(models.Model):
@@ -393,13 +394,7 @@ class LineTransfer(models.Model):
         constraints = [
             # R3.3 as at a subscription: the five identity checks of the new holder, all made.
             models.CheckConstraint(
-                condition=Q(
-                    last_name_ok=True,
-                    first_name_ok=True,
-                    cin_ok=True,
-                    birth_date_ok=True,
-                    address_ok=True,
-                ),
+                condition=ALL_IDENTITY_CHECKED,
                 name="line_transfer_identity_checked",
             ),
             models.UniqueConstraint(

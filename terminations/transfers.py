@@ -17,6 +17,7 @@ from accounts.models import User
 from accounts.roles import is_supervisor
 from portal.pdf import render_pdf
 from subscriptions.models import Contract, Customer, Line, MobileNumber, SimCard
+from subscriptions.models.files import IDENTITY_CHECKS
 from subscriptions.services import line_activate
 from subscriptions.uploads import CleanDocument, stored_name
 from terminations.ending import line_end
@@ -24,7 +25,6 @@ from terminations.models import LineTransfer
 from terminations.notices import customer_language
 
 T = LineTransfer.Status
-IDENTITY_CHECKS = ("last_name_ok", "first_name_ok", "cin_ok", "birth_date_ok", "address_ok")
 
 
 class TransferRefused(Exception):

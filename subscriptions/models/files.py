@@ -188,6 +188,12 @@ class FileStatusChange(ChangeRecord):
         return f"{self.file}: {self.from_status} → {self.to_status}"
 
 
+# R3.3: the five identity checks an agent makes before acting for a customer, and the condition
+# that they were all made (for the constraints of each record that needs them).
+IDENTITY_CHECKS = ("last_name_ok", "first_name_ok", "cin_ok", "birth_date_ok", "address_ok")
+ALL_IDENTITY_CHECKED = Q(**dict.fromkeys(IDENTITY_CHECKS, True))
+
+
 class IdentityCheck(models.Model):
     """R3.3: the five identity checks made before an option is activated, and who made them."""
 
@@ -224,13 +230,7 @@ class IdentityCheck(models.Model):
         verbose_name_plural = _("identity checks")
         constraints = [
             models.CheckConstraint(
-                condition=Q(
-                    last_name_ok=True,
-                    first_name_ok=True,
-                    cin_ok=True,
-                    birth_date_ok=True,
-                    address_ok=True,
-                ),
+                condition=ALL_IDENTITY_CHECKED,
                 name="identity_check_all_five",
             )
         ]

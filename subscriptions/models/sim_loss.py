@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from billing.money import MoneyField
+from subscriptions.models.files import ALL_IDENTITY_CHECKED
 from subscriptions.models.records import Line, SimCard
 
 
@@ -94,14 +95,7 @@ class SimLossDeclaration(models.Model):
             ),
             # R14.4: staff act only on a declaration whose author's identity they checked.
             models.CheckConstraint(
-                condition=Q(channel="portal")
-                | Q(
-                    last_name_ok=True,
-                    first_name_ok=True,
-                    cin_ok=True,
-                    birth_date_ok=True,
-                    address_ok=True,
-                ),
+                condition=Q(channel="portal") | ALL_IDENTITY_CHECKED,
                 name="sim_loss_identity_checked",
             ),
         ]
