@@ -9,9 +9,10 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from billing.models import Invoice, UsageRecord
+from billing.usage_detail import usage_groups
 from portal.emails import send_templated
 from portal.pdf import render_pdf
 
@@ -36,12 +37,16 @@ def invoice_usage(invoice: Invoice):
 def invoice_pdf_document(invoice: Invoice) -> bytes:
     """The invoice's PDF from its snapshot, its lines and its period's usage, in its language;
     not stored (invoice_pdf_render() stores it once)."""
+    with translation.override(invoice.language):  # the detail's numbers and legends
+        usage = usage_groups(
+            invoice_usage(invoice), rtl=translation.get_language_info(invoice.language)["bidi"]
+        )
     return render_pdf(
         "billing/invoice.html",
         {
             "invoice": invoice,
             "lines": list(invoice.lines.all()),
-            "usage": list(invoice_usage(invoice)),
+            "usage": usage,
             "advance_deducted": invoice.advance_deducted,
             "vat_percent": invoice.vat_rate * 100,
             "operator": settings.OPERATOR,

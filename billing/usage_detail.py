@@ -1,0 +1,126 @@
+"""The detail of usage printed on the invoice, as lines of text that line up like a table.
+
+WeasyPrint lays out a table cell by cell, at about a millisecond a cell on two cores: forty
+usage records in a six-column table took three quarters of an invoice's rendering time. Here the
+records are grouped by line and kind, and each record is one run of text whose fields all have a
+fixed width: Noto Sans draws the ten digits, "+" and the figure space (U+2007) with one advance,
+so numbers padded with figure spaces line up without a table, and three records share a text line
+(the page reads as three columns). The only field of variable width, the zone of an international
+call, comes last, one record per line.
+
+The fields of a record are numbers, always written left to right. In a right-to-left invoice the
+template sets these lines left to right and aligned on the right, and the fields and records come
+here in the opposite order: the date is on the right and the first records in the right column,
+where an Arabic reader starts.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from billing.models import UsageRecord
+
+FIGURE_SPACE = "\u2007"
+FIELD_GAP = "  "
+RECORD_GAP = FIGURE_SPACE * 5
+RECORDS_PER_ROW = 3
+# Lines of text per block: WeasyPrint lays out each line of a block against the rest of the
+# block's text, so a block's cost grows with the square of its length; short blocks keep it flat.
+ROWS_PER_BLOCK = 10
+
+
+@dataclass(frozen=True)
+class UsageGroup:
+    """One line's records of one kind: a heading, the legend of the fields, and text blocks."""
+
+    msisdn: str
+    kind: str
+    legend: str
+    blocks: list[str]
+
+
+def _legends() -> dict[str, str]:
+    return {
+        UsageRecord.Kind.VOICE: _("date, number called, minutes, unit price excl. tax"),
+        UsageRecord.Kind.SMS: _("date, number, messages, unit price excl. tax"),
+        UsageRecord.Kind.DATA: _("date, megabytes, unit price excl. tax"),
+        UsageRecord.Kind.INTERNATIONAL: _("date, minutes, unit price excl. tax, zone"),
+    }
+
+
+def _decimal(value: Decimal, places: int) -> str:
+    return number_format(value, decimal_pos=places, use_l10n=True)
+
+
+def _places(values: Iterable[Decimal]) -> int:
+    """The decimals the largest-precision value needs (0 for whole numbers, at most 3)."""
+    return max((max(0, -value.normalize().as_tuple().exponent) for value in values), default=0)
+
+
+def _fields(record: UsageRecord, quantity: str, price: str, destination: str) -> list[str]:
+    # Day and time: the invoice's period gives the year.
+    started = timezone.localtime(record.started_at).strftime("%d/%m %H:%M")
+    if record.kind == UsageRecord.Kind.DATA:
+        return [started, quantity, price]
+    if record.kind == UsageRecord.Kind.INTERNATIONAL:
+        return [started, quantity, price, record.destination]
+    return [started, destination, quantity, price]
+
+
+def _rows(records: list[UsageRecord], *, rtl: bool) -> list[str]:
+    places = _places(record.quantity for record in records)
+    quantities = [_decimal(record.quantity, places) for record in records]
+    prices = [_decimal(record.unit_price, 3) for record in records]
+    destinations = [record.destination for record in records]
+    width = {
+        "quantity": max(map(len, quantities)),
+        "price": max(map(len, prices)),
+        "destination": max(map(len, destinations)),
+    }
+    texts = []
+    for record, quantity, price, destination in zip(
+        records, quantities, prices, destinations, strict=True
+    ):
+        fields = _fields(
+            record,
+            quantity.rjust(width["quantity"], FIGURE_SPACE),
+            price.rjust(width["price"], FIGURE_SPACE),
+            destination.ljust(width["destination"], FIGURE_SPACE),
+        )
+        texts.append(FIELD_GAP.join(reversed(fields) if rtl else fields))
+    per_row = 1 if records[0].kind == UsageRecord.Kind.INTERNATIONAL else RECORDS_PER_ROW
+    # Column by column: the first half of the records on the left (on the right in Arabic).
+    height = -(-len(texts) // per_row)
+    rows = []
+    for index in range(height):
+        row = texts[index::height]
+        rows.append(RECORD_GAP.join(reversed(row) if rtl else row))
+    return rows
+
+
+def usage_groups(records: Iterable[UsageRecord], *, rtl: bool) -> list[UsageGroup]:
+    """The records (ordered by number then time) grouped by number and kind, as text blocks."""
+    legends = _legends()
+    grouped: dict[tuple[str, str], list[UsageRecord]] = {}
+    for record in records:
+        grouped.setdefault((record.line.number.msisdn, record.kind), []).append(record)
+    groups = []
+    for (msisdn, kind), members in grouped.items():
+        rows = _rows(members, rtl=rtl)
+        blocks = [
+            "\n".join(rows[start : start + ROWS_PER_BLOCK])
+            for start in range(0, len(rows), ROWS_PER_BLOCK)
+        ]
+        groups.append(
+            UsageGroup(
+                msisdn=msisdn,
+                kind=str(UsageRecord.Kind(kind).label),
+                legend=legends[kind],
+                blocks=blocks,
+            )
+        )
+    return groups

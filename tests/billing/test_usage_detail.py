@@ -1,0 +1,163 @@
+"""The detail of usage on the invoice (billing/usage_detail.py): grouped by line and kind, set
+as text whose columns line up, three records a line, in both directions; 40 records and the rest
+of the invoice on one page (the page `make bench` times as pdf_invoice_ms)."""
+
+import re
+import subprocess
+from datetime import datetime
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+
+from django.utils import timezone, translation
+from pypdf import PdfReader
+
+from billing.documents import invoice_pdf_render
+from billing.models import UsageRecord
+from billing.usage import usage_import
+from billing.usage_detail import FIGURE_SPACE, ROWS_PER_BLOCK, usage_groups
+from subscriptions.models import Line, MobileNumber
+from tests.billing.test_invoice_document import poppler
+from tests.billing.test_invoicing import account, issue
+
+
+def record(kind="voice", day=1, quantity="1", destination="+21671000001", msisdn="+21620000001"):
+    return UsageRecord(
+        line=Line(number=MobileNumber(msisdn=msisdn)),
+        kind=kind,
+        started_at=timezone.make_aware(datetime(2026, 10, day, 8, 30)),
+        destination=destination,
+        quantity=Decimal(quantity),
+        unit_price=Decimal("0.120"),
+    )
+
+
+def french_groups(records, rtl=False):
+    with translation.override("fr"):
+        return usage_groups(records, rtl=rtl)
+
+
+def test_records_are_grouped_by_number_then_kind():
+    records = [
+        record("voice", 1),
+        record("sms", 2, destination="+21698000000"),
+        record("voice", 3),
+        record("data", 4, quantity="250.5", destination=""),
+        record("voice", 5, msisdn="+21620000002"),
+    ]
+    groups = french_groups(records)
+    assert [(g.msisdn, g.kind) for g in groups] == [
+        ("+21620000001", "Appels nationaux"),
+        ("+21620000001", "SMS"),
+        ("+21620000001", "Internet"),
+        ("+21620000002", "Appels nationaux"),
+    ]
+    assert groups[2].blocks == ["04/10 08:30  250,5  0,120"]
+
+
+def test_fields_have_one_width_so_that_the_columns_line_up():
+    """Quantities are right-aligned and destinations left-aligned with figure spaces (the width
+    of a digit), decimals as many as the group's most precise quantity."""
+    records = [record(day=1, quantity="3"), record(day=2, quantity="12.5", destination="1200")]
+    [group] = french_groups(records)
+    assert group.blocks == [
+        f"01/10 08:30  +21671000001  {FIGURE_SPACE}3,0  0,120"
+        f"{FIGURE_SPACE * 5}02/10 08:30  1200{FIGURE_SPACE * 8}  12,5  0,120"
+    ]
+
+
+def test_three_records_a_line_the_first_third_in_the_first_column():
+    records = [record(day=day) for day in range(1, 8)]  # 7 records: 3 lines
+    [group] = french_groups(records)
+    lines = group.blocks[0].split("\n")
+    assert [re.findall(r"\d\d/10", line) for line in lines] == [
+        ["01/10", "04/10", "07/10"],
+        ["02/10", "05/10"],
+        ["03/10", "06/10"],
+    ]
+
+
+def test_long_details_are_split_into_blocks_of_a_few_lines():
+    records = [record(day=1 + k % 28) for k in range(3 * ROWS_PER_BLOCK + 1)]
+    [group] = french_groups(records)
+    assert [block.count("\n") + 1 for block in group.blocks] == [ROWS_PER_BLOCK, 1]
+
+
+def test_international_calls_one_a_line_with_the_zone_last():
+    records = [record("international", 3, quantity="3", destination="europe")]
+    [group] = french_groups(records)
+    assert group.blocks == ["03/10 08:30  3  0,120  europe"]
+
+
+def test_right_to_left_the_date_comes_first_from_the_right():
+    records = [record(day=day) for day in range(1, 5)]
+    [group] = french_groups(records, rtl=True)
+    first = group.blocks[0].split("\n")[0]
+    assert first.endswith("01/10 08:30")  # rightmost: where an Arabic reader starts
+    assert re.findall(r"\d\d/10", first) == ["03/10", "01/10"]  # 4 records: 2 lines of 2
+
+
+def words(pdf: Path) -> list[tuple[str, float, float]]:
+    """Page 1's words with their left edge and top (poppler's pdftotext -bbox)."""
+    html = subprocess.run(  # noqa: S603
+        [poppler("pdftotext"), "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [
+        (word, float(x_min), float(y_min))
+        for x_min, y_min, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', html
+        )
+    ]
+
+
+def forty_calls(line) -> None:
+    rows = "".join(
+        f"{line.number.msisdn},2026-10-{1 + k % 28:02d}T{8 + k // 28:02d}:{k % 60:02d}:00,"
+        f"voice,+2167100{k:04d},{1 + k % 12}\n"
+        for k in range(40)
+    )
+    report = usage_import(
+        name="forty.csv", content=("msisdn,started_at,kind,destination,quantity\n" + rows).encode()
+    )
+    assert report.records.count() == 40
+
+
+def test_forty_calls_and_the_invoice_fit_on_one_page_with_their_columns_lined_up(grid):
+    line = account()
+    forty_calls(line)
+    invoice = invoice_pdf_render(issue(line))
+    path = Path(invoice.pdf.path)
+    reader = PdfReader(BytesIO(path.read_bytes()))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    for k in range(40):
+        assert f"+2167100{k:04d}" in text
+
+    on_page = words(path)
+    [detail_top] = [top for word, _, top in on_page if word == "consommations"]
+    detail = [(word, x_min) for word, x_min, top in on_page if top > detail_top]
+    dates = [x_min for word, x_min in detail if re.fullmatch(r"\d\d/10", word)]
+    prices = [x_min for word, x_min in detail if word == "0,120"]
+    assert len(dates) == len(prices) == 40
+    # Three columns: every date and every price starts at one of three places, whatever the
+    # width of the quantity before it (1 to 12 minutes).
+    assert len({round(x, 1) for x in dates}) == 3
+    assert len({round(x, 1) for x in prices}) == 3
+
+
+def test_arabic_detail_starts_on_the_right(grid):
+    line = account()
+    customer = line.contract.customer
+    customer.user.language = "ar"
+    customer.user.save(update_fields=["language"])
+    forty_calls(line)
+    invoice = invoice_pdf_render(issue(line))
+    assert invoice.language == "ar"
+    path = Path(invoice.pdf.path)
+    assert len(PdfReader(path).pages) == 1
+    half = float(PdfReader(path).pages[0].mediabox.width) / 2
+    first_call = [x_min for word, x_min, _ in words(path) if word == "+21671000000"]
+    assert first_call and first_call[0] > half
