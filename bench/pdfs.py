@@ -32,7 +32,7 @@ from subscriptions.models import Contract, Customer, Line, MobileNumber
 
 INVOICES = 200  # rendered by two processes for pdf_invoices_per_s
 WORKERS = 2
-# Per invoice. In 8 pt, as readable as a bill should be, they fill page 1 and the top of page 2.
+# Per invoice: with the rest of the invoice they fill one page (three records a line, in 8 pt).
 USAGE_LINES = 40
 PERIOD = Period.month(date(2026, 10, 1))
 
