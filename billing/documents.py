@@ -11,10 +11,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 
+from billing.invoice_text import amounts_aligned, usage_groups
 from billing.models import Invoice, UsageRecord
-from billing.usage_detail import usage_groups
+from billing.money import tnd
 from portal.emails import send_templated
 from portal.pdf import render_pdf
+from portal.templatetags.money import format_tnd
 
 
 def invoice_pdf_name(invoice: Invoice) -> str:
@@ -37,7 +39,17 @@ def invoice_usage(invoice: Invoice):
 def invoice_pdf_document(invoice: Invoice) -> bytes:
     """The invoice's PDF from its snapshot, its lines and its period's usage, in its language;
     not stored (invoice_pdf_render() stores it once)."""
-    with translation.override(invoice.language):  # the detail's numbers and legends
+    advance_deducted = invoice.advance_deducted
+    amounts = [
+        invoice.total_excl_tax,
+        invoice.vat_amount,
+        invoice.stamp_duty,
+        invoice.total_incl_tax,
+    ]
+    if advance_deducted:  # R11.2: the totals stay as issued; the advance is shown deducted.
+        amounts += [advance_deducted, tnd(invoice.total_incl_tax) - tnd(advance_deducted)]
+    with translation.override(invoice.language):  # the numbers and legends of the text parts
+        totals = amounts_aligned([format_tnd(amount) for amount in amounts])
         usage = usage_groups(
             invoice_usage(invoice), rtl=translation.get_language_info(invoice.language)["bidi"]
         )
@@ -46,8 +58,9 @@ def invoice_pdf_document(invoice: Invoice) -> bytes:
         {
             "invoice": invoice,
             "lines": list(invoice.lines.all()),
+            "totals": totals,
             "usage": usage,
-            "advance_deducted": invoice.advance_deducted,
+            "advance_deducted": advance_deducted,
             "vat_percent": invoice.vat_rate * 100,
             "operator": settings.OPERATOR,
         },

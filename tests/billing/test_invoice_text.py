@@ -1,6 +1,7 @@
-"""The detail of usage on the invoice (billing/usage_detail.py): grouped by line and kind, set
-as text whose columns line up, three records a line, in both directions; 40 records and the rest
-of the invoice on one page (the page `make bench` times as pdf_invoice_ms)."""
+"""The invoice's text parts (billing/invoice_text.py): totals whose amounts form a column; the
+detail of usage grouped by line and kind, set as text whose columns line up, three records a
+line, in both directions; 40 records and the rest of the invoice on one page (the page `make
+bench` times as pdf_invoice_ms)."""
 
 import re
 import subprocess
@@ -13,12 +14,21 @@ from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from billing.documents import invoice_pdf_render
+from billing.invoice_text import FIGURE_SPACE, ROWS_PER_BLOCK, amounts_aligned, usage_groups
 from billing.models import UsageRecord
 from billing.usage import usage_import
-from billing.usage_detail import FIGURE_SPACE, ROWS_PER_BLOCK, usage_groups
 from subscriptions.models import Line, MobileNumber
 from tests.billing.test_invoice_document import poppler
 from tests.billing.test_invoicing import account, issue
+
+
+def test_amounts_are_padded_to_the_widest_digit_for_digit():
+    texts = ["28,400 TND", "5,396 TND", "1\xa0234,567 TND"]
+    assert amounts_aligned(texts) == [
+        f"{FIGURE_SPACE}\xa0{FIGURE_SPACE}28,400 TND",
+        f"{FIGURE_SPACE}\xa0{FIGURE_SPACE * 2}5,396 TND",
+        "1\xa0234,567 TND",
+    ]
 
 
 def record(kind="voice", day=1, quantity="1", destination="+21671000001", msisdn="+21620000001"):
@@ -97,8 +107,8 @@ def test_right_to_left_the_date_comes_first_from_the_right():
     assert re.findall(r"\d\d/10", first) == ["03/10", "01/10"]  # 4 records: 2 lines of 2
 
 
-def words(pdf: Path) -> list[tuple[str, float, float]]:
-    """Page 1's words with their left edge and top (poppler's pdftotext -bbox)."""
+def words(pdf: Path) -> list[tuple[str, float, float, float]]:
+    """Page 1's words with their left edge, top and right edge (poppler's pdftotext -bbox)."""
     html = subprocess.run(  # noqa: S603
         [poppler("pdftotext"), "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
         check=True,
@@ -106,9 +116,9 @@ def words(pdf: Path) -> list[tuple[str, float, float]]:
         text=True,
     ).stdout
     return [
-        (word, float(x_min), float(y_min))
-        for x_min, y_min, word in re.findall(
-            r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', html
+        (word, float(x_min), float(y_min), float(x_max))
+        for x_min, y_min, x_max, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)"[^>]*>([^<]*)</word>', html
         )
     ]
 
@@ -137,8 +147,8 @@ def test_forty_calls_and_the_invoice_fit_on_one_page_with_their_columns_lined_up
         assert f"+2167100{k:04d}" in text
 
     on_page = words(path)
-    [detail_top] = [top for word, _, top in on_page if word == "consommations"]
-    detail = [(word, x_min) for word, x_min, top in on_page if top > detail_top]
+    [detail_top] = [top for word, _, top, _ in on_page if word == "consommations"]
+    detail = [(word, x_min) for word, x_min, top, _ in on_page if top > detail_top]
     dates = [x_min for word, x_min in detail if re.fullmatch(r"\d\d/10", word)]
     prices = [x_min for word, x_min in detail if word == "0,120"]
     assert len(dates) == len(prices) == 40
@@ -159,5 +169,33 @@ def test_arabic_detail_starts_on_the_right(grid):
     path = Path(invoice.pdf.path)
     assert len(PdfReader(path).pages) == 1
     half = float(PdfReader(path).pages[0].mediabox.width) / 2
-    first_call = [x_min for word, x_min, _ in words(path) if word == "+21671000000"]
+    first_call = [x_min for word, x_min, _, _ in words(path) if word == "+21671000000"]
     assert first_call and first_call[0] > half
+
+
+def test_the_amounts_of_the_lines_and_the_totals_form_one_column(grid):
+    """The totals' amounts end where the lines' do, and, each padded to one width, they start at
+    one place too, so the labels before them end at one place."""
+    invoice = invoice_pdf_render(issue(account()))
+    path = Path(invoice.pdf.path)
+    on_page = words(path)
+    [commitment_top] = [top for word, _, top, _ in on_page if word == "Engagement"]
+    width = float(PdfReader(path).pages[0].mediabox.width)
+    currencies = [
+        (top, x_max)
+        for word, _, top, x_max in on_page
+        if word == "TND" and top < commitment_top and x_max > width * 0.8
+    ]
+    # One line (the monthly fee) and four totals: excl. tax, VAT, stamp duty, incl. tax.
+    assert invoice.lines.count() == 1 and len(currencies) == 5
+    assert len({round(x_max, 1) for _, x_max in currencies}) == 1
+
+    def label_end(line_top: float) -> float:
+        on_line = sorted(
+            (x_min, x_max) for _, x_min, top, x_max in on_page if abs(top - line_top) < 1
+        )
+        *label, _amount, _currency = on_line
+        return label[-1][1]
+
+    # Excl. tax, VAT and stamp duty (the total incl. tax is bold: other widths).
+    assert len({round(label_end(top), 1) for top, _ in currencies[1:4]}) == 1

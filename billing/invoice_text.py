@@ -1,11 +1,16 @@
-"""The detail of usage printed on the invoice, as lines of text that line up like a table.
+"""The invoice's usage detail and totals as lines of text that line up like a table.
 
-WeasyPrint lays out a table cell by cell, at about a millisecond a cell on two cores: forty
-usage records in a six-column table took three quarters of an invoice's rendering time. Here the
-records are grouped by line and kind, and each record is one run of text whose fields all have a
-fixed width: Noto Sans draws the ten digits, "+" and the figure space (U+2007) with one advance,
-so numbers padded with figure spaces line up without a table, and three records share a text line
-(the page reads as three columns). The only field of variable width, the zone of an international
+WeasyPrint lays out a table cell by cell, and a table costs it more than its cells: forty usage
+records in a six-column table took three quarters of an invoice's rendering time, the four totals
+in rows of the lines' table a third of what was left. Here the fields are runs of text of a fixed
+width: Noto Sans draws the ten digits, "+" and the figure space (U+2007) with one advance, so
+numbers padded with figure spaces line up without a table.
+
+Totals: each amount is padded to the width of the widest (`amounts_aligned`), and the template
+sets "label amount" lines aligned on the end side, so the amounts form a column.
+
+Usage: the records are grouped by line and kind, and three records share a text line (the page
+reads as three columns). The only field of variable width, the zone of an international
 call, comes last, one record per line.
 
 The fields of a record are numbers, always written left to right. In a right-to-left invoice the
@@ -41,6 +46,18 @@ class UsageGroup:
     kind: str
     legend: str
     blocks: list[str]
+
+
+def amounts_aligned(texts: list[str]) -> list[str]:
+    """Formatted amounts ("5,396 TND", "1 234,567 TND") padded at the start to one width: each
+    character the widest has in front of a shorter one is repeated, a digit as a figure space,
+    a thousands separator as itself, so every amount takes the widest's width."""
+    widest = max(texts, key=len, default="")
+    return [
+        "".join(FIGURE_SPACE if c.isdigit() else c for c in widest[: len(widest) - len(text)])
+        + text
+        for text in texts
+    ]
 
 
 def _legends() -> dict[str, str]:
