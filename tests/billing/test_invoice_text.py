@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
+from typing import NamedTuple
 
 from django.utils import timezone, translation
 from pypdf import PdfReader
@@ -107,19 +108,26 @@ def test_right_to_left_the_date_comes_first_from_the_right():
     assert re.findall(r"\d\d/10", first) == ["03/10", "01/10"]  # 4 records: 2 lines of 2
 
 
-def words(pdf: Path) -> list[tuple[str, float, float, float]]:
-    """Page 1's words with their left edge, top and right edge (poppler's pdftotext -bbox)."""
+class Word(NamedTuple):
+    text: str
+    x_min: float
+    top: float
+    x_max: float
+    bottom: float
+
+
+def words(pdf: Path) -> list[Word]:
+    """Page 1's words with their boxes (poppler's pdftotext -bbox), in reading order."""
     html = subprocess.run(  # noqa: S603
         [poppler("pdftotext"), "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
+    box = r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"'
     return [
-        (word, float(x_min), float(y_min), float(x_max))
-        for x_min, y_min, x_max, word in re.findall(
-            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)"[^>]*>([^<]*)</word>', html
-        )
+        Word(text, float(x_min), float(top), float(x_max), float(bottom))
+        for x_min, top, x_max, bottom, text in re.findall(rf"<word {box}>([^<]*)</word>", html)
     ]
 
 
@@ -147,8 +155,8 @@ def test_forty_calls_and_the_invoice_fit_on_one_page_with_their_columns_lined_up
         assert f"+2167100{k:04d}" in text
 
     on_page = words(path)
-    [detail_top] = [top for word, _, top, _ in on_page if word == "consommations"]
-    detail = [(word, x_min) for word, x_min, top, _ in on_page if top > detail_top]
+    [detail_top] = [w.top for w in on_page if w.text == "consommations"]
+    detail = [(w.text, w.x_min) for w in on_page if w.top > detail_top]
     dates = [x_min for word, x_min in detail if re.fullmatch(r"\d\d/10", word)]
     prices = [x_min for word, x_min in detail if word == "0,120"]
     assert len(dates) == len(prices) == 40
@@ -169,7 +177,7 @@ def test_arabic_detail_starts_on_the_right(grid):
     path = Path(invoice.pdf.path)
     assert len(PdfReader(path).pages) == 1
     half = float(PdfReader(path).pages[0].mediabox.width) / 2
-    first_call = [x_min for word, x_min, _, _ in words(path) if word == "+21671000000"]
+    first_call = [w.x_min for w in words(path) if w.text == "+21671000000"]
     assert first_call and first_call[0] > half
 
 
@@ -179,23 +187,43 @@ def test_the_amounts_of_the_lines_and_the_totals_form_one_column(grid):
     invoice = invoice_pdf_render(issue(account()))
     path = Path(invoice.pdf.path)
     on_page = words(path)
-    [commitment_top] = [top for word, _, top, _ in on_page if word == "Engagement"]
+    [commitment_top] = [w.top for w in on_page if w.text == "Engagement"]
     width = float(PdfReader(path).pages[0].mediabox.width)
     currencies = [
-        (top, x_max)
-        for word, _, top, x_max in on_page
-        if word == "TND" and top < commitment_top and x_max > width * 0.8
+        (w.top, w.x_max)
+        for w in on_page
+        if w.text == "TND" and w.top < commitment_top and w.x_max > width * 0.8
     ]
     # One line (the monthly fee) and four totals: excl. tax, VAT, stamp duty, incl. tax.
     assert invoice.lines.count() == 1 and len(currencies) == 5
     assert len({round(x_max, 1) for _, x_max in currencies}) == 1
 
     def label_end(line_top: float) -> float:
-        on_line = sorted(
-            (x_min, x_max) for _, x_min, top, x_max in on_page if abs(top - line_top) < 1
-        )
+        on_line = sorted((w.x_min, w.x_max) for w in on_page if abs(w.top - line_top) < 1)
         *label, _amount, _currency = on_line
         return label[-1][1]
 
     # Excl. tax, VAT and stamp duty (the total incl. tax is bold: other widths).
     assert len({round(label_end(top), 1) for top, _ in currencies[1:4]}) == 1
+
+
+def test_a_long_customer_address_stays_clear_of_the_lines(grid):
+    """The customer's block is placed beside the title and the facts, not floated: six lines
+    of it still end above the lines' table."""
+    line = account()
+    customer = line.contract.customer
+    customer.last_name = "Société Tunisienne des Industries Électriques et Mécaniques du Sahel"
+    customer.street = (
+        "Zone industrielle de Ben Arous, lot 42, bâtiment B, rue de l'Énergie renouvelable, "
+        "immeuble des Jasmins, troisième étage"
+    )
+    customer.save(update_fields=["last_name", "street"])
+    invoice = invoice_pdf_render(issue(line))
+    on_page = words(Path(invoice.pdf.path))
+    [label] = [w for w in on_page if w.text == "Libellé"]  # the lines' table heading
+    customer_block = [w for w in on_page if w.x_min > label.x_min + 250 and w.top < label.top]
+    assert any(
+        w.text == "renouvelable," or w.text.startswith("renouvelable") for w in customer_block
+    )
+    assert len({round(w.top) for w in customer_block}) >= 6, customer_block
+    assert max(w.bottom for w in customer_block) < label.top
