@@ -2,7 +2,12 @@
 # JUnit XML under build/test-results/). Everything else is a step they call.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
-PYTHON ?= python3
+# The virtual environment's interpreter: the system's python3 when it is 3.11 or later and can
+# make one, else the first python3 on the PATH. Debian builds its python3 with profile-guided and
+# link-time optimisation: WeasyPrint renders invoices about 15 % faster with it than with an
+# unoptimised build such as pyenv's default (`make bench`). An existing .venv is kept.
+PYTHON ?= $(shell /usr/bin/python3 -c 'import ensurepip, sys; sys.exit(sys.version_info < (3, 11))' \
+	2>/dev/null && echo /usr/bin/python3 || echo python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
