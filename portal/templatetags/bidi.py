@@ -17,3 +17,17 @@ def ltr(value: object) -> str:
     if not text:
         return text
     return f"{LEFT_TO_RIGHT_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}"
+
+
+FIRST_STRONG_ISOLATE = "\u2068"
+
+
+@register.filter(is_safe=True)
+def isolate(value: object) -> str:
+    """`value` isolated in the direction of its first letter (Unicode FSI ... PDI): a name or an
+    address typed in French keeps its order in an Arabic document ("S.A." does not become
+    ".S.A"), one typed in Arabic stays right to left in a French one."""
+    text = str(value)
+    if not text:
+        return text
+    return f"{FIRST_STRONG_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}"

@@ -227,3 +227,22 @@ def test_a_long_customer_address_stays_clear_of_the_lines(grid):
     )
     assert len({round(w.top) for w in customer_block}) >= 6, customer_block
     assert max(w.bottom for w in customer_block) < label.top
+
+
+def test_arabic_invoice_keeps_french_names_and_addresses_in_their_order(grid, settings):
+    """Isolated by the first letter's direction (|isolate): "S.A." keeps its stop at the end and
+    "1 avenue ..." its number in front, instead of being moved by the Arabic paragraph."""
+    settings.OPERATOR = {**settings.OPERATOR, "name": "Opérateur Mobile de Tunisie S.A."}
+    line = account()
+    customer = line.contract.customer
+    customer.street = "1 avenue Habib Bourguiba"
+    customer.save(update_fields=["street"])
+    customer.user.language = "ar"
+    customer.user.save(update_fields=["language"])
+    invoice = invoice_pdf_render(issue(line))
+    on_page = words(Path(invoice.pdf.path))
+    texts = [w.text for w in on_page]
+    assert "S.A." in texts and "S.A" not in texts and ".Opérateur" not in texts
+    [avenue] = [w for w in on_page if w.text == "avenue"]
+    number = [w for w in on_page if w.text == "1" and abs(w.top - avenue.top) < 1]
+    assert number and number[0].x_max < avenue.x_min  # "1" before "avenue", left to right
