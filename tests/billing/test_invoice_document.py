@@ -173,6 +173,8 @@ def test_arabic_invoice_is_right_to_left_with_arabic_text_and_embedded_fonts(ali
     embedded = font_files(pdf)
     assert any("Noto-Naskh-Arabic" in name for name in embedded), embedded
     assert any("Noto-Sans" in name for name in embedded), embedded
+    # Only the fonts of static/fonts: no glyph (isolates, figure spaces) fell back to a system font.
+    assert all("Noto-Sans" in name or "Noto-Naskh-Arabic" in name for name in embedded), embedded
 
     # Right to left: the heading (invoice number, dates) is the first column, on the right half
     # of the page in Arabic, on the left half in French.
