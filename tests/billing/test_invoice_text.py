@@ -246,3 +246,19 @@ def test_arabic_invoice_keeps_french_names_and_addresses_in_their_order(grid, se
     [avenue] = [w for w in on_page if w.text == "avenue"]
     number = [w for w in on_page if w.text == "1" and abs(w.top - avenue.top) < 1]
     assert number and number[0].x_max < avenue.x_min  # "1" before "avenue", left to right
+
+
+def test_a_long_line_label_wraps_beside_its_amount(grid):
+    """Each line is a paragraph whose amount is placed in a column kept free: a label of
+    several lines wraps before it and the amount stays on the label's first line."""
+    invoice = issue(account())
+    line = invoice.lines.get()
+    line.label = " ".join(["Forfait Liberté 20 avec option Internet illimité la nuit"] * 3)
+    line.save(update_fields=["label"])
+    on_page = words(Path(invoice_pdf_render(invoice).pdf.path))
+    [heading] = [w for w in on_page if w.text == "Libellé"]
+    [first] = [w for w in on_page if w.text == "Forfait" and w.top > heading.top][:1]
+    [amount] = [w for w in on_page if w.text == "20,000" and abs(w.top - first.top) < 1]
+    label = [w for w in on_page if w.text in line.label.split() and w.top > heading.top]
+    assert len({round(w.top) for w in label}) >= 2  # it wraps
+    assert max(w.x_max for w in label) < amount.x_min
