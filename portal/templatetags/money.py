@@ -17,9 +17,3 @@ def format_tnd(amount: Decimal | None) -> str:
     return _("%(amount)s TND") % {
         "amount": number_format(tnd(amount), decimal_pos=3, use_l10n=True, force_grouping=True)
     }
-
-
-@register.filter(name="sub_amount")
-def subtract_amount(amount: Decimal, other: Decimal) -> Decimal:
-    """`amount - other`, in dinars (for what is left to pay after a deduction)."""
-    return tnd(amount) - tnd(other)
