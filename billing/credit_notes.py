@@ -15,7 +15,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing.invoicing import next_number
@@ -81,7 +82,9 @@ def _lines_credited(
         if not chosen or any(line.invoice_id != invoice.pk for line in chosen):
             raise CreditNoteRefused("Choose lines of the invoice being corrected.")
         return [_line(line) for line in chosen]
-    label = f"Avoir sur la facture {invoice.number}"
+    with translation.override(invoice.language):
+        label = _("Credit on invoice %(number)s") % {"number": invoice.number}
+        balance = _("Balance of invoice %(number)s") % {"number": invoice.number}
     if amount_excl_tax is not None:
         if amount_excl_tax <= 0:
             raise CreditNoteRefused("A credit note is a positive amount.")
@@ -102,7 +105,7 @@ def _lines_credited(
             None,
             kind=InvoiceLine.Kind.ONE_OFF if is_taxable else InvoiceLine.Kind.CARRIED_DEBT,
             taxable=is_taxable,
-            label=f"Solde de la facture {invoice.number}",
+            label=balance,
             amount_excl_tax=amount,
         )
         for is_taxable, amount in rest

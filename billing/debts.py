@@ -9,7 +9,8 @@ line of kind carried debt outside the VAT base (billing/invoicing.py).
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing.models import Charge, DebtTransfer, Payment
@@ -60,10 +61,12 @@ def debt_carry(*, source: Contract, target: Contract, actor: User, reason: str) 
             recorded_by=actor,
         )
         payments_allocate(contract=source)
+        with translation.override(target.customer.language):
+            label = _("Debt carried from account %(reference)s") % {"reference": source.reference}
         charge = Charge.objects.create(
             contract=target,
             fee_kind=CARRIED_DEBT,
-            label=f"Dette reportée du compte {source.reference}",
+            label=label,
             amount=owed,
             charged_on=today,
             taxable=False,

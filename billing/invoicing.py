@@ -16,7 +16,9 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.models import Charge, Invoice, InvoiceCounter, InvoiceLine, Payment, UsageRecord
 from billing.money import ZERO, tnd
@@ -136,11 +138,12 @@ def _recurring(line: Line, period: Period, until: date, grid: GridSnapshot) -> l
     return drafts
 
 
+# Labels are written in the invoice's language when it is issued (invoices_issue).
 USAGE_LABELS = {
-    UsageRecord.Kind.VOICE: "Appels nationaux hors forfait (min)",
-    UsageRecord.Kind.SMS: "SMS hors forfait",
-    UsageRecord.Kind.DATA: "Données hors forfait (Mo)",
-    UsageRecord.Kind.INTERNATIONAL: "Appels internationaux (min)",
+    UsageRecord.Kind.VOICE: gettext_lazy("National calls beyond allowances (min)"),
+    UsageRecord.Kind.SMS: gettext_lazy("SMS beyond allowances"),
+    UsageRecord.Kind.DATA: gettext_lazy("Data beyond allowances (MB)"),
+    UsageRecord.Kind.INTERNATIONAL: gettext_lazy("International calls (min)"),
 }
 
 
@@ -216,7 +219,7 @@ def _minimum_complement(
     if subtotal >= minimum:
         return None
     gap = tnd(minimum - subtotal)
-    return DraftLine(K.MINIMUM, "Complément minimum de facturation", Decimal(1), gap, gap)
+    return DraftLine(K.MINIMUM, _("Minimum invoice complement"), Decimal(1), gap, gap)
 
 
 def numbers_take(*, series: str, year: int, count: int) -> list[str]:
@@ -301,7 +304,7 @@ def _invoice_for(
         customer_name=customer.display_name,
         customer_identity=customer.identity_number,
         customer_address=f"{customer.street}, {customer.postal_code} {customer.city}",
-        language=(customer.user.language if customer.user_id else "fr"),
+        language=customer.language,
         total_excl_tax=excl,
         vat_rate=parameters.vat_rate,
         vat_amount=vat,
@@ -351,12 +354,13 @@ def invoices_issue(*, contract_ids: list[int], period: Period, issued_on: date) 
         minimum = grid.grid_parameters(on=period.end).minimum_invoice_excl_tax
         issued: list[tuple[Invoice, list[DraftLine], list[Charge]]] = []
         for contract in contracts_for_billing(todo, period, grid):
-            drafts = draft_lines(contract, period, charges[contract.pk], grid=grid)
-            if not drafts:
-                continue
-            complement = _minimum_complement(
-                contract, drafts, minimum, contract.pk in invoiced_before
-            )
+            with translation.override(contract.customer.language):  # the lines' labels
+                drafts = draft_lines(contract, period, charges[contract.pk], grid=grid)
+                if not drafts:
+                    continue
+                complement = _minimum_complement(
+                    contract, drafts, minimum, contract.pk in invoiced_before
+                )
             drafts += [complement] if complement else []
             invoice = _invoice_for(contract, drafts, period, issued_on, grid)
             issued.append((invoice, drafts, charges[contract.pk]))

@@ -7,7 +7,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing.models import Charge, Invoice, Payment, PaymentAllocation
@@ -122,10 +123,15 @@ def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
         payment.refresh_from_db()
         if payment.method in (Payment.Method.CHEQUE, Payment.Method.DIRECT_DEBIT):
             today = timezone.localdate()
+            with translation.override(payment.contract.customer.language):
+                label = _("Unpaid-instrument fee (%(method)s %(reference)s)") % {
+                    "method": payment.get_method_display(),
+                    "reference": payment.reference,
+                }
             Charge.objects.create(
                 contract=payment.contract,
                 fee_kind=Fee.Kind.UNPAID_INSTRUMENT,
-                label=f"Frais d'impayé ({payment.get_method_display()} {payment.reference})",
+                label=label,
                 amount=fee_amount(Fee.Kind.UNPAID_INSTRUMENT, on=today),
                 charged_on=today,
             )

@@ -5,7 +5,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from billing.invoicing import Period, accounts_to_bill, invoices_issue
 from billing.models import BillingRun, Charge, Invoice
@@ -75,11 +76,15 @@ def invoice_copy_request(*, invoice: Invoice, detailed: bool) -> Charge:
     invoice."""
     today = timezone.localdate()
     kind = Fee.Kind.DETAILED_BILLING if detailed else Fee.Kind.DUPLICATE_INVOICE
-    label = "Facture détaillée" if detailed else "Duplicata de la facture"
+    with translation.override(invoice.language):  # the next invoice's line, in its language
+        if detailed:
+            label = _("Detailed bill %(number)s") % {"number": invoice.number}
+        else:
+            label = _("Duplicate of invoice %(number)s") % {"number": invoice.number}
     return Charge.objects.create(
         contract_id=invoice.contract_id,
         fee_kind=kind,
-        label=f"{label} {invoice.number}",
+        label=label,
         amount=fee_amount(kind, on=today),
         charged_on=today,
     )

@@ -228,7 +228,7 @@ def export_json(customer: Customer, categories: list[Category], at) -> bytes:
 
 
 def export_pdf(customer: Customer, categories: list[Category], at) -> bytes:
-    language = customer.user.language if customer.user else "fr"
+    language = customer.language
     sections = [
         {
             "title": c.title,

@@ -98,7 +98,7 @@ def recipient_addresses(*, channel: str, customers: list[Customer]) -> dict[int,
 
 
 def message_hand_over(*, campaign: Campaign, customer: Customer, to: str) -> None:
-    language = customer.user.language if customer.user else "fr"
+    language = customer.language
     context = {"campaign": campaign, "customer": customer}
     if campaign.channel == Campaign.Channel.EMAIL:
         send_templated(to=to, template="marketing-offer", context=context, language=language)

@@ -24,8 +24,7 @@ def _address(line: Line) -> str:
 
 
 def _language(line: Line) -> str:
-    user = line.contract.customer.user
-    return (user.language if user else "") or settings.LANGUAGE_CODE
+    return line.contract.customer.language
 
 
 def notifications_record(events: Iterable[tuple[Line, str, str, str]]) -> list[int]:

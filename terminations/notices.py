@@ -12,7 +12,7 @@ from terminations.models import ConditionsNotice, OperatorTermination, Terminati
 
 
 def customer_language(customer: Customer) -> str:
-    return (customer.user.language if customer.user_id else "") or settings.LANGUAGE_CODE
+    return customer.language
 
 
 def customer_address(customer: Customer) -> str:

@@ -84,6 +84,11 @@ class Customer(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
+    def language(self) -> str:
+        """The language of their documents and messages: their portal account's, else French."""
+        return (self.user.language if self.user_id else "") or settings.LANGUAGE_CODE
+
+    @property
     def identity_number(self) -> str:
         return self.tax_id if self.kind == self.Kind.COMPANY else (self.cin or self.passport_number)
 

@@ -230,3 +230,30 @@ def test_a_batch_gives_the_same_invoice_as_an_account_alone(grid):
     assert labels == [
         label.split(" — ")[0] for label in by_itself.lines.values_list("label", flat=True)
     ]
+
+
+def test_invoice_lines_are_written_in_the_customers_language(grid):
+    """The labels are frozen with the invoice, in the language of its PDF (an Arabic
+    customer's invoice does not say "Appels nationaux hors forfait")."""
+    from billing.usage import usage_import
+
+    arabic, french = account(), account()
+    for line in (arabic, french):
+        usage_import(
+            name=f"calls-{line.pk}.csv",
+            content=(
+                "msisdn,started_at,kind,destination,quantity\n"
+                f"{line.number.msisdn},2026-10-03T14:05:00,voice,+21671000001,5000\n"
+            ).encode(),
+        )
+    customer = arabic.contract.customer
+    customer.user.language = "ar"
+    customer.user.save(update_fields=["language"])
+
+    in_arabic = issue(arabic)
+    assert in_arabic.language == "ar"
+    usage_label = in_arabic.lines.get(kind="usage").label
+    assert usage_label.startswith("المكالمات الوطنية خارج الباقة (دقيقة)")
+    assert issue(french).lines.get(kind="usage").label.startswith(
+        "Appels nationaux hors forfait (min)"
+    )
