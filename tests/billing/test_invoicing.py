@@ -254,6 +254,8 @@ def test_invoice_lines_are_written_in_the_customers_language(grid):
     assert in_arabic.language == "ar"
     usage_label = in_arabic.lines.get(kind="usage").label
     assert usage_label.startswith("المكالمات الوطنية خارج الباقة (دقيقة)")
-    assert issue(french).lines.get(kind="usage").label.startswith(
-        "Appels nationaux hors forfait (min)"
+    assert (
+        issue(french)
+        .lines.get(kind="usage")
+        .label.startswith("Appels nationaux hors forfait (min)")
     )
