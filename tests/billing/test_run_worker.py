@@ -153,14 +153,19 @@ def test_r9_1_worker_killed_mid_run_then_rerun_gives_each_account_one_invoice_an
 
 
 def _waiting_on_a_lock(busy: psycopg.Connection) -> bool:
-    """True once another session of the test database waits for a lock."""
-    return _wait_for(
-        lambda: (
+    """True once another session of the test database waits for a lock. `busy` is inside the
+    transaction that holds the lock, and PostgreSQL shows a transaction the sessions as they
+    were at its first look: each look clears that snapshot first (or a worker that starts
+    waiting after the first look is never seen)."""
+
+    def waiting() -> bool:
+        busy.execute("SELECT pg_stat_clear_snapshot()")
+        return (
             busy.execute(
                 "SELECT count(*) FROM pg_stat_activity"
                 " WHERE wait_event_type = 'Lock' AND datname = current_database()"
             ).fetchone()[0]
             > 0
-        ),
-        120,
-    )
+        )
+
+    return _wait_for(waiting, 120)
