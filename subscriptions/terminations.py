@@ -4,14 +4,15 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from billing.models import Charge
 from billing.recovery import line_remaining_commitment_fees
 from subscriptions.lifecycle import line_record, lines_transition
-from subscriptions.models import Line, ProvisioningOrder, SuspensionCause
+from subscriptions.models import Contract, Line, ProvisioningOrder, SuspensionCause
 from subscriptions.provisioning import provisioning_orders_request
 from subscriptions.suspensions import locked_lines
 
@@ -38,17 +39,22 @@ def lines_terminate_by_right(*, line_ids: Iterable[int], reason: str, job: str) 
             for line in lines
         )
         charges = []
+        contracts = Contract.objects.filter(lines__in=lines).select_related("customer__user")
+        languages = {contract.pk: contract.customer.language for contract in contracts}
         for line in lines:
             # R17.5: before the end of the minimum period, the remaining fees are due at once.
             amount = line_remaining_commitment_fees(line, on=today)
             if amount > 0:
+                with translation.override(languages[line.contract_id]):
+                    label = _(
+                        "Monthly fees left until %(date)s (termination by right, %(number)s)"
+                    ) % {"date": f"{line.commitment_ends_on:%d/%m/%Y}", "number": line.number}
                 charges.append(
                     Charge(
                         contract_id=line.contract_id,
                         line=line,
                         fee_kind=REMAINING_COMMITMENT,
-                        label=f"Mensualités restantes jusqu'au {line.commitment_ends_on:%d/%m/%Y}"
-                        f" (résiliation de plein droit, {line.number})",
+                        label=label,
                         amount=amount,
                         charged_on=today,
                     )

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -62,13 +62,16 @@ def operator_termination_decide(
             fees_owed=fees,
             advances_refunded=unused_advances(line.contract_id) if licence else ZERO,
         )
+        with translation.override(line.contract.customer.language):
+            fees_label = _(
+                "Monthly fees left until %(date)s (termination by the operator, %(number)s)"
+            ) % {"date": f"{line.commitment_ends_on:%d/%m/%Y}", "number": line.number}
         ended = line_end(
             line=line,
             on=today,
             reason=f"{Cause(cause).label} (R17.1): {reason}"[:255],
             fees_owed=fees,
-            fees_label=f"Mensualités restantes jusqu'au {line.commitment_ends_on:%d/%m/%Y}"
-            f" (résiliation par l'opérateur, {line.number})",
+            fees_label=fees_label,
             sim_returned=False,
             actor=actor,
         )

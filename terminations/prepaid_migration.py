@@ -9,7 +9,7 @@ invoiced at once (the contract's last postpaid invoice) and the deposit refund i
 """
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -44,7 +44,15 @@ def line_migrate_to_prepaid(*, line: Line, offer: Offer, actor: User) -> Prepaid
             raise MigrationRefused(_("Only a postpaid line in service moves to prepaid."))
         month = Period.month(today)
         billing_view = contract_for_billing(line.contract_id, Period(month.start, today))
-        drafts = [d for d in draft_lines(billing_view, month, [], until=today) if d.line == line]
+        language = billing_view.customer.language  # the charges' labels, not the agent's
+        with translation.override(language):
+            drafts = [
+                d for d in draft_lines(billing_view, month, [], until=today) if d.line == line
+            ]
+            migration_label = _("Migration fee to %(offer)s (%(number)s)") % {
+                "offer": offer.name,
+                "number": line.number,
+            }
         charges = [
             Charge(
                 contract_id=line.contract_id,
@@ -64,7 +72,7 @@ def line_migrate_to_prepaid(*, line: Line, offer: Offer, actor: User) -> Prepaid
                     contract_id=line.contract_id,
                     line=line,
                     fee_kind=MIGRATION_FEE,
-                    label=f"Frais de migration vers {offer.name} ({line.number})",
+                    label=migration_label,
                     amount=fee,
                     charged_on=today,
                 )

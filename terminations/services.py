@@ -181,13 +181,20 @@ def termination_line_end(*, item_id: int, job: str) -> TerminationLine | None:
         if item is None:
             return None
         request = item.request
+        with translation.override(request.customer.language):
+            fees_label = _(
+                "Monthly fees left until %(date)s (termination %(reference)s, %(number)s)"
+            ) % {
+                "date": f"{item.line.commitment_ends_on:%d/%m/%Y}",
+                "reference": request.reference,
+                "number": item.line.number,
+            }
         ended = line_end(
             line=item.line,
             on=item.effective_on,
             reason=gettext_noop("Terminated at the customer's request"),
             fees_owed=item.fees_owed,
-            fees_label=f"Mensualités restantes jusqu'au {item.line.commitment_ends_on:%d/%m/%Y}"
-            f" (résiliation {request.reference}, {item.line.number})",
+            fees_label=fees_label,
             sim_returned=request.sim_returned,
             job=job,
         )

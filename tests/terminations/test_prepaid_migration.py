@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from billing.models import Charge
 from catalogue.models import Fee, Offer
@@ -76,3 +76,16 @@ def test_r15_1_agent_migrates_in_the_admin(client, alice, agent):
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     assert PrepaidMigration.objects.get(line=line).decided_by == agent
+
+
+def test_r15_1_the_migration_charges_are_labelled_in_the_customers_language(alice, agent):
+    """The agent works in French; the customer reads Arabic: the fee and the postpaid days on
+    their final invoice are in Arabic."""
+    alice.user.language = "ar"
+    alice.user.save(update_fields=["language"])
+    line = Line.objects.get(contract__customer=alice)
+    with travel(date(2026, 6, 10)), translation.override("fr"):
+        line_migrate_to_prepaid(line=line, offer=Offer.objects.get(code="carte-libre"), actor=agent)
+    fee = Charge.objects.get(contract=line.contract, fee_kind="migration")
+    assert fee.label.startswith("معلوم التحويل إلى ")
+    assert fee.invoice.language == "ar"
