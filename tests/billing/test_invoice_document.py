@@ -8,6 +8,7 @@ import threading
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from django.conf import settings
@@ -145,17 +146,26 @@ def font_files(pdf: bytes) -> list[str]:
     return embedded
 
 
-def words_with_boxes(pdf: Path) -> list[tuple[str, float]]:
-    """Each word of page 1 with its left edge, from poppler's pdftotext -bbox."""
+class Word(NamedTuple):
+    text: str
+    x_min: float
+    top: float
+    x_max: float
+    bottom: float
+
+
+def words(pdf: Path) -> list[Word]:
+    """Page 1's words with their boxes (poppler's pdftotext -bbox), in reading order."""
     html = subprocess.run(  # noqa: S603
         [poppler("pdftotext"), "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
+    box = r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"'
     return [
-        (word, float(x_min))
-        for x_min, word in re.findall(r'<word xMin="([\d.]+)"[^>]*>([^<]*)</word>', html)
+        Word(text, float(x_min), float(top), float(x_max), float(bottom))
+        for x_min, top, x_max, bottom, text in re.findall(rf"<word {box}>([^<]*)</word>", html)
     ]
 
 
@@ -180,11 +190,11 @@ def test_arabic_invoice_is_right_to_left_with_arabic_text_and_embedded_fonts(ali
     # of the page in Arabic, on the left half in French.
     path = Path(invoice.pdf.path)
     half = float(PdfReader(path).pages[0].mediabox.width) / 2
-    assert min(x for word, x in words_with_boxes(path) if word == invoice.number) > half
+    assert min(w.x_min for w in words(path) if w.text == invoice.number) > half
     french = invoice_pdf_render(march_invoice(alice))
     assert french.language == "fr"
-    in_french = words_with_boxes(Path(french.pdf.path))
-    assert max(x for word, x in in_french if word == french.number) < half
+    in_french = words(Path(french.pdf.path))
+    assert max(w.x_min for w in in_french if w.text == french.number) < half
 
 
 def test_first_page_renders_to_a_png_that_is_not_blank(alice, tmp_path):

@@ -4,12 +4,10 @@ line, in both directions; 40 records and the rest of the invoice on one page (th
 bench` times as pdf_invoice_ms)."""
 
 import re
-import subprocess
 from datetime import datetime
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
-from typing import NamedTuple
 
 from django.utils import timezone, translation
 from pypdf import PdfReader
@@ -19,7 +17,7 @@ from billing.invoice_text import FIGURE_SPACE, ROWS_PER_BLOCK, amounts_aligned, 
 from billing.models import UsageRecord
 from billing.usage import usage_import
 from subscriptions.models import Line, MobileNumber
-from tests.billing.test_invoice_document import poppler
+from tests.billing.test_invoice_document import words
 from tests.billing.test_invoicing import account, issue
 
 
@@ -106,29 +104,6 @@ def test_right_to_left_the_date_comes_first_from_the_right():
     first = group.blocks[0].split("\n")[0]
     assert first.endswith("01/10 08:30")  # rightmost: where an Arabic reader starts
     assert re.findall(r"\d\d/10", first) == ["03/10", "01/10"]  # 4 records: 2 lines of 2
-
-
-class Word(NamedTuple):
-    text: str
-    x_min: float
-    top: float
-    x_max: float
-    bottom: float
-
-
-def words(pdf: Path) -> list[Word]:
-    """Page 1's words with their boxes (poppler's pdftotext -bbox), in reading order."""
-    html = subprocess.run(  # noqa: S603
-        [poppler("pdftotext"), "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    box = r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"'
-    return [
-        Word(text, float(x_min), float(top), float(x_max), float(bottom))
-        for x_min, top, x_max, bottom, text in re.findall(rf"<word {box}>([^<]*)</word>", html)
-    ]
 
 
 def forty_calls(line) -> None:
