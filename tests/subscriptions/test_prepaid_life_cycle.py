@@ -141,6 +141,15 @@ def test_r2_8_prepaid_sweep_command_and_task_run_the_same_sweep(line, capsys):
     assert status_of(line) == S.GRACE
 
 
+def _top_up_then_lift(line, cause, day, reference, agent, django_capture_on_commit_callbacks):
+    """A 5 TND Light top-up made on `day` while `cause` suspends the line, then the cause lifted."""
+    with time_machine.travel(datetime.combine(day, datetime.min.time()).replace(hour=9)):
+        light = TopUp.Channel.LIGHT
+        top_up_record(line=line, channel=light, amount=Decimal("5"), reference=reference, job="t")
+        with django_capture_on_commit_callbacks(execute=True):
+            suspension_lift(line=line, cause=cause, reason="Checked", actor=agent)
+
+
 def test_r2_8_a_top_up_made_while_suspended_in_grace_restores_the_validity(
     line, agent, django_capture_on_commit_callbacks
 ):
@@ -151,12 +160,7 @@ def test_r2_8_a_top_up_made_while_suspended_in_grace_restores_the_validity(
         suspension_open(line=line, cause=fraud, reason="Spam", actor=agent)
     assert status_of(line) == S.SUSPENDED
     topped_up_on = VALID_UNTIL + timedelta(days=10)
-    with time_machine.travel(datetime.combine(topped_up_on, datetime.min.time()).replace(hour=9)):
-        top_up_record(
-            line=line, channel=TopUp.Channel.LIGHT, amount=Decimal("5"), reference="L-1", job="t"
-        )
-        with django_capture_on_commit_callbacks(execute=True):
-            suspension_lift(line=line, cause=fraud, reason="Checked", actor=agent)
+    _top_up_then_lift(line, fraud, topped_up_on, "L-1", agent, django_capture_on_commit_callbacks)
     assert status_of(line) == S.GRACE  # where the suspension found it (R13.1)
     assert sweep_on(topped_up_on).restored == 1
     assert status_of(line) == S.ACTIVE
@@ -165,7 +169,7 @@ def test_r2_8_a_top_up_made_while_suspended_in_grace_restores_the_validity(
     assert line.prepaid_account.grace_until is None
 
 
-def _suspended_then_lifted_in_preservation(line, agent, django_capture_on_commit_callbacks):
+def _suspended_in_preservation(line, agent, django_capture_on_commit_callbacks):
     sweep_on(VALID_UNTIL + timedelta(days=1))
     sweep_on(GRACE_UNTIL + timedelta(days=1))
     assert status_of(line) == S.PRESERVATION
@@ -178,7 +182,7 @@ def _suspended_then_lifted_in_preservation(line, agent, django_capture_on_commit
 def test_r2_9_back_in_preservation_after_a_suspension_the_line_receives_only_again(
     line, agent, django_capture_on_commit_callbacks
 ):
-    fraud = _suspended_then_lifted_in_preservation(line, agent, django_capture_on_commit_callbacks)
+    fraud = _suspended_in_preservation(line, agent, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         suspension_lift(line=line, cause=fraud, reason="Checked", actor=agent)
     assert status_of(line) == S.PRESERVATION
@@ -192,14 +196,9 @@ def test_r2_9_back_in_preservation_after_a_suspension_the_line_receives_only_aga
 def test_r2_9_topped_up_while_suspended_in_preservation_calls_again_once_unblocked(
     line, agent, django_capture_on_commit_callbacks
 ):
-    fraud = _suspended_then_lifted_in_preservation(line, agent, django_capture_on_commit_callbacks)
+    fraud = _suspended_in_preservation(line, agent, django_capture_on_commit_callbacks)
     topped_up_on = GRACE_UNTIL + timedelta(days=5)
-    with time_machine.travel(datetime.combine(topped_up_on, datetime.min.time()).replace(hour=9)):
-        top_up_record(
-            line=line, channel=TopUp.Channel.LIGHT, amount=Decimal("5"), reference="L-2", job="t"
-        )
-        with django_capture_on_commit_callbacks(execute=True):
-            suspension_lift(line=line, cause=fraud, reason="Checked", actor=agent)
+    _top_up_then_lift(line, fraud, topped_up_on, "L-2", agent, django_capture_on_commit_callbacks)
     assert status_of(line) == S.ACTIVE  # shown active by the network's confirmation
     assert line.status_changes.order_by("pk").last().job == "provisioning"
     line.prepaid_account.refresh_from_db()
