@@ -174,7 +174,7 @@ def termination_line_end(*, item_id: int, job: str) -> TerminationLine | None:
     with transaction.atomic():
         item = (
             TerminationLine.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("request", "line")
+            .select_related("request__customer__user", "line")  # the fees label's language
             .filter(pk=item_id, ended_at__isnull=True, request__status=R.RECEIVED)
             .first()
         )
