@@ -4,7 +4,7 @@ downloaded through the admin, by the staff who may see the record: storage has n
 from django.contrib import admin
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -51,4 +51,4 @@ class DocumentDownloads:
             for field in self.documents
             if getattr(obj, field)
         ]
-        return format_html_join(mark_safe("<br>"), '<a href="{}">{}</a>', links) or format_html("—")
+        return format_html_join(mark_safe("<br>"), '<a href="{}">{}</a>', links) or "—"
