@@ -195,16 +195,24 @@ def _fees_charge(
 def _contracts_end(
     contract_ids: set[int], on: date, sim_returned: bool
 ) -> dict[int, Invoice | None]:
-    """The contracts left without a live line end on `on` with their final invoice. Each
-    contract row is locked before its lines are counted: two transactions ending its last two
-    lines at once queue on it, and the second sees the first's line terminated."""
+    """The contracts left without a live line end on `on` with their final invoice. The
+    contract rows are locked before their lines are counted: two transactions ending its last
+    two lines at once queue on it, and the second sees the first's line terminated."""
+    contracts = list(
+        Contract.objects.select_for_update()
+        .filter(pk__in=contract_ids, ended_on__isnull=True)
+        .order_by("pk")
+    )
+    live = set(
+        Line.objects.filter(contract__in=contracts, status__in=LIVE).values_list(
+            "contract_id", flat=True
+        )
+    )
+    ending = [contract for contract in contracts if contract.pk not in live]
+    Contract.objects.filter(pk__in=[contract.pk for contract in ending]).update(ended_on=on)
     finals: dict[int, Invoice | None] = {}
-    contracts = Contract.objects.select_for_update().filter(pk__in=contract_ids).order_by("pk")
-    for contract in contracts:
-        if contract.ended_on or contract.lines.filter(status__in=LIVE).exists():
-            continue
+    for contract in ending:
         contract.ended_on = on
-        contract.save(update_fields=["ended_on"])
         finals[contract.pk] = contract_billing_close(
             contract=contract, on=on, sim_returned=sim_returned
         )
