@@ -7,10 +7,8 @@ from django.db import transaction
 
 from accounts.models import User
 from subscriptions.lifecycle import line_record
-from subscriptions.models import Line, SuspensionCause
+from subscriptions.models import SuspensionCause
 from subscriptions.suspensions import locked_lines
-
-S = Line.Status
 
 
 def suspension_extend(
