@@ -240,6 +240,8 @@ def test_r15_1_r10_2_r12_2_migration_closes_the_postpaid_billing_with_a_final_in
     assert line.number.status == MobileNumber.Status.ASSIGNED
     assert line.sim.status == SimCard.Status.ASSIGNED
     assert not line.provisioning_orders.filter(action="release_number").exists()
+    line.contract.refresh_from_db()
+    assert line.contract.ended_on is None  # its prepaid line lives on
     final = migration.final_invoice
     assert final.is_final
     assert (final.issued_on, final.period_start, final.period_end) == (
