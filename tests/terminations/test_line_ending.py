@@ -359,3 +359,21 @@ def test_r12_2_r17_3_a_returned_sim_goes_back_in_stock_else_it_is_retired(alice,
         assert end_due_terminations() == 1
     expected = SimCard.Status.IN_STOCK if returned else SimCard.Status.RETIRED
     assert SimCard.objects.get(pk=line.sim_id).status == expected
+
+
+def test_r10_2_the_monthly_run_after_the_final_invoice_bills_the_month_no_more(alice, supervisor):
+    line = line_of(alice)
+    with travel(date(2026, 6, 10)):
+        operator_termination_decide(
+            line=line, cause=OperatorTermination.Cause.FRAUD, reason="Fraude", actor=supervisor
+        )
+    with travel(date(2026, 7, 1), 2):
+        june = invoice_issue(
+            contract_id=line.contract_id,
+            period=Period.month(date(2026, 6, 1)),
+            issued_on=date(2026, 7, 1),
+        )
+    assert june is None
+    assert Invoice.objects.filter(contract_id=line.contract_id, period_start=date(2026, 6, 1)).get(
+        is_final=True
+    )
