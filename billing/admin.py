@@ -49,13 +49,14 @@ class InvoiceAdmin(BoutiqueScopedAdmin):
     list_display = [
         "number",
         "kind",
+        "is_final",
         "customer_name",
         "period_start",
         "issued_on",
         "due_on",
         "total_incl_tax",
     ]
-    list_filter = ["kind", "period_start"]
+    list_filter = ["kind", "is_final", "period_start"]
     search_fields = ["number", "customer_name", "customer_identity", "contract__reference"]
     inlines = [InvoiceLineInline]
     actions = ["issue_credit_note", "carry_debt"]

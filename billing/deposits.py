@@ -39,12 +39,16 @@ class Refund:
 def deposit_refund_schedule(
     *,
     contract: Contract,
-    final_invoice: Invoice,
+    final_invoice: Invoice | None,
     sim_returned: bool,
     terminal_returned: bool = True,
+    ended_on: date | None = None,
 ) -> Refund:
-    """R12.2: what comes back, and from when; the refund is recorded on the deposit."""
-    day = final_invoice.issued_on
+    """R12.2: what comes back, and from when (one month after the final invoice, or after the
+    contract's end when nothing was left to invoice); the refund is recorded on the deposit."""
+    day = final_invoice.issued_on if final_invoice else ended_on
+    if day is None:
+        raise ValueError("A refund is counted from the final invoice or the contract's end.")
     with transaction.atomic():
         deposit = Deposit.objects.select_for_update().get(contract=contract)
         fees = ZERO

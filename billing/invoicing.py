@@ -328,8 +328,6 @@ def invoices_issue(*, contract_ids: list[int], period: Period, issued_on: date) 
     """Issue the month's invoices of a batch of accounts, each once; accounts with nothing to
     bill or already invoiced are skipped. All or nothing: a failure leaves no invoice and no
     number taken, and the caller may retry the accounts one by one."""
-    from billing.tasks import send_invoices  # the tasks module imports this one
-
     grid = GridSnapshot()
     with transaction.atomic():
         locked = list(  # one biller per account, locked in one order so that batches never deadlock
@@ -352,7 +350,7 @@ def invoices_issue(*, contract_ids: list[int], period: Period, issued_on: date) 
         ).select_related("line"):
             charges[charge.contract_id].append(charge)
         minimum = grid.grid_parameters(on=period.end).minimum_invoice_excl_tax
-        issued: list[tuple[Invoice, list[DraftLine], list[Charge]]] = []
+        issued: list[Issued] = []
         for contract in contracts_for_billing(todo, period, grid):
             with translation.override(contract.customer.language):  # the lines' labels
                 drafts = draft_lines(contract, period, charges[contract.pk], grid=grid)
@@ -364,35 +362,47 @@ def invoices_issue(*, contract_ids: list[int], period: Period, issued_on: date) 
             drafts += [complement] if complement else []
             invoice = _invoice_for(contract, drafts, period, issued_on, grid)
             issued.append((invoice, drafts, charges[contract.pk]))
-        if not issued:
-            return []
-        numbers = numbers_take(series="F", year=issued_on.year, count=len(issued))
-        for (invoice, _, _), number in zip(issued, numbers, strict=True):
-            invoice.number = number
-        invoices = bulk_insert([invoice for invoice, _, _ in issued])
-        rows_insert(
-            InvoiceLine,
-            INVOICE_LINE_FIELDS,
-            (
-                (invoice.pk, d.kind, d.taxable, d.line and d.line.pk, d.label[:200], *d.amounts, i)
-                for invoice, drafts, _ in issued
-                for i, d in enumerate(drafts)
-            ),
-        )
-        billed = []
-        for invoice, _, account_charges in issued:
-            for charge in account_charges:
-                charge.invoice = invoice
-                billed.append(charge)
-        Charge.objects.bulk_update(billed, ["invoice"])
-        waiting = _money_waiting([invoice.contract_id for invoice in invoices])
-        for invoice in invoices:
-            if invoice.contract_id in waiting:
-                payments_allocate(contract=invoice.contract)  # money received in advance settles it
-        ids = [invoice.pk for invoice in invoices]
-        # Robust: the invoices are committed whatever happens to their mail (a PDF is rendered
-        # on its first download anyway). One message per batch: its task renders and mails each.
-        transaction.on_commit(lambda: send_invoices.delay(ids), robust=True)
+        return _invoices_write(issued, issued_on)
+
+
+Issued = tuple[Invoice, list[DraftLine], list[Charge]]
+
+
+def _invoices_write(issued: list[Issued], issued_on: date) -> list[Invoice]:
+    """Number and write the invoices with their lines, mark their charges billed, settle them
+    with money waiting, and mail them after commit. In the caller's transaction, under the
+    accounts' locks."""
+    from billing.tasks import send_invoices  # the tasks module imports this one
+
+    if not issued:
+        return []
+    numbers = numbers_take(series="F", year=issued_on.year, count=len(issued))
+    for (invoice, _drafts, _charges), number in zip(issued, numbers, strict=True):
+        invoice.number = number
+    invoices = bulk_insert([invoice for invoice, _drafts, _charges in issued])
+    rows_insert(
+        InvoiceLine,
+        INVOICE_LINE_FIELDS,
+        (
+            (invoice.pk, d.kind, d.taxable, d.line and d.line.pk, d.label[:200], *d.amounts, i)
+            for invoice, drafts, _charges in issued
+            for i, d in enumerate(drafts)
+        ),
+    )
+    billed = []
+    for invoice, _drafts, account_charges in issued:
+        for charge in account_charges:
+            charge.invoice = invoice
+            billed.append(charge)
+    Charge.objects.bulk_update(billed, ["invoice"])
+    waiting = _money_waiting([invoice.contract_id for invoice in invoices])
+    for invoice in invoices:
+        if invoice.contract_id in waiting:
+            payments_allocate(contract=invoice.contract)  # money received in advance settles it
+    ids = [invoice.pk for invoice in invoices]
+    # Robust: the invoices are committed whatever happens to their mail (a PDF is rendered
+    # on its first download anyway). One message per batch: its task renders and mails each.
+    transaction.on_commit(lambda: send_invoices.delay(ids), robust=True)
     return invoices
 
 
@@ -401,6 +411,42 @@ def invoice_issue(*, contract_id: int, period: Period, issued_on: date) -> Invoi
     when it was already issued."""
     issued = invoices_issue(contract_ids=[contract_id], period=period, issued_on=issued_on)
     return issued[0] if issued else None
+
+
+def final_invoice_issue(*, contract_id: int, on: date) -> Invoice | None:
+    """R10.2: the contract's final invoice, dated `on` (the termination date), its period ending
+    that day: the month's fees prorated up to `on`, the usage until then and every charge not
+    yet billed. When a monthly invoice already covers `on` (the month was billed before the
+    termination was processed), the final invoice bills what it did not: the charges. None when
+    nothing is left to bill. In the caller's transaction; the caller ends the contract once."""
+    grid = GridSnapshot()
+    month = Period.month(on)
+    with transaction.atomic():
+        list(Contract.objects.select_for_update().filter(pk=contract_id).values_list("pk"))
+        invoices = Invoice.objects.filter(contract_id=contract_id, kind=Invoice.Kind.INVOICE)
+        covered = invoices.filter(is_final=False, period_end__gte=on).exists()
+        period = Period(on, on) if covered else Period(month.start, on)
+        charges = list(
+            Charge.objects.filter(
+                contract_id=contract_id, invoice__isnull=True, charged_on__lte=on
+            ).select_related("line")
+        )
+        (contract,) = contracts_for_billing([contract_id], period, grid)
+        with translation.override(contract.customer.language):  # the lines' labels
+            if covered:
+                drafts = [_charge_draft(charge) for charge in charges]
+            else:
+                drafts = draft_lines(contract, month, charges, until=on, grid=grid)
+            if not drafts:
+                return None
+            minimum = grid.grid_parameters(on=on).minimum_invoice_excl_tax
+            complement = None
+            if not covered:
+                complement = _minimum_complement(contract, drafts, minimum, invoices.exists())
+        drafts += [complement] if complement else []
+        invoice = _invoice_for(contract, drafts, period, on, grid)
+        invoice.is_final = True
+        return _invoices_write([(invoice, drafts, charges)], on)[0]
 
 
 def accounts_to_bill(period: Period):

@@ -34,6 +34,8 @@ class Invoice(models.Model):
         CREDIT_NOTE = "credit_note", _("Credit note")
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    # R10.2: the contract's final invoice, dated on the termination date, its period ending then.
+    is_final = models.BooleanField(_("final invoice (R10.2)"), default=False, editable=False)
     contract = models.ForeignKey(
         Contract, verbose_name=_("account"), on_delete=models.PROTECT, related_name="invoices"
     )
@@ -80,16 +82,23 @@ class Invoice(models.Model):
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
         constraints = [
-            # One invoice per account and period, whatever runs at once (R9.1).
+            # One invoice per account and period, whatever runs at once (R9.1). A final
+            # invoice (R10.2) is apart: it may follow the month's invoice when the termination
+            # is processed after the monthly run, and bill what that invoice did not.
             models.UniqueConstraint(
                 fields=["contract", "period_start"],
-                condition=Q(kind="invoice"),
+                condition=Q(kind="invoice", is_final=False),
                 name="invoice_one_per_account_and_period",
             )
         ]
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def title(self) -> str:
+        """What the document is called on its PDF and in the lists."""
+        return str(_("Final invoice")) if self.is_final else self.get_kind_display()
 
     @property
     def advance_deducted(self):

@@ -227,5 +227,7 @@ class SimCardAdmin(BoutiqueScopedAdmin):
     boutique_field = "boutique"
     list_display = ["iccid", "status", "boutique"]
     list_filter = ["status", "boutique"]
+    # The status follows the SIM's life cycle (subscriptions.lifecycle.SIM_MOVES), never a form.
+    readonly_fields = ["status"]
     list_select_related = ["boutique"]
     search_fields = ["iccid"]

@@ -1,17 +1,20 @@
-"""The life cycle of a line and of its number: their states, the allowed moves, and the functions
-that move them (one line, or a batch of lines for the sweeps)."""
+"""The life cycles of a line, of its number and of its SIM: their states, the allowed moves, and
+the functions that move them (one line, or a batch of lines for the sweeps). Their statuses are
+written here only (tests/subscriptions/test_status_writes.py keeps it so)."""
 
 from collections import defaultdict
+from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import QuerySet
 
 from accounts.models import User
 from portal.bulk import bulk_insert
-from subscriptions.models import Line, LineStatusChange, MobileNumber
+from subscriptions.models import Line, LineStatusChange, MobileNumber, SimCard
 
 S = Line.Status
 N = MobileNumber.Status
+SIM = SimCard.Status
 
 ALLOWED_MOVES: dict[str, frozenset[str]] = {
     S.PENDING: frozenset({S.ACTIVE, S.TERMINATED}),
@@ -34,16 +37,38 @@ NUMBER_MOVES: dict[str, frozenset[str]] = {
 }
 
 
+# The SIM's: handed out from a boutique's stock to a line; at the line's end back in stock when
+# the customer returned it, retired when not (or when a lost SIM is replaced, R14.3).
+SIM_MOVES: dict[str, frozenset[str]] = {
+    SIM.IN_STOCK: frozenset({SIM.ASSIGNED, SIM.RETIRED}),
+    SIM.ASSIGNED: frozenset({SIM.IN_STOCK, SIM.RETIRED}),
+    SIM.RETIRED: frozenset(),
+}
+
+
 def number_sources_of(to: str) -> list[str]:
     """The statuses a number may leave for `to`."""
     return [status for status, targets in NUMBER_MOVES.items() if to in targets]
 
 
-def _number_to_quarantine(line: Line) -> None:
-    # Imported here: the number pool follows NUMBER_MOVES of this module.
-    from subscriptions.number_pool import number_quarantine
+def numbers_move(
+    *, numbers: QuerySet[MobileNumber], to: str, quarantine_until: date | None = None
+) -> int:
+    """Move the numbers of `numbers` that may go to `to` (NUMBER_MOVES), with one conditional
+    update, so that two actors racing move a number once; returns how many moved. A number in
+    quarantine has its end (R17.3), and only there."""
+    if (to == N.QUARANTINE) != (quarantine_until is not None):
+        raise ValueError("A number in quarantine, and only there, has the quarantine's end.")
+    return numbers.filter(status__in=number_sources_of(to)).update(
+        status=to, quarantine_until=quarantine_until
+    )
 
-    number_quarantine(number=line.number, on=timezone.localdate())
+
+def sims_move(*, sims: QuerySet[SimCard], to: str) -> int:
+    """Move the SIMs of `sims` that may go to `to` (SIM_MOVES), with one conditional update;
+    returns how many moved."""
+    sources = [status for status, targets in SIM_MOVES.items() if to in targets]
+    return sims.filter(status__in=sources).update(status=to)
 
 
 def sources_of(to: str) -> list[str]:
@@ -58,7 +83,8 @@ class TransitionRefused(Exception):
 def line_transition(
     *, line: Line, to: str, reason: str, actor: User | None = None, job: str = ""
 ) -> Line:
-    """Move `line` to `to`, recording who (a person or a job), when and why.
+    """Move `line` to `to`, recording who (a person or a job), when and why. A line ends
+    (TERMINATED) through `subscriptions.ending.lines_end` only, which also frees its number and SIM.
 
     The move is claimed with a conditional update on the status the caller saw, so that two
     workers or two agents racing on the same line produce one move and one history row.
@@ -75,8 +101,6 @@ def line_transition(
             line=line, from_status=line.status, to_status=to, actor=actor, job=job, reason=reason
         )
         line.status = to
-        if to == S.TERMINATED:
-            _number_to_quarantine(line)
     return line
 
 
@@ -116,8 +140,6 @@ def lines_transition(
         )
         for line in lines:
             line.status = to
-            if to == S.TERMINATED:
-                _number_to_quarantine(line)
     return lines
 
 

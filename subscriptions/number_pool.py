@@ -2,23 +2,22 @@
 
 from datetime import date, timedelta
 
+from django.db.models import QuerySet
+
 from catalogue.selectors import grid_parameters
-from subscriptions.lifecycle import number_sources_of
+from subscriptions.lifecycle import numbers_move
 from subscriptions.models import MobileNumber
 
 N = MobileNumber.Status
 
 
-def number_quarantine(*, number: MobileNumber, on: date) -> MobileNumber:
+def numbers_quarantine(*, numbers: QuerySet[MobileNumber], on: date) -> int:
     """R17.3: a terminated line's number waits the grid's quarantine before it is reassigned;
-    only an assigned number goes there (lifecycle.NUMBER_MOVES), with a conditional update."""
+    only an assigned number goes there (lifecycle.NUMBER_MOVES)."""
     days = grid_parameters(on=on).number_quarantine_days
-    until = on + timedelta(days=days)
-    MobileNumber.objects.filter(pk=number.pk, status__in=number_sources_of(N.QUARANTINE)).update(
-        status=N.QUARANTINE, quarantine_until=until
+    return numbers_move(
+        numbers=numbers, to=N.QUARANTINE, quarantine_until=on + timedelta(days=days)
     )
-    number.refresh_from_db(fields=["status", "quarantine_until"])
-    return number
 
 
 def number_release_quarantined(*, today: date) -> int:
@@ -27,6 +26,6 @@ def number_release_quarantined(*, today: date) -> int:
     One set-based update of what is due and not yet done, so a repeated or concurrent run
     releases nothing twice.
     """
-    return MobileNumber.objects.filter(
-        status__in=number_sources_of(N.AVAILABLE), quarantine_until__lte=today
-    ).update(status=N.AVAILABLE, quarantine_until=None)
+    return numbers_move(
+        numbers=MobileNumber.objects.filter(quarantine_until__lte=today), to=N.AVAILABLE
+    )

@@ -5,7 +5,7 @@ number is lost and goes to quarantine.
 rows locked with SKIP LOCKED: two sweeps running at once take different lines, a repeated run
 finds nothing left, and a run that missed days walks a line through every period it is late for.
 A batch runs a fixed number of statements whatever its size (the grid read once per day), except
-the numbers put in quarantine one by one at termination (`lines_transition`).
+for the contracts that end with their last line (`subscriptions.ending.lines_end`).
 """
 
 from collections.abc import Callable
@@ -21,9 +21,9 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from catalogue.models import GridParameters, Offer
 from catalogue.selectors import grid_parameters
+from subscriptions.ending import lines_end
 from subscriptions.lifecycle import lines_transition
 from subscriptions.models import (
-    Contract,
     Line,
     PrepaidAccount,
     PrepaidMovement,
@@ -190,28 +190,16 @@ def _enter_preservation(lines: list[Line], grid: _GridDays, today: date) -> None
 
 
 def _terminate(lines: list[Line], grid: _GridDays, today: date) -> None:
-    """R2.9, R17.1: preservation over without a top-up, the contract ends; R17.3: the number
-    goes to quarantine (in `lines_transition`) and the network releases it."""
-    lines_transition(
-        lines=lines,
-        to=S.TERMINATED,
-        job=JOB,
+    """R2.9, R17.1: preservation over without a top-up, the line ends (its contract with its
+    last line): R17.3, the number goes to quarantine and the network releases it."""
+    lines_end(
+        line_ids=[line.pk for line in lines],
+        on=today,
         reason=gettext_noop("Preservation ended without a top-up: number lost (R2.9, R17.3)"),
+        job=JOB,
+        only_from=[S.PRESERVATION],
+        sim_returned=False,
     )
-    provisioning_orders_request(
-        (
-            line,
-            ProvisioningOrder.Action.RELEASE_NUMBER,
-            f"prepaid-termination-{line.pk}",
-            "R2.9, R17.3: preservation ended, number to quarantine",
-            {},
-        )
-        for line in lines
-    )
-    live = [status for status in S.values if status != S.TERMINATED]
-    Contract.objects.filter(
-        pk__in={line.contract_id for line in lines}, ended_on__isnull=True
-    ).exclude(lines__status__in=live).update(ended_on=today)
 
 
 # (result, status left, period end read, whether that period has ended, what is done)

@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -11,10 +12,12 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from catalogue.models import Offer, Option
 from catalogue.selectors import option_fee
-from subscriptions.lifecycle import line_transition
+from subscriptions.lifecycle import line_transition, numbers_move, sims_move
 from subscriptions.models import IdentityCheck, Line, LineOption, MobileNumber, SimCard
 from subscriptions.models.files import IDENTITY_CHECKS
 from subscriptions.prepaid import CreditTooLow, prepaid_debit
+
+LIVE = [status for status in Line.Status.values if status != Line.Status.TERMINATED]
 
 
 class ActivationRefused(Exception):
@@ -35,24 +38,18 @@ def line_activate(
     actor: User | None = None,
     job: str = "",
     at: datetime | None = None,
+    taken_over_from: Line | None = None,
 ) -> Line:
-    """R4.1, R4.2: first activation of a line; the contract takes effect on that day."""
+    """R4.1, R4.2: first activation of a line; the contract takes effect on that day. The number
+    and the SIM come from the pool and the stock, or from `taken_over_from`, a line ended by a
+    transfer that keeps them in service (R18.1)."""
     at = at or timezone.now()
     day = timezone.localdate(at)
     with transaction.atomic():
-        # Claimed with conditional updates, so that two agents cannot hand out one SIM twice.
-        if not SimCard.objects.filter(pk=sim.pk, status=SimCard.Status.IN_STOCK).update(
-            status=SimCard.Status.ASSIGNED
-        ):
-            raise ActivationRefused(f"SIM {sim} is not in stock.")
-        sim.status = SimCard.Status.ASSIGNED
-        # R17.3: a number is reassigned only after its quarantine.
-        if (
-            not MobileNumber.objects.filter(pk=line.number_id)
-            .exclude(status=MobileNumber.Status.QUARANTINE)
-            .update(status=MobileNumber.Status.ASSIGNED)
-        ):
-            raise ActivationRefused(f"{line.number} is in quarantine.")
+        if taken_over_from is not None:
+            _take_over(line=line, sim=sim, old=taken_over_from)
+        else:
+            _claim_number_and_sim(line=line, sim=sim)
         line_transition(
             line=line,
             to=Line.Status.ACTIVE,
@@ -71,6 +68,32 @@ def line_activate(
             contract.starts_on = day
             contract.save(update_fields=["starts_on"])
     return line
+
+
+def _claim_number_and_sim(*, line: Line, sim: SimCard) -> None:
+    # Claimed with conditional updates, so that two agents cannot hand out one SIM twice.
+    if not sims_move(sims=SimCard.objects.filter(pk=sim.pk), to=SimCard.Status.ASSIGNED):
+        raise ActivationRefused(f"SIM {sim} is not in stock.")
+    sim.refresh_from_db(fields=["status"])
+    # R17.3: a number is reassigned only after its quarantine.
+    if not numbers_move(
+        numbers=MobileNumber.objects.filter(pk=line.number_id), to=MobileNumber.Status.ASSIGNED
+    ):
+        raise ActivationRefused(f"{line.number} is in quarantine or given to another line.")
+
+
+def _take_over(*, line: Line, sim: SimCard, old: Line) -> None:
+    """R18.1: the number and SIM of a line that a transfer ended stay assigned."""
+    handed_over = Line.objects.filter(
+        pk=old.pk, status=Line.Status.TERMINATED, number_id=line.number_id, sim_id=sim.pk
+    ).exists()
+    live_elsewhere = (
+        Line.objects.exclude(pk__in=[old.pk, line.pk])
+        .filter(Q(number_id=line.number_id) | Q(sim_id=sim.pk), status__in=LIVE)
+        .exists()
+    )
+    if not handed_over or live_elsewhere:
+        raise ActivationRefused(f"{line.number} is not handed over by line {old.pk}.")
 
 
 class OptionRefused(Exception):

@@ -17,6 +17,7 @@ from accounts.models import User
 from billing.models import Charge
 from catalogue.models import Fee, Offer
 from catalogue.selectors import fee_amount
+from subscriptions.lifecycle import sims_move
 from subscriptions.models import (
     Line,
     ProvisioningOrder,
@@ -121,10 +122,8 @@ def sim_replace(*, declaration: SimLossDeclaration, new_sim: SimCard, actor: Use
         declaration = SimLossDeclaration.objects.select_for_update().get(pk=declaration.pk)
         if declaration.status != SimLossDeclaration.Status.OPEN:
             raise SimLossRefused(_("This SIM was already replaced."))
-        if (
-            not replacement_sims(declaration)
-            .filter(pk=new_sim.pk)
-            .update(status=SimCard.Status.ASSIGNED)
+        if not sims_move(
+            sims=replacement_sims(declaration).filter(pk=new_sim.pk), to=SimCard.Status.ASSIGNED
         ):
             raise SimLossRefused(
                 _("SIM %(iccid)s is not in this boutique's stock.") % {"iccid": new_sim.iccid}
@@ -132,7 +131,7 @@ def sim_replace(*, declaration: SimLossDeclaration, new_sim: SimCard, actor: Use
         fee = fee_amount(Fee.Kind.SIM_REPLACEMENT, on=today, offer=line.offer)
         _replacement_fee_charge(line=line, fee=fee, declaration=declaration, actor=actor)
         if line.sim_id:
-            SimCard.objects.filter(pk=line.sim_id).update(status=SimCard.Status.RETIRED)
+            sims_move(sims=SimCard.objects.filter(pk=line.sim_id), to=SimCard.Status.RETIRED)
         line.sim = new_sim
         line.save(update_fields=["sim"])
         declaration.status = SimLossDeclaration.Status.REPLACED

@@ -22,9 +22,9 @@ from billing.models import AdvancePaymentRequest, Invoice
 from billing.money import ZERO
 from billing.payments import LIVE
 from catalogue.selectors import grid_parameters
+from subscriptions.ending import lines_end
 from subscriptions.models import Line, SubscriptionFile, SuspensionCause
 from subscriptions.suspensions import SUSPENDABLE, suspensions_lift, suspensions_open
-from subscriptions.terminations import lines_terminate_by_right
 
 S = Line.Status
 Cause = SuspensionCause.Cause
@@ -152,7 +152,10 @@ def incomplete_files_terminate(*, now: datetime) -> int:
     )
     reason = gettext_noop("Terminated: file still incomplete (R17.1)")
     return _in_batches(
-        due, lambda ids: len(lines_terminate_by_right(line_ids=ids, reason=reason, job=JOB_FILES))
+        due,
+        lambda ids: _terminate_by_right(
+            ids, on=timezone.localdate(now), reason=reason, job=JOB_FILES
+        ),
     )
 
 
@@ -274,9 +277,27 @@ def suspended_lines_terminate(*, now: datetime) -> int:
     due = Line.objects.filter(Exists(expired), status=S.SUSPENDED)
     reason = gettext_noop("Terminated by right: suspended beyond the grid's limit (R17.5)")
     return _in_batches(
-        due,
-        lambda ids: len(lines_terminate_by_right(line_ids=ids, reason=reason, job=JOB_TERMINATE)),
+        due, lambda ids: _terminate_by_right(ids, on=today, reason=reason, job=JOB_TERMINATE)
     )
+
+
+def _terminate_by_right(line_ids: list[int], *, on: date, reason: str, job: str) -> int:
+    """R17.1, R17.5: end the lines still suspended under their lock (a cause lifted meanwhile
+    leaves its line alone), the monthly fees left until the end of the minimum period due at
+    once; the customer kept the SIM (R12.2: its fee comes off the deposit refund)."""
+    ended = lines_end(
+        line_ids=line_ids,
+        on=on,
+        reason=reason,
+        job=job,
+        only_from=[S.SUSPENDED],
+        sim_returned=False,
+        remaining_fees=True,
+        fees_label=gettext_noop(
+            "Monthly fees left until %(date)s (termination by right, %(number)s)"
+        ),
+    )
+    return len(ended)
 
 
 JOB_FILES = "sweep: incomplete files"

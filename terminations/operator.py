@@ -7,16 +7,17 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.roles import is_supervisor
 from billing.models import Payment
 from billing.money import ZERO, tnd
 from billing.recovery import line_remaining_commitment_fees
+from subscriptions.ending import line_end
 from subscriptions.models import Line
-from terminations.ending import line_end
 from terminations.models import OperatorTermination
 
 Cause = OperatorTermination.Cause
@@ -62,20 +63,18 @@ def operator_termination_decide(
             fees_owed=fees,
             advances_refunded=unused_advances(line.contract_id) if licence else ZERO,
         )
-        with translation.override(line.contract.customer.language):
-            fees_label = _(
-                "Monthly fees left until %(date)s (termination by the operator, %(number)s)"
-            ) % {"date": f"{line.commitment_ends_on:%d/%m/%Y}", "number": line.number}
         ended = line_end(
             line=line,
             on=today,
             reason=f"{Cause(cause).label} (R17.1): {reason}"[:255],
             fees_owed=fees,
-            fees_label=fees_label,
+            fees_label=gettext_noop(
+                "Monthly fees left until %(date)s (termination by the operator, %(number)s)"
+            ),
             sim_returned=False,
             actor=actor,
         )
-        termination.final_invoice = ended.final_invoice
+        termination.final_invoice = ended.final_invoice if ended else None
         termination.save(update_fields=["final_invoice"])
         from terminations.tasks import send_operator_termination_notice
 

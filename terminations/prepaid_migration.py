@@ -4,8 +4,9 @@ The postpaid part of the month (fees and options to date, usage beyond allowance
 charges of the contract, computed by the invoice's own `draft_lines(until=today)`, before the
 offer changes: from then on the monthly invoice no longer sees the line. The grid's migration
 fee is charged the same day. When no postpaid line is left on the contract, those charges are
-invoiced at once (the contract's last postpaid invoice) and the deposit refund is scheduled
-(R12.2); otherwise the month's invoice carries them.
+invoiced at once on the contract's final invoice (R10.2) and the deposit refund is scheduled
+(R12.2), as at a termination (`subscriptions.ending.contract_billing_close`); otherwise the
+month's invoice carries them.
 """
 
 from django.db import transaction
@@ -13,13 +14,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from billing.deposits import deposit_refund_schedule
-from billing.invoicing import Period, contract_for_billing, draft_lines, invoice_issue
-from billing.models import Charge, Deposit
+from billing.invoicing import Period, contract_for_billing, draft_lines
+from billing.models import Charge
 from catalogue.models import Fee, Offer
 from catalogue.selectors import fee_amount
+from subscriptions.ending import contract_billing_close
 from subscriptions.lifecycle import line_record
-from subscriptions.models import Line, LineOption
+from subscriptions.models import Contract, Line, LineOption
 from terminations.models import PrepaidMigration
 
 MIGRATION_FEE = "migration"
@@ -101,12 +102,12 @@ def line_migrate_to_prepaid(*, line: Line, offer: Offer, actor: User) -> Prepaid
             .exists()
         )
         if not postpaid_left:
-            final = invoice_issue(contract_id=line.contract_id, period=month, issued_on=today)
-            migration.final_invoice = final
+            # The line lives on, prepaid (R15.1); the contract's postpaid billing closes as at a
+            # termination: final invoice today (R10.2), deposit refund (R12.2).
+            contract = Contract.objects.select_for_update().get(pk=line.contract_id)
+            migration.final_invoice = contract_billing_close(
+                contract=contract, on=today, sim_returned=True
+            )
             migration.save(update_fields=["final_invoice"])
-            if final and Deposit.objects.filter(contract_id=line.contract_id).exists():
-                deposit_refund_schedule(
-                    contract=line.contract, final_invoice=final, sim_returned=True
-                )
     line.refresh_from_db()
     return migration

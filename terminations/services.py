@@ -12,11 +12,11 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from catalogue.selectors import grid_parameters
+from subscriptions.ending import line_end
 from subscriptions.lifecycle import line_record
 from subscriptions.models import Customer, Line, SuspensionCause
 from subscriptions.suspensions import SUSPENDABLE, locked_lines, suspension_open
 from subscriptions.uploads import CleanDocument, stored_name
-from terminations.ending import line_end
 from terminations.models import TerminationLine, TerminationRequest
 from terminations.notices import customer_language
 from terminations.rules import Terms, line_termination_terms, notice_for
@@ -174,31 +174,27 @@ def termination_line_end(*, item_id: int, job: str) -> TerminationLine | None:
     with transaction.atomic():
         item = (
             TerminationLine.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("request__customer__user", "line")  # the fees label's language
+            .select_related("request", "line")
             .filter(pk=item_id, ended_at__isnull=True, request__status=R.RECEIVED)
             .first()
         )
         if item is None:
             return None
         request = item.request
-        with translation.override(request.customer.language):
-            fees_label = _(
-                "Monthly fees left until %(date)s (termination %(reference)s, %(number)s)"
-            ) % {
-                "date": f"{item.line.commitment_ends_on:%d/%m/%Y}",
-                "reference": request.reference,
-                "number": item.line.number,
-            }
         ended = line_end(
             line=item.line,
             on=item.effective_on,
             reason=gettext_noop("Terminated at the customer's request"),
-            fees_owed=item.fees_owed,
-            fees_label=fees_label,
+            fees_owed=item.fees_owed,  # R16.3: frozen at the letter's receipt
+            fees_label=gettext_noop(
+                "Monthly fees left until %(date)s (termination %(reference)s, %(number)s)"
+            ),
+            reference=request.reference,
             sim_returned=request.sim_returned,
             job=job,
         )
-        item.ended_at, item.ended_job, item.final_invoice = timezone.now(), job, ended.final_invoice
+        final_invoice = ended.final_invoice if ended else None
+        item.ended_at, item.ended_job, item.final_invoice = timezone.now(), job, final_invoice
         item.save(update_fields=["ended_at", "ended_job", "final_invoice"])
         if not request.lines.filter(ended_at__isnull=True).exists():
             TerminationRequest.objects.filter(pk=request.pk, status=R.RECEIVED).update(

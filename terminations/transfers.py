@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import is_supervisor
 from portal.pdf import render_pdf
-from subscriptions.models import Contract, Customer, Line, MobileNumber, SimCard
+from subscriptions.ending import line_end
+from subscriptions.models import Contract, Customer, Line
 from subscriptions.models.files import IDENTITY_CHECKS
 from subscriptions.services import line_activate
 from subscriptions.uploads import CleanDocument, stored_name
-from terminations.ending import line_end
 from terminations.models import LineTransfer
 from terminations.notices import customer_language
 
@@ -87,22 +87,17 @@ def line_transfer_approve(*, transfer: LineTransfer, actor: User, reason: str) -
             pk=transfer.line_id
         )
         why = f"Transfert à {transfer.new_holder} avec accord écrit (R18.1)"[:255]
-        line_end(
+        # R18.1: the number and the SIM stay in service and pass to the new holder's line, the
+        # consented transfer being no reassignment to a stranger (R17.3's quarantine).
+        if not line_end(
             line=old,
             on=timezone.localdate(),
             reason=why,
-            fees_owed=0,
-            fees_label="",
             sim_returned=True,
             actor=actor,
-            release_number=False,
-        )
-        # The number and the SIM stay in service: they pass to the new holder's line at once,
-        # the consented transfer being no reassignment to a stranger (R17.3's quarantine).
-        MobileNumber.objects.filter(pk=old.number_id).update(
-            status=MobileNumber.Status.AVAILABLE, quarantine_until=None
-        )
-        SimCard.objects.filter(pk=old.sim_id).update(status=SimCard.Status.IN_STOCK)
+            keep_number_and_sim=True,
+        ):
+            raise TransferRefused(_("This line is terminated already."))
         contract = Contract.objects.create(
             customer=transfer.new_holder,
             reference=f"{old.contract.reference}-T{transfer.pk}"[:20],
@@ -112,6 +107,7 @@ def line_transfer_approve(*, transfer: LineTransfer, actor: User, reason: str) -
         line_activate(
             line=new_line,
             sim=old.sim,
+            taken_over_from=old,
             actor=actor,
             at=timezone.make_aware(datetime.combine(tomorrow, time.min)),
         )

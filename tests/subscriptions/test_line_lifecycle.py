@@ -7,11 +7,16 @@ import time_machine
 from django.utils import timezone
 
 from catalogue.models import Offer
+from subscriptions.ending import line_end
 from subscriptions.lifecycle import ALLOWED_MOVES, TransitionRefused, line_transition
 from subscriptions.models import Line, LineStatusChange, MobileNumber, SimCard
 from subscriptions.number_pool import number_release_quarantined
 from subscriptions.services import ActivationRefused, commitment_end, line_activate
 from tests.factories import ContractFactory, LineFactory, SimCardFactory
+
+
+def _end(line: Line, agent) -> None:
+    line_end(line=line, on=timezone.localdate(), reason="Test", sim_returned=True, actor=agent)
 
 
 @pytest.fixture
@@ -100,7 +105,7 @@ def test_a_move_needs_a_person_or_a_job(pending_line):
 def test_r17_3_terminated_number_goes_to_quarantine_for_the_grid_duration(pending_line, agent):
     line_activate(line=pending_line, sim=SimCardFactory(), actor=agent)
     with time_machine.travel(date(2026, 7, 1), tick=False):
-        line_transition(line=pending_line, to="terminated", actor=agent, reason="Test")
+        _end(pending_line, agent)
     number = MobileNumber.objects.get(pk=pending_line.number_id)
     assert number.status == MobileNumber.Status.QUARANTINE
     assert number.quarantine_until == date(2026, 12, 28)  # 180 days (grid parameter)
@@ -109,7 +114,7 @@ def test_r17_3_terminated_number_goes_to_quarantine_for_the_grid_duration(pendin
 def test_r17_3_quarantined_number_is_released_once_when_due(pending_line, agent):
     line_activate(line=pending_line, sim=SimCardFactory(), actor=agent)
     with time_machine.travel(date(2026, 7, 1), tick=False):
-        line_transition(line=pending_line, to="terminated", actor=agent, reason="Test")
+        _end(pending_line, agent)
     assert number_release_quarantined(today=date(2026, 12, 27)) == 0
     assert number_release_quarantined(today=date(2026, 12, 28)) == 1
     assert number_release_quarantined(today=date(2026, 12, 28)) == 0
@@ -119,7 +124,7 @@ def test_r17_3_quarantined_number_is_released_once_when_due(pending_line, agent)
 
 def test_r17_3_a_number_in_quarantine_cannot_be_activated_again(pending_line, agent):
     line_activate(line=pending_line, sim=SimCardFactory(), actor=agent)
-    line_transition(line=pending_line, to="terminated", actor=agent, reason="Test")
+    _end(pending_line, agent)
     again = LineFactory(offer=pending_line.offer, number=pending_line.number)
     with pytest.raises(ActivationRefused):
         line_activate(line=again, sim=SimCardFactory(), actor=agent)
@@ -136,7 +141,7 @@ def test_a_sim_already_assigned_cannot_be_given_to_another_line(pending_line, ag
 
 def test_r17_3_a_released_number_can_serve_a_new_line(pending_line, agent):
     line_activate(line=pending_line, sim=SimCardFactory(), actor=agent)
-    line_transition(line=pending_line, to="terminated", actor=agent, reason="Test")
+    _end(pending_line, agent)
     number_release_quarantined(today=date(2099, 1, 1))
     again = LineFactory(
         contract=ContractFactory(), offer=pending_line.offer, number=pending_line.number
