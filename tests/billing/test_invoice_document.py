@@ -1,11 +1,13 @@
 """The invoice PDF (R9.3 and what a Tunisian invoice shows), rendered once and stored; its
 e-mail, sent once; the customer's invoice pages (R6.5: their own invoices only)."""
 
+import html
 import re
 import shutil
 import subprocess
 import threading
 from datetime import date, datetime
+from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 from typing import NamedTuple
@@ -477,3 +479,97 @@ def test_r11_2_the_invoice_pdf_shows_the_advance_deducted(grid, agent):
     invoice = invoice_pdf_render(issue(line))
     text = "".join(page.extract_text() for page in PdfReader(invoice.pdf.open("rb")).pages)
     assert "24,800" in text and "14,800" in text
+
+
+# --- The invoice adds up as printed -----------------------------------------------------------
+
+
+def at(*args: int) -> datetime:
+    """An instant in local time (Africa/Tunis)."""
+    return timezone.make_aware(datetime(*args))
+
+
+def page_text(pdf: Path) -> str:
+    """Page 1's text as poppler's pdftotext reads it, spaces flattened."""
+    return flat(html.unescape(" ".join(word.text for word in words(pdf))))
+
+
+AMOUNT = r"(\d{1,3}(?: \d{3})*,\d{3}) TND"
+
+
+def amount_in(pattern: str, text: str) -> Decimal:
+    """The amount (French format, "1 234,567 TND") that follows `pattern` in `text`."""
+    found = re.search(pattern + " " + AMOUNT, text)
+    assert found, f"{pattern!r} followed by an amount is not in {text!r}"
+    return Decimal(found.group(1).replace(" ", "").replace(",", "."))
+
+
+def invoice_with_advance(agent, advance: str) -> Invoice:
+    """The October 2026 invoice (24,800 TND incl. tax) of an account that paid `advance` on
+    20/10/2026, asked for its late September invoice (R11.2)."""
+    from billing.credit import advance_payment_record, credit_control_sweep
+    from tests.billing.test_invoicing import account, issue
+
+    with travel(at(2026, 9, 1, 10, 0), tick=False):
+        line = account(activated=datetime(2026, 9, 1, 10, 0))
+    with travel(at(2026, 10, 1, 8, 0), tick=False):
+        issue(line, Period.month(date(2026, 9, 1)), date(2026, 10, 1))  # due 16/10, unpaid
+    with travel(at(2026, 10, 20, 9, 0), tick=False):
+        (request,) = credit_control_sweep(today=date(2026, 10, 20))
+        advance_payment_record(request=request, amount=advance, method="cash", actor=agent)
+    with travel(at(2026, 11, 1, 8, 0), tick=False):
+        invoice = issue(line)
+    assert invoice.total_incl_tax == Decimal("24.800")
+    return invoice
+
+
+def test_r11_2_the_payment_sentence_names_the_amount_due_after_the_advance(grid, agent):
+    invoice = invoice_with_advance(agent, "10.000")
+    with travel(at(2026, 11, 1, 8, 5), tick=False):
+        invoice_pdf_render(invoice)
+    text = page_text(Path(invoice.pdf.path))
+
+    total = amount_in("Total TTC", text)
+    deducted = amount_in("Avance déduite -", text)
+    left = amount_in("Reste à payer", text)
+    asked = amount_in("Merci de régler", text)
+    assert (total, deducted) == (invoice.total_incl_tax, Decimal("10.000"))
+    assert left == total - deducted == Decimal("14.800")
+    assert asked == left  # the sentence asks for what is left, not the total
+    assert "Merci de régler 14,800 TND au plus tard le 16/11/2026" in text
+    assert invoice.amount_due == Decimal("14.800")
+
+    mail.outbox = []
+    with travel(at(2026, 11, 1, 8, 6), tick=False):
+        assert invoice_email_send(invoice_id=invoice.pk)
+    body = flat(mail.outbox[0].body)
+    assert "Merci de régler 14,800 TND au plus tard le" in body
+    assert "Total TTC : 24,800 TND ; avances déduites : 10,000 TND." in body
+    assert "régler 24,800" not in body
+    assert "régler 14,800" in flat(mail.outbox[0].alternatives[0][0])
+
+
+def test_r11_2_the_arabic_email_asks_for_the_amount_due(grid, agent):
+    invoice = invoice_with_advance(agent, "10.000")
+    user = invoice.contract.customer.user
+    user.language = "ar"
+    user.save(update_fields=["language"])
+    Invoice.objects.filter(pk=invoice.pk).update(language="ar")
+    mail.outbox = []
+    with travel(at(2026, 11, 1, 8, 6), tick=False):
+        assert invoice_email_send(invoice_id=invoice.pk)
+    body = flat(mail.outbox[0].body)
+    assert f"يُرجى خلاص {money('14.800', 'ar')} في أجل أقصاه" in body
+    assert money("24.800", "ar") not in body.split("يُرجى خلاص")[1]
+
+
+def test_r11_2_an_invoice_its_advance_covers_asks_for_nothing(grid, agent):
+    invoice = invoice_with_advance(agent, "30.000")
+    assert invoice.amount_due == Decimal("0.000")
+    with travel(at(2026, 11, 1, 8, 5), tick=False):
+        invoice_pdf_render(invoice)
+    text = page_text(Path(invoice.pdf.path))
+    assert amount_in("Avance déduite -", text) == invoice.total_incl_tax
+    assert amount_in("Reste à payer", text) == Decimal("0.000")
+    assert "Il ne reste rien à payer : les avances déduites couvrent cette facture." in text
+    assert "Merci de régler" not in text
