@@ -573,3 +573,21 @@ def test_r11_2_an_invoice_its_advance_covers_asks_for_nothing(grid, agent):
     assert amount_in("Reste à payer", text) == Decimal("0.000")
     assert "Il ne reste rien à payer : les avances déduites couvrent cette facture." in text
     assert "Merci de régler" not in text
+
+
+def test_r11_2_arabic_invoice_amount_due_lines_up_with_the_other_totals(grid, agent):
+    """The bold totals (total incl. tax, left to pay) sit in the end-side column in Arabic too,
+    under the other amounts, not half a page away."""
+    invoice = invoice_with_advance(agent, "10.000")
+    Invoice.objects.filter(pk=invoice.pk).update(language="ar")
+    invoice.refresh_from_db()
+    with travel(at(2026, 11, 1, 8, 5), tick=False):
+        invoice_pdf_render(invoice)
+    boxes = words(Path(invoice.pdf.path))
+
+    def right_edges(amount: str) -> list[float]:
+        return [w.x_max for w in boxes if w.text == amount]
+
+    (column,) = right_edges("3,800")  # VAT: the amounts' column
+    for amount in ("24,800", "10,000", "14,800"):  # total incl. tax, advance, left to pay
+        assert min(abs(edge - column) for edge in right_edges(amount)) < 3, amount
