@@ -179,11 +179,15 @@ def test_r19_1_statement_prints_the_rate_as_a_percentage_and_two_instances_of_la
     ids=["fr", "ar", "en"],
 )
 def test_r19_1_the_number_of_instances_is_validated(language, message):
-    from django.utils import translation
+    from django.utils import timezone, translation
+    from time_machine import travel
 
     from billing.forms import RecoveryStatementForm
 
-    with translation.override(language):
+    with (
+        travel(timezone.make_aware(datetime(2026, 11, 15, 10, 0)), tick=False),
+        translation.override(language),
+    ):
         for wrong, code in (("0", "min_value"), ("-1", "min_value"), ("deux", "invalid")):
             form = RecoveryStatementForm({"instances": wrong})
             assert not form.is_valid()
