@@ -13,7 +13,6 @@ from django.utils import timezone, translation
 
 from billing.invoice_text import amounts_aligned, usage_groups
 from billing.models import Invoice, UsageRecord
-from billing.money import tnd
 from portal.emails import send_templated
 from portal.pdf import render_pdf
 from portal.templatetags.money import format_tnd
@@ -40,6 +39,7 @@ def invoice_pdf_document(invoice: Invoice) -> bytes:
     """The invoice's PDF from its snapshot, its lines and its period's usage, in its language;
     not stored (invoice_pdf_render() stores it once)."""
     advance_deducted = invoice.advance_deducted
+    amount_due = invoice.amount_due
     amounts = [
         invoice.total_excl_tax,
         invoice.vat_amount,
@@ -47,7 +47,7 @@ def invoice_pdf_document(invoice: Invoice) -> bytes:
         invoice.total_incl_tax,
     ]
     if advance_deducted:  # R11.2: the totals stay as issued; the advance is shown deducted.
-        amounts += [advance_deducted, tnd(invoice.total_incl_tax) - tnd(advance_deducted)]
+        amounts += [advance_deducted, amount_due]
     with translation.override(invoice.language):  # the numbers and legends of the text parts
         totals = amounts_aligned([format_tnd(amount) for amount in amounts])
         usage = usage_groups(
@@ -61,6 +61,7 @@ def invoice_pdf_document(invoice: Invoice) -> bytes:
             "totals": totals,
             "usage": usage,
             "advance_deducted": advance_deducted,
+            "amount_due": amount_due,
             "vat_percent": invoice.vat_rate * 100,
             "operator": settings.OPERATOR,
         },
@@ -121,7 +122,11 @@ def invoice_email_send(*, invoice_id: int) -> bool:
         send_templated(
             to=to,
             template="invoice-issued",
-            context={"invoice": invoice},
+            context={  # R11.2: the amount asked is what the advances deducted leave
+                "invoice": invoice,
+                "advance_deducted": invoice.advance_deducted,
+                "amount_due": invoice.amount_due,
+            },
             language=invoice.language,
             attachments=[(f"facture-{invoice.number}.pdf", pdf, "application/pdf")],
         )

@@ -60,3 +60,19 @@ class DirectDebitImportForm(forms.ModelForm):
     class Meta:
         model = DirectDebitImport
         fields: list[str] = []
+
+
+class RecoveryStatementForm(forms.Form):
+    """R19.1: the legal instances the recovery goes through (first instance, appeal...), as
+    the agent who prepares the statement knows them; the lawyer fees are due per instance."""
+
+    instances = forms.IntegerField(
+        min_value=1,
+        initial=1,
+        label=_("Legal instances"),
+        help_text=_("One, two or more: the lawyer fees of the tariff grid are due per instance."),
+        error_messages={
+            "min_value": _("A legal action goes through one instance at least."),
+            "invalid": _("Give the number of instances as a whole number: 1, 2, 3..."),
+        },
+    )

@@ -18,7 +18,7 @@ from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from billing.models import Charge, Invoice, InvoiceCounter, InvoiceLine, Payment, UsageRecord
 from billing.money import ZERO, tnd
@@ -26,6 +26,7 @@ from billing.payments import payments_allocate
 from catalogue.models import Option
 from catalogue.selectors import GridSnapshot
 from portal.bulk import bulk_insert, ids_in, rows_insert
+from portal.templatetags.money import format_tnd
 from subscriptions.models import Contract, Line, LineOption, LineStatusChange
 
 K = InvoiceLine.Kind
@@ -84,9 +85,38 @@ def _ended_on(line: Line) -> date | None:
     return min(ends) if ends else None
 
 
-def _share(first: date, last: date, period: Period) -> Decimal:
-    """R9.1 decision: a recurring fee for part of a month is prorated by day."""
-    return Decimal((last - first).days + 1) / Decimal(period.days)
+LABEL_LENGTH = InvoiceLine._meta.get_field("label").max_length
+
+
+def _label(name: str, details: str) -> str:
+    """A line's label: a service's name, then its details; a name too long is cut, never the
+    details (the computation of a prorated fee)."""
+    return name[: max(0, LABEL_LENGTH - len(details))] + details
+
+
+def _prorated(
+    name: str, msisdn: str, fee: Decimal, first: date, last: date, period: Period
+) -> tuple[str, Decimal]:
+    """R9.1 decision: a recurring fee for part of a month is prorated by day. Returns the label
+    and the amount; the label of a part of the month says the computation that gives the amount
+    ("01/11 - 15/11 : 15 jours / 30 × 30,000 TND"), the line's quantity is 1 and its unit price
+    the amount, so that every figure printed multiplies to the amount printed (a share rounded
+    to a quantity, 0.484 × 45.000, would not: 15/31 × 45.000 is 21.774, not 21.780)."""
+    days = (last - first).days + 1
+    if days == period.days:
+        return _label(name, f" — {msisdn} ({first:%d/%m} - {last:%d/%m})"), fee
+    computation = ngettext(
+        "%(start)s - %(end)s: %(days)s day / %(month_days)s × %(fee)s",
+        "%(start)s - %(end)s: %(days)s days / %(month_days)s × %(fee)s",
+        days,
+    ) % {
+        "start": f"{first:%d/%m}",
+        "end": f"{last:%d/%m}",
+        "days": days,
+        "month_days": period.days,
+        "fee": format_tnd(fee),
+    }
+    return _label(name, f" — {msisdn} ({computation})"), tnd(fee * days / period.days)
 
 
 def _recurring(line: Line, period: Period, until: date, grid: GridSnapshot) -> list[DraftLine]:
@@ -95,19 +125,9 @@ def _recurring(line: Line, period: Period, until: date, grid: GridSnapshot) -> l
     first, last = max(activated, period.start), min(ended or period.end, period.end, until)
     if first > last:
         return []
-    drafts = []
     fee = grid.offer_terms(line.offer, on=first).monthly_fee
-    share = _share(first, last, period)
-    drafts.append(
-        DraftLine(
-            K.SUBSCRIPTION,
-            f"{line.offer.name} — {line.msisdn} ({first:%d/%m} - {last:%d/%m})",
-            share.quantize(Decimal("0.001")),
-            fee,
-            tnd(fee * share),
-            line,
-        )
-    )
+    label, amount = _prorated(line.offer.label, line.msisdn, fee, first, last, period)
+    drafts = [DraftLine(K.SUBSCRIPTION, label, Decimal(1), amount, amount, line)]
     for taken in line.options_taken:
         option = taken.option
         start = max(taken.started_on, first)
@@ -117,24 +137,12 @@ def _recurring(line: Line, period: Period, until: date, grid: GridSnapshot) -> l
         price = grid.option_fee(option, on=start)
         if option.period == Option.Period.MONTH:
             # R9.2: an option taken or left during the month is billed for its days.
-            part = _share(start, stop, period)
-            drafts.append(
-                DraftLine(
-                    K.OPTION,
-                    f"{option.name} — {line.msisdn} ({start:%d/%m} - {stop:%d/%m})",
-                    part.quantize(Decimal("0.001")),
-                    price,
-                    tnd(price * part),
-                    line,
-                )
-            )
+            label, amount = _prorated(option.label, line.msisdn, price, start, stop, period)
+            drafts.append(DraftLine(K.OPTION, label, Decimal(1), amount, amount, line))
         elif period.start <= taken.started_on <= period.end:
             # A pass by the week or the year is billed in full for the month it is taken in.
-            drafts.append(
-                DraftLine(
-                    K.OPTION, f"{option.name} — {line.msisdn}", Decimal(1), price, price, line
-                )
-            )
+            label = _label(option.label, f" — {line.msisdn}")
+            drafts.append(DraftLine(K.OPTION, label, Decimal(1), price, price, line))
     return drafts
 
 
@@ -149,7 +157,9 @@ USAGE_LABELS = {
 
 def _usage(line: Line, period: Period, grid: GridSnapshot) -> list[DraftLine]:
     """Usage beyond the offer's allowances: the allowance covers the month's first units, each
-    record beyond it is billed at the price of its own day (R1.3)."""
+    record beyond it is billed at the price of its own day (R1.3). One line per kind and unit
+    price, so that its quantity × its unit price gives its amount (an average price of two
+    would not)."""
     terms = grid.offer_terms(line.offer, on=max(line.activated_at.date(), period.start))
     remaining = {
         UsageRecord.Kind.VOICE: Decimal(terms.voice_minutes_included),
@@ -157,25 +167,25 @@ def _usage(line: Line, period: Period, grid: GridSnapshot) -> list[DraftLine]:
         UsageRecord.Kind.DATA: Decimal(terms.data_mb_included),
         UsageRecord.Kind.INTERNATIONAL: ZERO,
     }
-    billed: dict[str, list[Decimal]] = {}
+    billed: dict[str, dict[Decimal, Decimal]] = {}
     for kind, quantity, unit_price in line.period_usage:
         free = min(remaining[kind], quantity)
         remaining[kind] -= free
         beyond = quantity - free
         if beyond:
-            so_far = billed.setdefault(kind, [ZERO, ZERO])
-            so_far[0] += beyond
-            so_far[1] += beyond * unit_price
+            by_price = billed.setdefault(kind, {})
+            by_price[unit_price] = by_price.get(unit_price, ZERO) + beyond
     return [
         DraftLine(
             K.USAGE,
             f"{USAGE_LABELS[kind]} - {line.msisdn}",
             quantity,
-            tnd(amount / quantity),
-            tnd(amount),
+            unit_price,
+            tnd(quantity * unit_price),
             line,
         )
-        for kind, (quantity, amount) in billed.items()
+        for kind, by_price in billed.items()
+        for unit_price, quantity in by_price.items()
     ]
 
 

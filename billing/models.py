@@ -113,6 +113,12 @@ class Invoice(models.Model):
             Decimal("0.000"),
         )
 
+    @property
+    def amount_due(self) -> Decimal:
+        """R11.2: what the invoice asks its customer to pay: its total incl. tax minus the
+        advance payments deducted from it (the sentence asking for payment names this)."""
+        return self.total_incl_tax - self.advance_deducted
+
 
 class InvoiceLine(models.Model):
     class Kind(models.TextChoices):

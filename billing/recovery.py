@@ -1,22 +1,26 @@
 """R19.1: what a debtor owes when the operator goes to court for non-payment.
 
-Administrative fees, the minimum-period fees not yet billed, lawyer fees per instance and late
-interest on each unpaid invoice from its due date: simple interest, actual days / 365 (decision
-of RULES.md). Every amount and the rate are grid parameters.
+Administrative fees, the minimum-period fees not yet billed, lawyer fees per instance (the
+agent who prepares the statement says how many) and late interest on each unpaid invoice from
+its due date: simple interest, actual days / 365 (decision of RULES.md). Every amount and the
+rate are grid parameters. The statement prints the figures each amount is computed from, so
+that it adds up as printed.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.utils.translation import ngettext
 
 from billing.models import Invoice
 from billing.money import ZERO, tnd
 from billing.payments import balance_of, invoices_with_balance
 from catalogue.selectors import grid_parameters, offer_terms
 from portal.pdf import render_pdf
+from portal.templatetags.money import format_tnd
 from subscriptions.models import Contract, Line
 
 
@@ -28,6 +32,44 @@ class InterestLine:
     interest: Decimal
 
 
+@dataclass(frozen=True)
+class CommitmentFees:
+    """A line's monthly fees left until the end of its minimum period: whole months, then the
+    days of a last partial month out of that month's days."""
+
+    fee: Decimal
+    months: int
+    days: int
+    month_days: int
+    msisdn: str = ""  # the line's number, on a statement
+
+    @property
+    def amount(self) -> Decimal:
+        # Whole months are exact in millimes: only the days' part is rounded, as printed.
+        return tnd(self.fee * self.months + tnd(self.fee * self.days / self.month_days))
+
+    @property
+    def computation(self) -> str:
+        """The computation that gives `amount`, in the active language."""
+        fee = format_tnd(self.fee)
+        parts = []
+        if self.months:
+            parts.append(
+                ngettext("%(months)s month × %(fee)s", "%(months)s months × %(fee)s", self.months)
+                % {"months": self.months, "fee": fee}
+            )
+        if self.days:
+            parts.append(
+                ngettext(
+                    "%(days)s day / %(month_days)s × %(fee)s",
+                    "%(days)s days / %(month_days)s × %(fee)s",
+                    self.days,
+                )
+                % {"days": self.days, "month_days": self.month_days, "fee": fee}
+            )
+        return " + ".join(parts)
+
+
 @dataclass
 class RecoveryStatement:
     contract: Contract
@@ -36,9 +78,16 @@ class RecoveryStatement:
     unpaid_invoices: Decimal = ZERO
     interest_lines: list[InterestLine] = field(default_factory=list)
     admin_fee: Decimal = ZERO
+    lawyer_fee: Decimal = ZERO  # per instance
     lawyer_fees: Decimal = ZERO
+    commitment_lines: list[CommitmentFees] = field(default_factory=list)
     unbilled_commitment: Decimal = ZERO
     rate: Decimal = ZERO
+
+    @property
+    def rate_percent(self) -> Decimal:
+        """The yearly rate as printed: 13 for 0.1300."""
+        return self.rate * 100
 
     @property
     def interest(self) -> Decimal:
@@ -55,29 +104,48 @@ class RecoveryStatement:
         )
 
 
-def line_remaining_commitment_fees(line: Line, *, on: date) -> Decimal:
-    """The line's monthly fees from the month after `on` to the end of its commitment; a last
-    partial month counts for its days (R17.5, R19.1)."""
+def line_remaining_commitment(line: Line, *, on: date) -> CommitmentFees | None:
+    """The line's monthly fees from the month after `on` to the end of its commitment, with
+    what they are computed from; a last partial month counts for its days (R17.5, R19.1).
+    None when nothing is left."""
     start = on.replace(day=1) + relativedelta(months=1)
     end = line.commitment_ends_on
     if not end or end < start or not line.offer.is_postpaid:
-        return ZERO
-    fee = offer_terms(line.offer, on=on).monthly_fee
+        return None
     span = relativedelta(end + timedelta(days=1), start)
-    months = Decimal(span.years * 12 + span.months)
-    if span.days:
-        last = (end.replace(day=1) + relativedelta(months=1) - timedelta(days=1)).day
-        months += Decimal(span.days) / Decimal(last)
-    return tnd(fee * months)
+    return CommitmentFees(
+        fee=offer_terms(line.offer, on=on).monthly_fee,
+        months=span.years * 12 + span.months,
+        days=span.days,
+        month_days=(end.replace(day=1) + relativedelta(months=1) - timedelta(days=1)).day,
+    )
+
+
+def line_remaining_commitment_fees(line: Line, *, on: date) -> Decimal:
+    """The amount of `line_remaining_commitment` (ZERO when nothing is left)."""
+    remaining = line_remaining_commitment(line, on=on)
+    return remaining.amount if remaining else ZERO
+
+
+def _commitments(contract: Contract, on: date) -> list[CommitmentFees]:
+    found = []
+    for line in contract.lines.select_related("offer", "number").order_by("pk"):
+        remaining = line_remaining_commitment(line, on=on)
+        if remaining and remaining.amount:
+            found.append(replace(remaining, msisdn=line.number.msisdn if line.number else ""))
+    return found
 
 
 def remaining_commitment_fees(contract: Contract, *, on: date) -> Decimal:
     """The monthly fees from the month after `on` to the end of each line's commitment."""
-    lines = contract.lines.select_related("offer")
-    return tnd(sum((line_remaining_commitment_fees(line, on=on) for line in lines), ZERO))
+    return tnd(sum((remaining.amount for remaining in _commitments(contract, on)), ZERO))
 
 
-def recovery_statement(*, contract: Contract, on: date, instances: int = 1) -> RecoveryStatement:
+def recovery_statement(*, contract: Contract, on: date, instances: int) -> RecoveryStatement:
+    """The statement as of `on`, for a procedure through `instances` legal instances (first
+    instance, appeal...): the lawyer fees are due per instance (R19.1)."""
+    if instances < 1:
+        raise ValueError("A legal action goes through one instance at least.")
     parameters = grid_parameters(on=on)
     statement = RecoveryStatement(contract=contract, on=on, instances=instances)
     statement.rate = parameters.late_interest_rate
@@ -91,8 +159,12 @@ def recovery_statement(*, contract: Contract, on: date, instances: int = 1) -> R
         statement.interest_lines.append(InterestLine(invoice, unpaid, days, interest))
     # R10.5: the costs of the legal procedure are charged to the debtor with what they owe.
     statement.admin_fee = parameters.legal_admin_fee
+    statement.lawyer_fee = parameters.legal_lawyer_fee
     statement.lawyer_fees = tnd(parameters.legal_lawyer_fee * instances)
-    statement.unbilled_commitment = remaining_commitment_fees(contract, on=on)
+    statement.commitment_lines = _commitments(contract, on)
+    statement.unbilled_commitment = tnd(
+        sum((remaining.amount for remaining in statement.commitment_lines), ZERO)
+    )
     return statement
 
 

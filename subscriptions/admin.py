@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.roles import is_supervisor
+from billing.forms import RecoveryStatementForm
 from billing.recovery import recovery_statement, recovery_statement_pdf
 from privacy.models import StaffAccessLog
 from privacy.services import staff_access_record
@@ -131,7 +132,25 @@ class ContractAdmin(BoutiqueScopedAdmin):
             self.message_user(request, _("Choose one account."), messages.WARNING)
             return None
         contract = queryset.get()
-        statement = recovery_statement(contract=contract, on=timezone.localdate())
+        # R19.1: the lawyer fees are due per legal instance, which the agent says.
+        form = RecoveryStatementForm(request.POST if "instances" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Statement of sums owed for legal recovery"),
+                "contract": contract,
+                "form": form,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(
+                request, "admin/subscriptions/contract/recovery_statement_form.html", context
+            )
+        statement = recovery_statement(
+            contract=contract,
+            on=timezone.localdate(),
+            instances=form.cleaned_data["instances"],
+        )
         return FileResponse(
             io.BytesIO(recovery_statement_pdf(statement)),
             as_attachment=True,

@@ -3,6 +3,8 @@
 Unicode isolates instead of <span dir="...">: WeasyPrint lays out no box for them.
 """
 
+import re
+
 from django import template
 
 register = template.Library()
@@ -30,3 +32,14 @@ def isolate(value: object) -> str:
     address typed in French keeps its order in an Arabic document ("S.A." does not become
     ".S.A"), one typed in Arabic stays right to left in a French one."""
     return _isolated(value, FIRST_STRONG_ISOLATE)
+
+
+INTERNATIONAL_NUMBER = re.compile(r"\+\d+")
+
+
+@register.filter(is_safe=True)
+def numbers_ltr(value: object) -> str:
+    """`value` with each international phone number isolated left to right: in an Arabic
+    invoice line ("باقة الحرية 20 — +21620100001") the "+" stays in front of the digits
+    instead of moving to their end."""
+    return INTERNATIONAL_NUMBER.sub(lambda number: ltr(number.group()), str(value))

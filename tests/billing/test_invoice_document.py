@@ -1,11 +1,13 @@
 """The invoice PDF (R9.3 and what a Tunisian invoice shows), rendered once and stored; its
 e-mail, sent once; the customer's invoice pages (R6.5: their own invoices only)."""
 
+import html
 import re
 import shutil
 import subprocess
 import threading
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 from typing import NamedTuple
@@ -477,3 +479,226 @@ def test_r11_2_the_invoice_pdf_shows_the_advance_deducted(grid, agent):
     invoice = invoice_pdf_render(issue(line))
     text = "".join(page.extract_text() for page in PdfReader(invoice.pdf.open("rb")).pages)
     assert "24,800" in text and "14,800" in text
+
+
+# --- The invoice adds up as printed -----------------------------------------------------------
+
+
+def at(*args: int) -> datetime:
+    """An instant in local time (Africa/Tunis)."""
+    return timezone.make_aware(datetime(*args))
+
+
+def page_text(pdf: Path) -> str:
+    """Page 1's text as poppler's pdftotext reads it, spaces flattened."""
+    return flat(html.unescape(" ".join(word.text for word in words(pdf))))
+
+
+AMOUNT = r"(\d{1,3}(?: \d{3})*,\d{3}) TND"
+
+
+def amount_in(pattern: str, text: str) -> Decimal:
+    """The amount (French format, "1 234,567 TND") that follows `pattern` in `text`."""
+    found = re.search(pattern + " " + AMOUNT, text)
+    assert found, f"{pattern!r} followed by an amount is not in {text!r}"
+    return Decimal(found.group(1).replace(" ", "").replace(",", "."))
+
+
+def invoice_with_advance(agent, advance: str) -> Invoice:
+    """The October 2026 invoice (24,800 TND incl. tax) of an account that paid `advance` on
+    20/10/2026, asked for its late September invoice (R11.2)."""
+    from billing.credit import advance_payment_record, credit_control_sweep
+    from tests.billing.test_invoicing import account, issue
+
+    with travel(at(2026, 9, 1, 10, 0), tick=False):
+        line = account(activated=datetime(2026, 9, 1, 10, 0))
+    with travel(at(2026, 10, 1, 8, 0), tick=False):
+        issue(line, Period.month(date(2026, 9, 1)), date(2026, 10, 1))  # due 16/10, unpaid
+    with travel(at(2026, 10, 20, 9, 0), tick=False):
+        (request,) = credit_control_sweep(today=date(2026, 10, 20))
+        advance_payment_record(request=request, amount=advance, method="cash", actor=agent)
+    with travel(at(2026, 11, 1, 8, 0), tick=False):
+        invoice = issue(line)
+    assert invoice.total_incl_tax == Decimal("24.800")
+    return invoice
+
+
+def test_r11_2_the_payment_sentence_names_the_amount_due_after_the_advance(grid, agent):
+    invoice = invoice_with_advance(agent, "10.000")
+    with travel(at(2026, 11, 1, 8, 5), tick=False):
+        invoice_pdf_render(invoice)
+    text = page_text(Path(invoice.pdf.path))
+
+    total = amount_in("Total TTC", text)
+    deducted = amount_in("Avance déduite -", text)
+    left = amount_in("Reste à payer", text)
+    asked = amount_in("Merci de régler", text)
+    assert (total, deducted) == (invoice.total_incl_tax, Decimal("10.000"))
+    assert left == total - deducted == Decimal("14.800")
+    assert asked == left  # the sentence asks for what is left, not the total
+    assert "Merci de régler 14,800 TND au plus tard le 16/11/2026" in text
+    assert invoice.amount_due == Decimal("14.800")
+
+    mail.outbox = []
+    with travel(at(2026, 11, 1, 8, 6), tick=False):
+        assert invoice_email_send(invoice_id=invoice.pk)
+    body = flat(mail.outbox[0].body)
+    assert "Merci de régler 14,800 TND au plus tard le" in body
+    assert "Total TTC : 24,800 TND ; avances déduites : 10,000 TND." in body
+    assert "régler 24,800" not in body
+    assert "régler 14,800" in flat(mail.outbox[0].alternatives[0][0])
+
+
+def test_r11_2_the_arabic_email_asks_for_the_amount_due(grid, agent):
+    invoice = invoice_with_advance(agent, "10.000")
+    user = invoice.contract.customer.user
+    user.language = "ar"
+    user.save(update_fields=["language"])
+    Invoice.objects.filter(pk=invoice.pk).update(language="ar")
+    mail.outbox = []
+    with travel(at(2026, 11, 1, 8, 6), tick=False):
+        assert invoice_email_send(invoice_id=invoice.pk)
+    body = flat(mail.outbox[0].body)
+    assert f"يُرجى خلاص {money('14.800', 'ar')} في أجل أقصاه" in body
+    assert money("24.800", "ar") not in body.split("يُرجى خلاص")[1]
+
+
+def test_r11_2_an_invoice_its_advance_covers_asks_for_nothing(grid, agent):
+    invoice = invoice_with_advance(agent, "30.000")
+    assert invoice.amount_due == Decimal("0.000")
+    with travel(at(2026, 11, 1, 8, 5), tick=False):
+        invoice_pdf_render(invoice)
+    text = page_text(Path(invoice.pdf.path))
+    assert amount_in("Avance déduite -", text) == invoice.total_incl_tax
+    assert amount_in("Reste à payer", text) == Decimal("0.000")
+    assert "Il ne reste rien à payer : les avances déduites couvrent cette facture." in text
+    assert "Merci de régler" not in text
+
+
+def test_r11_2_arabic_invoice_amount_due_lines_up_with_the_other_totals(grid, agent):
+    """The bold totals (total incl. tax, left to pay) sit in the end-side column in Arabic too,
+    under the other amounts, not half a page away."""
+    invoice = invoice_with_advance(agent, "10.000")
+    Invoice.objects.filter(pk=invoice.pk).update(language="ar")
+    invoice.refresh_from_db()
+    with travel(at(2026, 11, 1, 8, 5), tick=False):
+        invoice_pdf_render(invoice)
+    boxes = words(Path(invoice.pdf.path))
+
+    def right_edges(amount: str) -> list[float]:
+        return [w.x_max for w in boxes if w.text == amount]
+
+    (column,) = right_edges("3,800")  # VAT: the amounts' column
+    for amount in ("24,800", "10,000", "14,800"):  # total incl. tax, advance, left to pay
+        assert min(abs(edge - column) for edge in right_edges(amount)) < 3, amount
+
+
+PRORATED = re.compile(
+    r"\((\d\d)/(\d\d) - (\d\d)/(\d\d) : (\d+) jours / (\d+) × " + AMOUNT + r"\) " + AMOUNT
+)
+
+
+def money_value(text: str) -> Decimal:
+    return Decimal(text.replace(" ", "").replace(",", "."))
+
+
+def prorated_lines(text: str) -> list[dict]:
+    """Each printed "(start - end : days / month days × fee) amount" of the text."""
+    return [
+        {
+            "start": (int(m[1]), int(m[2])),
+            "end": (int(m[3]), int(m[4])),
+            "days": int(m[5]),
+            "month_days": int(m[6]),
+            "fee": money_value(m[7]),
+            "amount": money_value(m[8]),
+        }
+        for m in PRORATED.finditer(text)
+    ]
+
+
+# The 17th to the end of a month of 31, 30 and 28 days: 15, 14 and 12 days; the option from
+# the 20th: 12, 11 and 9 days. A share rounded to a quantity would print 0.484 × 45.000 (21.780)
+# for 15/31 × 45.000 = 21.774.
+MONTHS = [date(2026, 10, 1), date(2026, 11, 1), date(2027, 2, 1)]
+
+
+def prorated_invoice(month: date, language: str = "fr") -> tuple[Invoice, str]:
+    """The month's invoice of a Forfait Pro 45 line activated on the 17th with the unlimited
+    calls to Morocco option (25.000 a month) from the 20th, rendered; its page text."""
+    from catalogue.models import Option
+    from subscriptions.models import LineOption
+    from tests.billing.test_invoicing import account, issue
+
+    activated = datetime(month.year, month.month, 17, 10, 0)
+    with travel(at(month.year, month.month, 17, 10, 0), tick=False):
+        line = account("forfait-pro-45", activated=activated)
+        LineOption.objects.create(
+            line=line,
+            option=Option.objects.get(code="maroc-illimite-mois"),
+            started_on=month.replace(day=20),
+        )
+        line.contract.customer.user.language = language
+        line.contract.customer.user.save(update_fields=["language"])
+    period = Period.month(month)
+    issued_on = period.end + timedelta(days=1)
+    with travel(at(issued_on.year, issued_on.month, 1, 8, 0), tick=False):
+        invoice = issue(line, period, issued_on)
+        invoice_pdf_render(invoice)
+    return invoice, page_text(Path(invoice.pdf.path))
+
+
+def assert_adds_up(printed: dict, month: date, first_day: int, fee: str) -> None:
+    from calendar import monthrange
+
+    from billing.money import tnd
+
+    last_day = monthrange(month.year, month.month)[1]
+    assert printed["start"] == (first_day, month.month)
+    assert printed["end"] == (last_day, month.month)
+    assert printed["days"] == last_day - first_day + 1  # days used
+    assert printed["month_days"] == last_day  # days in the month
+    assert printed["fee"] == Decimal(fee)
+    computed = tnd(printed["fee"] * printed["days"] / printed["month_days"])
+    assert printed["amount"] == computed  # the computation printed gives the amount printed
+
+
+@pytest.mark.parametrize("month", MONTHS, ids=["31-days", "30-days", "february"])
+def test_r9_1_a_prorated_fee_prints_the_computation_that_gives_its_amount(grid, month):
+    invoice, text = prorated_invoice(month)
+    fee_line = invoice.lines.get(kind="subscription")
+    printed = [p for p in prorated_lines(text) if p["start"][0] == 17]
+    assert len(printed) == 1, text
+    assert_adds_up(printed[0], month, 17, "45.000")
+    assert printed[0]["amount"] == fee_line.amount_excl_tax
+    # Stored as printed: one unit at the amount, never a rounded share that multiplies to
+    # another figure (the admin and the credit notes show these fields).
+    assert (fee_line.quantity, fee_line.unit_price) == (1, fee_line.amount_excl_tax)
+    assert not re.search(r"\d,\d{3} × ", text)  # no rounded share as a quantity ("0,484 × ")
+
+
+@pytest.mark.parametrize("month", MONTHS, ids=["31-days", "30-days", "february"])
+def test_r9_2_an_option_prorated_by_day_prints_the_computation_that_gives_its_amount(grid, month):
+    invoice, text = prorated_invoice(month)
+    option_line = invoice.lines.get(kind="option")
+    printed = [p for p in prorated_lines(text) if p["start"][0] == 20]
+    assert len(printed) == 1, text
+    assert_adds_up(printed[0], month, 20, "25.000")
+    assert printed[0]["amount"] == option_line.amount_excl_tax
+    assert (option_line.quantity, option_line.unit_price) == (1, option_line.amount_excl_tax)
+    # The invoice adds up as printed: the lines' amounts make the total excl. tax.
+    lines = [p["amount"] for p in prorated_lines(text)]
+    assert amount_in("Total HT", text) == sum(lines) == invoice.total_excl_tax
+
+
+def test_r9_1_an_arabic_prorated_fee_says_its_computation_and_keeps_the_number_in_order(grid):
+    invoice, _ = prorated_invoice(date(2026, 10, 1), language="ar")
+    fee_line = invoice.lines.get(kind="subscription")
+    with translation.override("ar"):
+        fee = format_tnd(Decimal("45.000"))
+    assert fee_line.label.endswith(f"(17/10 - 31/10: 15 يومًا / 31 × {fee})")
+    assert fee_line.label.startswith("باقة المهنيين 45")  # the offer's Arabic name
+    assert fee_line.amount_excl_tax == Decimal("21.774")  # 45.000 × 15 / 31
+    # Right to left, the international number still reads "+216...", its "+" in front.
+    msisdn = fee_line.line.number.msisdn
+    assert msisdn in [w.text for w in words(Path(invoice.pdf.path))]

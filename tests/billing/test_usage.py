@@ -116,3 +116,37 @@ def test_import_by_command_and_by_admin_upload(grid, supervisor, client, tmp_pat
     response = client.post(reverse("admin:billing_usageimport_add"), {"upload": upload})
     assert response.status_code == 302
     assert UsageImport.objects.count() == 2 and UsageRecord.objects.count() == 2
+
+
+def test_r1_3_usage_at_two_prices_is_billed_one_line_per_price_that_multiplies_to_its_amount(
+    grid,
+):
+    """International calls at 0.900 then 0.950 a minute (a new rate in mid-month): an average
+    price (0.921 for 7 minutes) would print 7 × 0.921 = 6.447 beside 6.450."""
+    from django.utils import timezone
+    from time_machine import travel
+
+    with travel(timezone.make_aware(datetime(2026, 10, 1, 9, 0)), tick=False):
+        line = account()
+        for day, minutes, price in ((3, 4, "0.900"), (20, 2, "0.950"), (21, 1, "0.950")):
+            UsageRecord.objects.create(
+                line=line,
+                started_at=timezone.make_aware(datetime(2026, 10, day, 12, 0)),
+                kind=UsageRecord.Kind.INTERNATIONAL,
+                destination="+212522000000",
+                quantity=Decimal(minutes),
+                unit_price=Decimal(price),
+                usage_import=UsageImport.objects.get_or_create(name="mediation")[0],
+                record_key=f"two-prices-{day}",
+            )
+    with travel(timezone.make_aware(datetime(2026, 11, 1, 8, 0)), tick=False):
+        invoice = issue(line)
+    usage = [
+        (row.quantity, row.unit_price, row.amount_excl_tax)
+        for row in invoice.lines.filter(kind="usage").order_by("position")
+    ]
+    assert usage == [
+        (Decimal("4.000"), Decimal("0.900"), Decimal("3.600")),
+        (Decimal("3.000"), Decimal("0.950"), Decimal("2.850")),
+    ]
+    assert all(quantity * price == amount for quantity, price, amount in usage)

@@ -414,5 +414,5 @@ def test_r17_4_ending_one_option_leaves_the_contract_running(client, alice):
         issued_on=date(2026, 7, 1),
     )
     kinds = {row.kind: row.label for row in invoice.lines.all()}
-    assert "(01/06 - 10/06)" in kinds["option"]  # billed for its days (R9.2)
+    assert "(01/06 - 10/06 : 10 jours / 30 × 10,000 TND)" in kinds["option"]  # its days (R9.2)
     assert "(01/06 - 30/06)" in kinds["subscription"]  # the line runs on
