@@ -32,7 +32,11 @@ from subscriptions.models import (
     SimCard,
 )
 from subscriptions.services import OptionRefused, line_option_add
-from subscriptions.suspension_admin import SuspensionCauseInline, supervise_suspension
+from subscriptions.suspension_admin import (
+    SuspensionCauseInline,
+    grant_extra_time,
+    supervise_suspension,
+)
 
 CUSTOMER_SEARCH = ["last_name", "first_name", "company_name", "cin", "passport_number", "tax_id"]
 
@@ -172,7 +176,15 @@ class LineAdmin(BoutiqueScopedAdmin):
     readonly_fields = ["status", "activated_at", "commitment_ends_on"]
     autocomplete_fields = ["contract", "number", "sim"]
     inlines = [LineOptionInline, SuspensionCauseInline, LineStatusChangeInline]
-    actions = ["add_option_by_phone", supervise_suspension, customer_request_suspension]
+    actions = [
+        "add_option_by_phone",
+        supervise_suspension,
+        grant_extra_time,
+        customer_request_suspension,
+    ]
+
+    def has_supervise_permission(self, request) -> bool:
+        return is_supervisor(request.user)
 
     @admin.action(description=_("Add an option after the identity checks (phone, R3.3)"))
     def add_option_by_phone(self, request, queryset):
