@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.roles import is_supervisor
@@ -150,7 +151,11 @@ def grant_extra_time(modeladmin, request, queryset):
         if extended:
             modeladmin.message_user(
                 request,
-                _("Termination by right postponed until %(date)s on %(count)d line(s).")
+                ngettext(
+                    "Termination by right postponed until %(date)s on %(count)d line.",
+                    "Termination by right postponed until %(date)s on %(count)d lines.",
+                    extended,
+                )
                 % {"date": f"{until:%d/%m/%Y}", "count": extended},
                 messages.SUCCESS,
             )

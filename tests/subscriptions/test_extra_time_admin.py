@@ -84,7 +84,7 @@ def test_r17_5_a_date_after_today_and_a_reason_are_required(client, fraud_line, 
 
 
 def test_r17_5_r13_1_a_lost_sim_cause_is_not_postponed_and_the_supervisor_is_told(
-    client, alice, supervisor, messages_in_english
+    client, alice, supervisor
 ):
     line = Line.objects.get(contract__customer=alice)
     with time_machine.travel(_at(2026, 6, 1, 9, 0), tick=False):
@@ -102,8 +102,9 @@ def test_r17_5_r13_1_a_lost_sim_cause_is_not_postponed_and_the_supervisor_is_tol
             follow=True,
         )
     told = [str(m) for m in done.context["messages"]]
-    assert told == [
-        f"{line.number}: no open cause leads to termination by right; nothing to postpone."
+    assert told == [  # the admin speaks French by default
+        f"{line.number} : aucune cause ouverte ne mène à la résiliation de plein droit ; "
+        "rien à reporter."
     ]
     assert line.suspension_causes.get(cause=Cause.LOST_SIM).extended_until is None
     assert not _extensions_recorded(line)
