@@ -12,7 +12,12 @@ from django.utils.translation import ngettext
 from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.roles import is_supervisor
 from subscriptions.models import ProvisioningOrder, SuspensionCause
-from subscriptions.suspensions import SuspensionRefused, suspension_lift, suspension_open
+from subscriptions.suspensions import (
+    SuspensionRefused,
+    open_causes,
+    suspension_lift,
+    suspension_open,
+)
 from subscriptions.sweeps import TERMINATING_CAUSES
 from subscriptions.terminations import suspension_extend
 
@@ -125,11 +130,7 @@ def grant_extra_time(modeladmin, request, queryset):
         return None
     lines = list(queryset.select_related("number", "contract__customer").order_by("pk"))
     causes = {
-        line.pk: list(
-            line.suspension_causes.filter(
-                lifted_at__isnull=True, cause__in=TERMINATING_CAUSES
-            ).order_by("opened_at")
-        )
+        line.pk: [cause for cause in open_causes(line) if cause.cause in TERMINATING_CAUSES]
         for line in lines
     }
     form = ExtraTimeForm(request.POST if "until" in request.POST else None)
