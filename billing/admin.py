@@ -496,39 +496,60 @@ class CreditLimitAdmin(BoutiqueScopedAdmin):
         return False
 
 
+class AdvancePaidFilter(admin.SimpleListFilter):
+    """R11.2: the requests still waiting for their advance, or those paid."""
+
+    title = _("status")
+    parameter_name = "paid"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("Waiting for the advance")), ("yes", _("Paid"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("no", "yes"):
+            return queryset.filter(payment__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(AdvancePaymentRequest)
 class AdvancePaymentRequestAdmin(BoutiqueScopedAdmin):
     """R11.2: requests raised by the daily credit control; an agent records the advance from
     here (it opens the payment form with the request chosen); paid ones link their payment."""
 
     boutique_path = "contract__customer__boutique"
-    list_display = ["contract", "reason", "amount", "requested_on", "payment_or_record"]
-    list_filter = ["reason", "requested_on", ("payment", admin.EmptyFieldListFilter)]
+    list_display = ["account", "reason", "amount", "requested_on", "payment_link"]
+    list_filter = [AdvancePaidFilter, "reason", "requested_on"]
     list_select_related = ["contract", "payment"]
     search_fields = ["contract__reference", "contract__customer__last_name"]
-    readonly_fields = ["contract", "reason", "amount", "requested_on", "payment_or_record"]
+    fields = ["account", "reason", "amount", "requested_on", "payment_or_record"]
+    readonly_fields = fields
     actions = ["record_advance_payment"]
 
     def _record_url(self, advance: AdvancePaymentRequest) -> str:
-        query = urlencode(
-            {
-                "advance_request": advance.pk,
-                "contract": advance.contract_id,
-                "amount": advance.amount,
-            }
-        )
+        initial = {"advance_request": advance.pk, "contract": advance.contract_id}
+        query = urlencode({**initial, "amount": advance.amount})
         return f"{reverse('admin:billing_payment_add')}?{query}"
 
-    @admin.display(description=_("payment"))
-    def payment_or_record(self, advance: AdvancePaymentRequest) -> str:
+    @admin.display(description=_("account"), ordering="contract__reference")
+    def account(self, advance: AdvancePaymentRequest) -> str:
+        return advance.contract.reference
+
+    def _payment(self, advance: AdvancePaymentRequest, css_class: str) -> str:
         if advance.payment_id is not None:
             url = reverse("admin:billing_payment_change", args=[advance.payment_id])
             return format_html('<a href="{}">{}</a>', url, advance.payment)
+        label = _("Record the advance payment")
         return format_html(
-            '<a class="button" href="{}">{}</a>',
-            self._record_url(advance),
-            _("Record the advance payment"),
+            '<a class="{}" href="{}">{}</a>', css_class, self._record_url(advance), label
         )
+
+    @admin.display(description=_("payment"))
+    def payment_link(self, advance: AdvancePaymentRequest) -> str:
+        return self._payment(advance, "addlink")
+
+    @admin.display(description=_("payment"))
+    def payment_or_record(self, advance: AdvancePaymentRequest) -> str:
+        return self._payment(advance, "button")
 
     def has_record_advance_permission(self, request) -> bool:
         return request.user.has_perm("billing.add_payment")

@@ -88,6 +88,7 @@ class PaymentForm(forms.ModelForm):
         "other_account": _("This request is for the account %(account)s, not this one."),
         "before_request": _("An advance is received on or after the day it was asked (%(date)s)."),
         "future": _("A payment cannot be received after today."),
+        "not_positive": _("Enter an amount above zero."),
     }
 
     class Meta:
@@ -101,10 +102,20 @@ class PaymentForm(forms.ModelForm):
             "contract"
         )
         self.fields["contract"].required = False
-        self.fields["amount"].validators.append(MinValueValidator(MILLIME))  # R10.1: > 0
+        self.fields["amount"].validators.append(  # R10.1: money received is above zero
+            MinValueValidator(MILLIME, message=self.error_messages["not_positive"])
+        )
+        self.fields["advance_request"].label_from_instance = self._request_label
         self.fields["amount"].widget.attrs["min"] = MILLIME
         self.fields["method"].choices = [("", "---------")] + [(m, m.label) for m in self.METHODS]
         self.fields["received_on"].initial = timezone.localdate
+
+    @staticmethod
+    def _request_label(request: AdvancePaymentRequest) -> str:
+        return (
+            f"{request.contract.reference} · {request.amount} TND · "
+            f"{request.get_reason_display()} · {request.requested_on:%d/%m/%Y}"
+        )
 
     def clean_amount(self):
         return tnd(self.cleaned_data["amount"])
