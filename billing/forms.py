@@ -98,6 +98,8 @@ class PaymentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "contract" not in self.fields:  # a recorded payment's page: every field is read-only
+            return
         self.fields["advance_request"].queryset = self.open_advance_requests.select_related(
             "contract"
         )
