@@ -89,6 +89,9 @@ def test_r11_2_r13_1_agent_records_the_advances_and_each_lifts_only_its_own_caus
         agent,
     )
     assert payment.received_on == date(2026, 10, 21)
+    recorded = client.get(reverse("admin:billing_payment_change", args=[payment.pk]))
+    request_page = reverse("admin:billing_advancepaymentrequest_change", args=[over_limit.pk])
+    assert recorded.status_code == 200 and request_page in recorded.text
     lifted = line.suspension_causes.get(cause=Cause.CREDIT_LIMIT)
     assert (lifted.lifted_by, lifted.lifted_job, lifted.lift_reason) == (agent, "", PAID)
     assert lifted.lifted_at == _at(2026, 10, 21, 10, 0)
