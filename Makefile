@@ -53,9 +53,12 @@ test: install system-packages static
 	mkdir -p build/test-results
 	$(BIN)/pytest --junitxml=build/test-results/junit.xml
 
+# Dead code: vulture over the apps and portal (pyproject.toml, [tool.vulture]); a service that
+# only the tests call fails here (lint/dead_code.py says what is reported and why).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m lint.dead_code
 
 format: install
 	$(BIN)/ruff format .

@@ -1,18 +1,20 @@
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin_scope import BoutiqueScopedAdmin
-from billing.credit import credit_limit_set
+from accounts.admin_scope import BoutiqueScopedAdmin, boutique_filter
+from billing.credit import advance_payment_record, credit_limit_set
 from billing.credit_notes import CreditNoteRefused, credit_note_issue
 from billing.debts import TransferRefused, debt_carry
 from billing.direct_debit import direct_debit_import
-from billing.forms import CreditNoteForm, DebtCarryForm, DirectDebitImportForm
+from billing.forms import CreditNoteForm, DebtCarryForm, DirectDebitImportForm, PaymentForm
 from billing.invoicing import Period
 from billing.models import (
     AdvancePaymentRequest,
@@ -355,15 +357,10 @@ class DirectDebitImportAdmin(admin.ModelAdmin):
         return False
 
 
-class PaymentForm(forms.ModelForm):
-    class Meta:
-        model = Payment
-        fields = ["contract", "amount", "method", "reference", "received_on"]
-
-
 @admin.register(Payment)
 class PaymentAdmin(BoutiqueScopedAdmin):
-    """Agents record what customers pay (R10.1); a bounced cheque or debit is reversed (R9.4)."""
+    """Agents record what customers pay (R10.1) and the advances asked by the credit control
+    (R11.2); a bounced cheque or debit is reversed (R9.4)."""
 
     boutique_path = "contract__customer__boutique"
     scoped_relations = {"contract": "customer__boutique"}
@@ -372,12 +369,13 @@ class PaymentAdmin(BoutiqueScopedAdmin):
         "contract",
         "amount",
         "method",
+        "is_advance",
         "reference",
         "received_on",
         "recorded_by",
         "reversed_at",
     ]
-    list_filter = ["method", "received_on"]
+    list_filter = ["method", "is_advance", "received_on"]
     list_select_related = ["contract", "recorded_by"]
     search_fields = [
         "reference",
@@ -388,11 +386,27 @@ class PaymentAdmin(BoutiqueScopedAdmin):
     autocomplete_fields = ["contract"]
     actions = ["reverse_bounced"]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None:
+            return form
+        # An agent answers only their boutique's open requests (another's is not a choice).
+        scoped = AdvancePaymentRequest.objects.filter(
+            boutique_filter(request.user, "contract__customer__boutique"), payment__isnull=True
+        )
+        return type(form.__name__, (form,), {"open_advance_requests": scoped})
+
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
         return [
-            *PaymentForm.Meta.fields,
+            "contract",
+            "amount",
+            "method",
+            "reference",
+            "received_on",
+            "is_advance",
+            "advance_request_link",
             "recorded_by",
             "recorded_at",
             "reversed_at",
@@ -400,17 +414,50 @@ class PaymentAdmin(BoutiqueScopedAdmin):
             "reversal_reason",
         ]
 
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return PaymentForm.Meta.fields
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description=_("advance payment request (R11.2)"))
+    def advance_request_link(self, payment: Payment) -> str:
+        request = AdvancePaymentRequest.objects.filter(payment=payment).first()
+        if request is None:
+            return "—"
+        url = reverse("admin:billing_advancepaymentrequest_change", args=[request.pk])
+        return format_html('<a href="{}">{}</a>', url, request)
+
     def save_model(self, request, obj, form, change) -> None:
         if change:
             return
-        payment = payment_record(
-            contract=obj.contract,
-            amount=obj.amount,
-            method=obj.method,
-            reference=obj.reference,
-            received_on=obj.received_on,
-            actor=request.user,
-        )
+        advance = form.cleaned_data.get("advance_request")
+        if advance is None:
+            payment = payment_record(
+                contract=obj.contract,
+                amount=obj.amount,
+                method=obj.method,
+                reference=obj.reference,
+                received_on=obj.received_on,
+                actor=request.user,
+            )
+        else:
+            payment = advance_payment_record(
+                request=advance,
+                amount=obj.amount,
+                method=obj.method,
+                reference=obj.reference,
+                received_on=obj.received_on,
+                actor=request.user,
+            )
+            self.message_user(
+                request,
+                _(
+                    "Advance payment recorded: the request is closed and the credit-control "
+                    "suspension it caused is lifted. A line with no other cause is restored when "
+                    "the network confirms (R13.1)."
+                ),
+                messages.SUCCESS,
+            )
         obj.pk = payment.pk
 
     @admin.action(description=_("Reverse: the cheque or debit bounced (R9.4)"))
@@ -450,15 +497,76 @@ class CreditLimitAdmin(BoutiqueScopedAdmin):
         return False
 
 
+class AdvancePaidFilter(admin.SimpleListFilter):
+    """R11.2: the requests still waiting for their advance, or those paid."""
+
+    title = _("status")
+    parameter_name = "paid"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("Waiting for the advance")), ("yes", _("Paid"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("no", "yes"):
+            return queryset.filter(payment__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(AdvancePaymentRequest)
 class AdvancePaymentRequestAdmin(BoutiqueScopedAdmin):
-    """R11.2: requests raised by the daily credit control; paid ones link their payment."""
+    """R11.2: requests raised by the daily credit control; an agent records the advance from
+    here (it opens the payment form with the request chosen); paid ones link their payment."""
 
     boutique_path = "contract__customer__boutique"
-    list_display = ["contract", "reason", "amount", "requested_on", "payment"]
-    list_filter = ["reason", "requested_on"]
+    # The payment (or the link to record it) next to the account: on a phone the other columns
+    # scroll out of sight first.
+    list_display = ["account", "payment_link", "amount", "reason", "requested_on"]
+    list_filter = [AdvancePaidFilter, "reason", "requested_on"]
     list_select_related = ["contract", "payment"]
-    readonly_fields = ["contract", "reason", "amount", "requested_on", "payment"]
+    search_fields = ["contract__reference", "contract__customer__last_name"]
+    fields = ["account", "reason", "amount", "requested_on", "payment_or_record"]
+    readonly_fields = fields
+    actions = ["record_advance_payment"]
+
+    def _record_url(self, advance: AdvancePaymentRequest) -> str:
+        initial = {"advance_request": advance.pk, "contract": advance.contract_id}
+        query = urlencode({**initial, "amount": advance.amount})
+        return f"{reverse('admin:billing_payment_add')}?{query}"
+
+    @admin.display(description=_("account"), ordering="contract__reference")
+    def account(self, advance: AdvancePaymentRequest) -> str:
+        return advance.contract.reference
+
+    def _payment(self, advance: AdvancePaymentRequest, css_class: str, label: str) -> str:
+        if advance.payment_id is not None:
+            url = reverse("admin:billing_payment_change", args=[advance.payment_id])
+            return format_html('<a href="{}">{}</a>', url, advance.payment)
+        return format_html(
+            '<a class="{}" href="{}">{}</a>', css_class, self._record_url(advance), label
+        )
+
+    @admin.display(description=_("payment"))
+    def payment_link(self, advance: AdvancePaymentRequest) -> str:
+        # Short: the list leaves a narrow column beside the filters.
+        return self._payment(advance, "addlink", _("Record"))
+
+    @admin.display(description=_("payment"))
+    def payment_or_record(self, advance: AdvancePaymentRequest) -> str:
+        return self._payment(advance, "button", _("Record the advance payment"))
+
+    def has_record_advance_permission(self, request) -> bool:
+        return request.user.has_perm("billing.add_payment")
+
+    @admin.action(description=_("Record the advance payment"), permissions=["record_advance"])
+    def record_advance_payment(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose one request."), messages.WARNING)
+            return None
+        advance = queryset.get()
+        if advance.payment_id is not None:
+            self.message_user(request, _("This request is already paid."), messages.WARNING)
+            return None
+        return HttpResponseRedirect(self._record_url(advance))
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -6,12 +6,14 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing.invoicing import Period, contract_for_billing, draft_lines
 from billing.models import AdvancePaymentRequest, Charge, CreditLimit, Invoice, Payment
 from billing.money import ZERO, tnd
-from billing.payments import balance_of, invoices_with_balance, payment_record
+from billing.payments import PaymentRefused, balance_of, invoices_with_balance, payment_record
 from catalogue.selectors import grid_parameters
 from subscriptions.models import Contract
 
@@ -83,18 +85,42 @@ def credit_control_sweep(*, today: date) -> list[AdvancePaymentRequest]:
 
 
 def advance_payment_record(
-    *, request: AdvancePaymentRequest, amount, method: str, actor: User, reference: str = ""
+    *,
+    request: AdvancePaymentRequest,
+    amount: Decimal | str,
+    method: str,
+    actor: User,
+    reference: str = "",
+    received_on: date | None = None,
 ) -> Payment:
-    """R11.2: the advance is kept for the next invoices, which show it as deducted."""
+    """R11.2: the advance answers its request and is kept for the next invoices, which show it
+    as deducted. R13.1: the credit-control suspension the request caused is lifted at once in
+    the agent's name (other causes stay open); the network is asked to unblock, and the line
+    shows restored when it confirms."""
+    # subscriptions imports billing: its sweeps are reached at call time.
+    from subscriptions.sweeps import credit_control_lift
+
     with transaction.atomic():
+        # Two agents recording the same advance at once: the first closes the request under its
+        # row lock, the second is refused instead of taking the money twice.
+        locked = AdvancePaymentRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.payment_id is not None:
+            raise PaymentRefused(_("This advance payment request is already paid."))
+        received_on = received_on or timezone.localdate()
+        if received_on < locked.requested_on:
+            raise PaymentRefused(_("An advance is received on or after the day it was asked."))
         payment = payment_record(
-            contract=request.contract,
+            contract=locked.contract,
             amount=amount,
             method=method,
             actor=actor,
             reference=reference,
+            received_on=received_on,
             is_advance=True,
         )
-        request.payment = payment
-        request.save(update_fields=["payment"])
+        locked.payment = request.payment = payment
+        locked.save(update_fields=["payment"])
+        credit_control_lift(
+            today=timezone.localdate(), customer_id=locked.contract.customer_id, actor=actor
+        )
     return payment

@@ -1,7 +1,7 @@
 """Tunisian dinar amounts: Decimal with 3 decimals (millimes), ROUND_HALF_UP, never float.
 
 Every amount that enters the system goes through `tnd()`; every model field holding money is a
-`MoneyField`. Integer millimes appear only at a gateway's edge (`to_millimes`).
+`MoneyField`. Integer millimes would appear only at a payment gateway's edge; there is none.
 """
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -23,14 +23,6 @@ def tnd(value: Decimal | int | str) -> Decimal:
     if not amount.is_finite():
         raise ValueError(f"Not an amount: {value!r}")
     return amount.quantize(MILLIME, rounding=ROUND_HALF_UP)
-
-
-def to_millimes(value: Decimal) -> int:
-    return int(tnd(value) / MILLIME)
-
-
-def from_millimes(millimes: int) -> Decimal:
-    return tnd(Decimal(millimes) * MILLIME)
 
 
 class MoneyField(models.DecimalField):

@@ -136,11 +136,6 @@ def _commitments(contract: Contract, on: date) -> list[CommitmentFees]:
     return found
 
 
-def remaining_commitment_fees(contract: Contract, *, on: date) -> Decimal:
-    """The monthly fees from the month after `on` to the end of each line's commitment."""
-    return tnd(sum((remaining.amount for remaining in _commitments(contract, on)), ZERO))
-
-
 def recovery_statement(*, contract: Contract, on: date, instances: int) -> RecoveryStatement:
     """The statement as of `on`, for a procedure through `instances` legal instances (first
     instance, appeal...): the lawyer fees are due per instance (R19.1)."""

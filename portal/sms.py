@@ -38,4 +38,5 @@ class LocmemSmsBackend:
 
 def send_sms(*, to: str, text: str) -> None:
     """Send one text message. Call it outside any transaction."""
-    import_string(settings.SMS_BACKEND)().send(Sms(to=to, text=" ".join(text.split())))
+    backend: SmsBackend = import_string(settings.SMS_BACKEND)()
+    backend.send(Sms(to=to, text=" ".join(text.split())))

@@ -70,6 +70,17 @@ class ServicePinForm(forms.Form):
         return cleaned
 
 
+class ServicePinCheckForm(forms.Form):
+    """R7.4, by an agent on the phone: the PIN the caller says, checked against its hash and
+    never shown."""
+
+    pin = forms.CharField(
+        label=_("PIN said by the caller"),
+        max_length=8,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+
 class RectificationForm(forms.Form):
     """R21.1, R7.2: what the customer asks to correct; blank fields stay as they are."""
 

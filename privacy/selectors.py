@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from privacy.models import Consent, Purpose, StaffAccessLog
+from privacy.models import Consent, Purpose
 from subscriptions.models import Customer
 
 # With no choice recorded: R21.2 and R21.3 allow traffic data for offers and sharing with
@@ -72,8 +72,3 @@ def consents_granted(*, customer_ids: list[int], purposes: set[str]) -> dict[tup
     for customer_id, purpose, granted in rows:
         state[customer_id, purpose] = granted
     return state
-
-
-def staff_accesses_of_customer(customer: Customer) -> QuerySet[StaffAccessLog]:
-    """R6.5: who of the staff opened the customer's data, newest first."""
-    return StaffAccessLog.objects.filter(customer=customer).select_related("staff")

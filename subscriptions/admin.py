@@ -12,8 +12,9 @@ from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.roles import is_supervisor
 from billing.forms import RecoveryStatementForm
 from billing.recovery import recovery_statement, recovery_statement_pdf
+from privacy.forms import ServicePinCheckForm
 from privacy.models import StaffAccessLog
-from privacy.services import staff_access_record
+from privacy.services import service_pin_check, staff_access_record
 from subscriptions import (  # noqa: F401  (they register the files queue, top-ups, lost SIMs)
     file_admin,
     prepaid_admin,
@@ -33,7 +34,11 @@ from subscriptions.models import (
     SimCard,
 )
 from subscriptions.services import OptionRefused, line_option_add
-from subscriptions.suspension_admin import SuspensionCauseInline, supervise_suspension
+from subscriptions.suspension_admin import (
+    SuspensionCauseInline,
+    grant_extra_time,
+    supervise_suspension,
+)
 
 CUSTOMER_SEARCH = ["last_name", "first_name", "company_name", "cin", "passport_number", "tax_id"]
 
@@ -56,6 +61,47 @@ class CustomerAdmin(BoutiqueScopedAdmin):
     search_fields = [*CUSTOMER_SEARCH, "contracts__lines__number__msisdn", "email"]
     inlines = [ContractInline]
     readonly_fields = ["history"]
+    actions = ["check_service_pin"]
+
+    @admin.action(description=_("Check the service PIN said on the phone (R7.4)"))
+    def check_service_pin(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Choose one customer."), messages.WARNING)
+            return None
+        customer = queryset.get()
+        form = ServicePinCheckForm(request.POST if "pin" in request.POST else None)
+        if form.is_valid():
+            right = service_pin_check(customer=customer, pin=form.cleaned_data["pin"])
+            # R6.5: who checked, when and with what answer (repeated tries show in the log).
+            staff_access_record(
+                staff=request.user,
+                customer_id=customer.pk,
+                what=StaffAccessLog.What.CUSTOMER_PAGE,
+                detail=f"service PIN checked: {'right' if right else 'wrong'}",
+            )
+            if right:
+                self.message_user(
+                    request,
+                    _("%(customer)s: the PIN is right.") % {"customer": customer},
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("%(customer)s: the PIN is wrong, or the customer has not set one.")
+                    % {"customer": customer},
+                    messages.ERROR,
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Check the service PIN (R7.4)"),
+            "customer": customer,
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/subscriptions/customer/check_pin.html", context)
 
     @admin.display(description=_("history of files and lines"))
     def history(self, customer: Customer) -> str:
@@ -191,7 +237,15 @@ class LineAdmin(BoutiqueScopedAdmin):
     readonly_fields = ["status", "activated_at", "commitment_ends_on"]
     autocomplete_fields = ["contract", "number", "sim"]
     inlines = [LineOptionInline, SuspensionCauseInline, LineStatusChangeInline]
-    actions = ["add_option_by_phone", supervise_suspension, customer_request_suspension]
+    actions = [
+        "add_option_by_phone",
+        supervise_suspension,
+        grant_extra_time,
+        customer_request_suspension,
+    ]
+
+    def has_supervise_permission(self, request) -> bool:
+        return is_supervisor(request.user)
 
     @admin.action(description=_("Add an option after the identity checks (phone, R3.3)"))
     def add_option_by_phone(self, request, queryset):

@@ -19,7 +19,12 @@ from django.utils.translation import ngettext
 from accounts.admin_scope import BoutiqueScopedAdmin, boutique_filter
 from accounts.roles import is_supervisor
 from catalogue.models import Offer, Option
-from subscriptions.file_selectors import breached_count_by_boutique, files_in_queue, time_left
+from subscriptions.file_selectors import (
+    breached,
+    breached_count_by_boutique,
+    files_in_queue,
+    time_left,
+)
 from subscriptions.file_services import (
     FileRefused,
     boutique_sale,
@@ -124,6 +129,20 @@ class RefusalForm(forms.Form):
     )
 
 
+class DeadlineFilter(admin.SimpleListFilter):
+    """R3.2, R6.2, R13.1: the files whose current deadline has passed, one by one (the
+    supervisors' table counts them per boutique and links here)."""
+
+    title = _("deadline")
+    parameter_name = "deadline"
+
+    def lookups(self, request, model_admin):
+        return [("breached", _("Breached"))]
+
+    def queryset(self, request, queryset):
+        return breached(queryset) if self.value() == "breached" else queryset
+
+
 @admin.register(SubscriptionFile)
 class SubscriptionFileAdmin(BoutiqueScopedAdmin):
     list_display = [
@@ -135,7 +154,7 @@ class SubscriptionFileAdmin(BoutiqueScopedAdmin):
         "deadline_display",
         "submitted_at",
     ]
-    list_filter = ["status", "channel", "boutique"]
+    list_filter = [DeadlineFilter, "status", "channel", "boutique"]
     list_select_related = ["customer", "boutique", "applicant"]
     search_fields = [
         "customer__last_name",

@@ -90,23 +90,6 @@ class SuspensionRequestForm(forms.Form):
         self.helper = _helper(_("Suspend my line"))
 
 
-class SimLossIdentityForm(forms.Form):
-    """R14.4, by an agent: the five identity checks of the person declaring the loss."""
-
-    channel = forms.ChoiceField(
-        label=_("Declared by"),
-        choices=[
-            ("phone", _("Phone (identity checked)")),
-            ("boutique", _("Boutique (identity checked)")),
-        ],
-    )
-    last_name_ok = forms.BooleanField(label=_("Last name checked"))
-    first_name_ok = forms.BooleanField(label=_("First name checked"))
-    cin_ok = forms.BooleanField(label=_("CIN number checked"))
-    birth_date_ok = forms.BooleanField(label=_("Birth date checked"))
-    address_ok = forms.BooleanField(label=_("Address checked"))
-
-
 class ReplacementSimForm(forms.Form):
     """R14.3: a SIM from the stock of the customer's boutique."""
 

@@ -1,15 +1,25 @@
-"""Suspensions in the admin: a line's causes (read-only), the provisioning outbox, and the
-supervisors' action to open or lift a fraud or national-security cause with a reason (R13.1)."""
+"""Suspensions in the admin: a line's causes (read-only), the provisioning outbox, the
+supervisors' action to open or lift a fraud or national-security cause with a reason (R13.1), and
+their action to grant extra time before termination by right (R17.5)."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.roles import is_supervisor
 from subscriptions.models import ProvisioningOrder, SuspensionCause
-from subscriptions.suspensions import SuspensionRefused, suspension_lift, suspension_open
+from subscriptions.suspensions import (
+    SuspensionRefused,
+    open_causes,
+    suspension_lift,
+    suspension_open,
+)
+from subscriptions.sweeps import TERMINATING_CAUSES
+from subscriptions.terminations import suspension_extend
 
 Cause = SuspensionCause.Cause
 
@@ -88,6 +98,78 @@ def supervise_suspension(modeladmin, request, queryset):
         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
     }
     return TemplateResponse(request, "admin/subscriptions/line/supervise_suspension.html", context)
+
+
+class ExtraTimeForm(forms.Form):
+    """R17.5: until when the termination by right waits, and why (kept in the line's history)."""
+
+    until = forms.DateField(
+        label=_("Postpone the termination by right until"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    error_messages = {"past": _("Choose a day after today.")}
+
+    def clean_until(self):
+        until = self.cleaned_data["until"]
+        if until <= timezone.localdate():
+            raise forms.ValidationError(self.error_messages["past"], code="past")
+        return until
+
+
+@admin.action(
+    description=_("Grant extra time before termination by right (R17.5)"),
+    permissions=["supervise"],
+)
+def grant_extra_time(modeladmin, request, queryset):
+    """R17.5: on each chosen line, every open cause that would end it by right waits until the
+    day chosen; the sweep terminates it the day after, if the cause is still open."""
+    if not is_supervisor(request.user):
+        modeladmin.message_user(request, _("Only a supervisor may do this."), messages.ERROR)
+        return None
+    lines = list(queryset.select_related("number", "contract__customer").order_by("pk"))
+    causes = {
+        line.pk: [cause for cause in open_causes(line) if cause.cause in TERMINATING_CAUSES]
+        for line in lines
+    }
+    form = ExtraTimeForm(request.POST if "until" in request.POST else None)
+    if form.is_valid():
+        until, reason = form.cleaned_data["until"], form.cleaned_data["reason"]
+        extended = 0
+        for line in lines:
+            if not causes[line.pk]:
+                modeladmin.message_user(
+                    request,
+                    _("%(line)s: no open cause leads to termination by right; nothing to postpone.")
+                    % {"line": line.number},
+                    messages.WARNING,
+                )
+                continue
+            for cause in causes[line.pk]:
+                suspension_extend(cause=cause, until=until, actor=request.user, reason=reason)
+            extended += 1
+        if extended:
+            modeladmin.message_user(
+                request,
+                ngettext(
+                    "Termination by right postponed until %(date)s on %(count)d line.",
+                    "Termination by right postponed until %(date)s on %(count)d lines.",
+                    extended,
+                )
+                % {"date": f"{until:%d/%m/%Y}", "count": extended},
+                messages.SUCCESS,
+            )
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": _("Grant extra time before termination by right (R17.5)"),
+        "lines": [(line, causes[line.pk]) for line in lines],
+        "form": form,
+        "opts": modeladmin.model._meta,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/subscriptions/line/extra_time.html", context)
 
 
 @admin.register(ProvisioningOrder)

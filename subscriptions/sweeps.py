@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from accounts.models import User
 from billing.models import AdvancePaymentRequest, Invoice
 from billing.money import ZERO
 from billing.payments import LIVE
@@ -107,11 +108,18 @@ def _suspend(
 
 
 def _lift(
-    lines: QuerySet[Line], cause: str, reason: str, job: str, recheck: Recheck | None = None
+    lines: QuerySet[Line],
+    cause: str,
+    reason: str,
+    job: str,
+    recheck: Recheck | None = None,
+    actor: User | None = None,
 ) -> int:
     return _in_batches(
         lines.filter(_open(cause)),
-        lambda ids: len(suspensions_lift(line_ids=ids, cause=cause, reason=reason, job=job)),
+        lambda ids: len(
+            suspensions_lift(line_ids=ids, cause=cause, reason=reason, actor=actor, job=job)
+        ),
         recheck=(lambda batch: recheck(batch).filter(_open(cause))) if recheck else None,
     )
 
@@ -246,16 +254,20 @@ def credit_control_suspend(*, today: date) -> int:
     ) + _suspend(late, Cause.LATE_ADVANCE, gettext_noop("Advance payment late (R11.2)"), JOB_CREDIT)
 
 
-def credit_control_lift(*, today: date, customer_id: int | None = None) -> int:
-    """R13.1: lift the causes once the advance is paid."""
+def credit_control_lift(
+    *, today: date, customer_id: int | None = None, actor: User | None = None
+) -> int:
+    """R13.1: lift the causes once the advance is paid, in the name of the agent who recorded it
+    (`actor`) or of the sweep."""
     lines = Line.objects.all()
     if customer_id is not None:
         lines = lines.filter(contract__customer_id=customer_id)
     paid = gettext_noop("Advance payment received (R11.2)")
+    job = "" if actor else JOB_CREDIT
     over = lines.exclude(_advance_asked(AdvancePaymentRequest.Reason.CREDIT_LIMIT))
     late = lines.exclude(_advance_asked(asked_before=_advance_late_before(today)))
-    return _lift(over, Cause.CREDIT_LIMIT, paid, JOB_CREDIT) + _lift(
-        late, Cause.LATE_ADVANCE, paid, JOB_CREDIT
+    return _lift(over, Cause.CREDIT_LIMIT, paid, job, actor=actor) + _lift(
+        late, Cause.LATE_ADVANCE, paid, job, actor=actor
     )
 
 

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing.money import from_millimes, tnd, to_millimes
+from billing.money import tnd
 
 
 def test_tnd_has_three_decimals_rounded_half_up():
@@ -21,8 +21,3 @@ def test_tnd_refuses_floats():
 def test_tnd_refuses_what_is_not_an_amount(value):
     with pytest.raises(ValueError):
         tnd(value)
-
-
-def test_millimes_only_at_the_edge():
-    assert to_millimes(Decimal("12.345")) == 12345
-    assert from_millimes(12345) == Decimal("12.345")

@@ -81,10 +81,6 @@ class SuspensionCause(models.Model):
     def __str__(self) -> str:
         return f"{self.line}: {self.get_cause_display()}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.lifted_at is None
-
 
 class ProvisioningOrder(models.Model):
     """The outbox to the network: what it must apply to a line, sent by a Celery task with an

@@ -10,7 +10,7 @@ import pytest
 from billing.invoicing import Period
 from billing.money import tnd
 from billing.payments import payment_record
-from billing.recovery import recovery_statement, remaining_commitment_fees
+from billing.recovery import recovery_statement
 from tests.billing.test_invoicing import account, issue
 
 
@@ -38,8 +38,10 @@ def test_r19_1_no_interest_before_the_due_date(grid):
 
 def test_r19_1_unbilled_minimum_period_counts_a_partial_last_month_by_days(grid):
     line = account(activated=datetime(2026, 1, 16, 9, 0))  # commitment until 2027-01-15
-    fees = remaining_commitment_fees(line.contract, on=date(2026, 11, 20))
-    assert fees == Decimal("29.677")  # December: 20.000, January 15/31: 9.677
+    statement = recovery_statement(contract=line.contract, on=date(2026, 11, 20), instances=1)
+    assert statement.unbilled_commitment == Decimal(
+        "29.677"
+    )  # December: 20.000, January 15/31: 9.677
 
 
 def test_r19_1_statement_pdf_from_the_admin(client, grid, supervisor):

@@ -3,10 +3,11 @@ again, and shown to no staff."""
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
 from django.urls import reverse
 
-from privacy.models import ServicePin
+from privacy.models import ServicePin, StaffAccessLog
 from privacy.services import service_pin_check
 from tests.factories import PASSWORD
 
@@ -57,3 +58,35 @@ def test_r7_4_staff_never_see_the_pin(alice, supervisor):
         reverse("admin:subscriptions_customer_change", args=[alice.pk])
     )
     assert page.status_code == 200 and stored.pin_hash not in page.text
+
+
+def _check(client: Client, customer, **form):
+    return client.post(
+        reverse("admin:subscriptions_customer_changelist"),
+        {"action": "check_service_pin", ACTION_CHECKBOX_NAME: [customer.pk], **form},
+        follow=True,
+    )
+
+
+def test_r7_4_r6_5_an_agent_checks_the_pin_said_on_the_phone_and_each_check_is_logged(
+    alice, agent, sfax_agent
+):
+    signed_in(alice.user).post(
+        reverse("portal:privacy_pin"), {"password": PASSWORD, "pin1": "4821", "pin2": "4821"}
+    )
+    client = signed_in(agent)  # Tunis Lac: alice's boutique
+    page = _check(client, alice)
+    assert set(page.context["form"].fields) == {"pin"}
+    right = _check(client, alice, pin="4821")
+    wrong = _check(client, alice, pin="4822")
+    assert [m.level_tag for m in right.context["messages"]] == ["success"]
+    assert [m.level_tag for m in wrong.context["messages"]] == ["error"]
+    assert "4821" not in right.text
+    checks = StaffAccessLog.objects.filter(customer=alice, staff=agent, detail__contains="PIN")
+    assert sorted(checks.values_list("detail", flat=True)) == [
+        "service PIN checked: right",
+        "service PIN checked: wrong",
+    ]
+    other = _check(signed_in(sfax_agent), alice, pin="4821")  # Sfax: not their customer
+    assert not any(m.level_tag == "success" for m in other.context["messages"])
+    assert not StaffAccessLog.objects.filter(staff=sfax_agent).exists()

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import time_machine
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +32,21 @@ def test_r3_2_supervisor_sees_breached_deadlines_per_boutique(client, grid, lac,
     counts = {b.code: b.breached_files for b in response.context["boutiques_breaches"]}
     assert counts == {"tunis-lac": 1, "sfax-centre": 0}
     assert 'id="deadline-breaches"' in response.text
+
+
+def test_r3_2_the_breached_count_opens_the_breached_files_of_that_boutique(
+    client, grid, lac, sfax, supervisor
+):
+    late = submitted_file(boutique=lac, at=MONDAY_9)
+    submitted_file(boutique=lac, at=MONDAY_9 + timedelta(days=10))  # its answer is due on day 25
+    submitted_file(boutique=sfax, at=MONDAY_9)
+    client.force_login(supervisor)
+    with time_machine.travel(MONDAY_9 + timedelta(days=20), tick=False):
+        table = client.get(reverse(QUEUE))
+        link = f"?deadline=breached&amp;boutique__id__exact={lac.pk}"
+        assert link in table.text
+        listed = client.get(reverse(QUEUE), {"deadline": "breached", "boutique__id__exact": lac.pk})
+    assert list(listed.context["cl"].result_list) == [late]
 
 
 def test_agent_does_not_get_the_boutiques_breach_table(client, grid, lac, agent):
