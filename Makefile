@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha1s
 # Debian packages the tests need: the browser, WeasyPrint's fast font subsetting, PDF to PNG.
 TEST_DEBS := chromium libharfbuzz-subset0 poppler-utils gettext fonts-dejavu-core
 
-.PHONY: run test install system-packages static lint format migrations-check bench lock messages
+.PHONY: run test test-clocks install system-packages static lint format migrations-check bench lock messages
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,20 @@ static: install
 test: install system-packages static
 	mkdir -p build/test-results
 	$(BIN)/pytest --junitxml=build/test-results/junit.xml
+
+# The suite with its clock moved (`--clock`, tests/conftest.py `suite_clock`), Africa/Tunis: a
+# month's last day (28 February 2027), 29 February 2028, a year's last half hour. Every clock
+# runs, each with its JUnit XML; any failure fails the target.
+TEST_CLOCKS := 2027-02-28T12:00 2028-02-29T12:00 2026-12-31T23:30
+
+test-clocks: install system-packages static
+	mkdir -p build/test-results
+	@failed=""; for clock in $(TEST_CLOCKS); do \
+	  echo "== clock $$clock (Africa/Tunis)"; \
+	  $(BIN)/pytest --clock=$$clock --junitxml=build/test-results/junit-clock-$${clock%%T*}.xml \
+	    || failed="$$failed $$clock"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "Failed with the clock at:$$failed"; exit 1; fi
 
 # Dead code: vulture over the apps and portal (pyproject.toml, [tool.vulture]); a service that
 # only the tests call fails here (lint/dead_code.py says what is reported and why).

@@ -4,14 +4,21 @@
 - `bob`: customer of the Sfax boutique, a suspended postpaid line.
 - `stranger`: a signed-up person with no customer record.
 - `agent` (Tunis Lac), `sfax_agent`, `supervisor`: boutique staff.
+
+The suite's clock: `--clock=2027-02-28T12:00` (or `PORTAL_TEST_CLOCK`) runs every test at that
+instant, read in Africa/Tunis; see `suite_clock`.
 """
 
+import argparse
 import os
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import redis
+import time_machine
 from django.core.files.base import ContentFile
 from django.utils import timezone, translation
 from kombu import pools
@@ -59,6 +66,61 @@ from tests.factories import (
 )
 
 ACTIVATED_AT = timezone.make_aware(datetime(2026, 3, 2, 10, 0))
+# The zone of the portal (settings.TIME_ZONE), in which `--clock` is read; settings are not
+# configured yet when pytest parses its options.
+CLOCK_ZONE = ZoneInfo("Africa/Tunis")
+
+
+def clock_instant(value: str) -> datetime:
+    """`2027-02-28T12:00` (or `2027-02-28 12:00`, or a date: midnight) in Africa/Tunis, unless
+    the value gives its own UTC offset."""
+    try:
+        instant = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--clock / PORTAL_TEST_CLOCK: {value!r} is not YYYY-MM-DDTHH:MM"
+        ) from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=CLOCK_ZONE)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock",
+        type=clock_instant,
+        default=os.environ.get("PORTAL_TEST_CLOCK") or None,
+        metavar="YYYY-MM-DDTHH:MM",
+        help="run every test from this instant (Africa/Tunis), the clock ticking on from there; "
+        "a test that travels itself keeps its own instant (default: $PORTAL_TEST_CLOCK, "
+        "else the real clock)",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    start = config.getoption("clock")
+    if start is None:
+        return "clock: real"
+    return f"clock: each test starts at {start:%Y-%m-%d %H:%M %z} ({start.tzinfo}), ticking"
+
+
+@pytest.fixture(autouse=True)
+def suite_clock(request: pytest.FixtureRequest) -> Iterator[datetime | None]:
+    """Every test starts at the `--clock` instant, as a billing engine's suite runs on a test
+    clock, so that the suite gives the same result on any day (a month end, 29 February, a
+    year's last half hour). The clock ticks (tick=True): polling loops, the live server, the
+    Celery worker threads and Playwright's timeouts need time to pass. time-machine patches the
+    process, so those threads read the moved clock too; worker processes a test starts, the
+    browser and PostgreSQL's now() read the real one (the code never asks SQL for the time).
+
+    A test chooses its own instant with `time_machine.travel(...)` in its body (nested, it wins
+    while it lasts) or, for its fixtures too, with `@pytest.mark.time_machine(...)`, which this
+    fixture then leaves alone. The instant is the start of each test, not of the run: a test at
+    23:30 is not pushed past midnight by the tests before it."""
+    start = request.config.getoption("clock")
+    if start is None or request.node.get_closest_marker("time_machine"):
+        yield None
+        return
+    with time_machine.travel(start, tick=True):
+        yield start
 
 
 @pytest.fixture(autouse=True)

@@ -115,9 +115,13 @@ def test_r10_4_an_agent_carries_the_debt_from_the_invoice_admin(two_accounts, ag
     assert (transfer.source, transfer.target, transfer.actor) == (source, target, agent)
 
 
+# R10.4: carried in November (the charge's local date), billed by November's invoice.
+@pytest.mark.time_machine(timezone.make_aware(datetime(2026, 11, 20, 10, 0)), tick=False)
 def test_r10_4_the_targets_next_invoice_bills_the_debt_outside_the_vat_base(two_accounts, agent):
     source, target = two_accounts
     debt_carry(source=source, target=target, actor=agent, reason="Report")
+    charge = Charge.objects.get(contract=target, fee_kind="carried_debt")
+    assert charge.charged_on == date(2026, 11, 20)
     invoice = invoice_issue(contract_id=target.pk, period=NOVEMBER, issued_on=date(2026, 12, 1))
     carried = invoice.lines.get(kind=InvoiceLine.Kind.CARRIED_DEBT)
     assert (carried.amount_excl_tax, carried.taxable) == (Decimal("49.600"), False)

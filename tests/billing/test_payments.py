@@ -1,9 +1,10 @@
 """Payments: oldest invoices first, no discount for paying early (R10.3), bounced (R9.4)."""
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from billing.invoicing import Period
 from billing.models import Charge
@@ -118,6 +119,9 @@ def test_r10_1_agent_records_a_payment_in_the_admin_and_reverses_a_bounced_chequ
     assert Charge.objects.filter(contract=contract, fee_kind="unpaid_instrument").exists()
 
 
+# R9.5: the copies are asked for in November (their charges' local date), billed by November's
+# invoice.
+@pytest.mark.time_machine(timezone.make_aware(datetime(2026, 11, 10, 10, 0)), tick=False)
 def test_r9_5_a_duplicate_or_a_detailed_bill_is_charged_per_the_grid(client, grid):
     from django.urls import reverse
 
@@ -134,7 +138,10 @@ def test_r9_5_a_duplicate_or_a_detailed_bill_is_charged_per_the_grid(client, gri
     assert "2,000" in page.text and "3,000" in page.text
     client.post(url, {"kind": "detailed"})
     client.post(url, {"kind": "duplicate"})
-    fees = sorted(Charge.objects.filter(contract=line.contract).values_list("amount", flat=True))
-    assert fees == [Decimal("2.000"), Decimal("3.000")]
+    charges = Charge.objects.filter(contract=line.contract).order_by("amount")
+    assert [(c.amount, c.charged_on) for c in charges] == [
+        (Decimal("2.000"), date(2026, 11, 10)),
+        (Decimal("3.000"), date(2026, 11, 10)),
+    ]
     november = issue(line, Period.month(date(2026, 11, 1)), date(2026, 12, 1))
     assert november.lines.filter(kind="one_off").count() == 2

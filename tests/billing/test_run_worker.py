@@ -8,7 +8,6 @@ of its transaction, and is killed there.
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from billing.services import billing_run_start
 from catalogue.models import Offer
 from subscriptions.models import Contract, Customer, Line, MobileNumber
 from tests.factories import BoutiqueFactory
+from tests.worker_process import celery_command
 
 ACCOUNTS = 200
 BLOCKED_AT = 100  # the held account is the first of the sixth batch of 20
@@ -81,11 +81,8 @@ def _worker() -> subprocess.Popen:
         "HTTPS": "false",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
+    return subprocess.Popen(  # noqa: S603  (our own worker command)
+        celery_command(
             "-A",
             "portal",
             "worker",
@@ -96,7 +93,7 @@ def _worker() -> subprocess.Popen:
             "--without-gossip",
             "-l",
             "warning",
-        ],
+        ),
         cwd=settings.BASE_DIR,
         env=env,
         start_new_session=True,

@@ -4,10 +4,12 @@ an agent records its receipt in the admin, and the customer sees the effective d
 Two people at once: alice in `page`, the agent of her boutique (Tunis Lac) in `other_page`.
 alice's line is in its minimum period until 1 March 2027 (tests/conftest.py), so a letter
 received before then suspends the line and ends it on the 1st of the next month (R16.4) with the
-remaining monthly fees owed (R16.3).
+remaining monthly fees owed (R16.3). The journey happens on 18 November 2026 (the clock ticking
+for the browser and the live server): the letter received the day before ends the line on
+1 December, still to come, so the line is suspended, not yet ended by the daily sweep.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -26,6 +28,7 @@ from tests.e2e.test_subscription_journey import sign_in_to_admin
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.time_machine(timezone.make_aware(datetime(2026, 11, 18, 10, 0)), tick=True),
 ]
 
 
@@ -82,6 +85,7 @@ def test_r16_4_customer_prepares_letter_agent_records_receipt_customer_sees_date
     # 3. alice sees the effective date and the fees that follow from the rules.
     terms = line_termination_terms(line=line, motive="ordinary", received_on=received)
     assert terms.effective_on == (received.replace(day=1) + timedelta(days=32)).replace(day=1)
+    assert terms.effective_on > timezone.localdate()
     page.goto(detail)
     with translation.override("fr"):
         effective = formats.date_format(terms.effective_on, "DATE_FORMAT")

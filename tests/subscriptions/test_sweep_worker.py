@@ -4,7 +4,6 @@ inside a sweep's batch leaves whole batches only, which the next run completes."
 import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import date
 
@@ -25,6 +24,7 @@ from subscriptions.models import (
 )
 from tests.factories import BoutiqueFactory, UserFactory
 from tests.subscriptions.test_sweeps_at_once import OVERDUE, _generate
+from tests.worker_process import celery_command
 
 BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 
@@ -94,10 +94,10 @@ def _worker() -> subprocess.Popen:
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.Popen(  # noqa: S603  (our own worker command)
-        [
-            *(sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo"),
+        celery_command(
+            *("-A", "portal", "worker", "--pool", "solo"),
             *("--without-heartbeat", "--without-mingle", "--without-gossip", "-l", "warning"),
-        ],
+        ),
         cwd=settings.BASE_DIR,
         env=env,
         start_new_session=True,
