@@ -79,8 +79,10 @@ class DraftLine:
         return self.quantity, self.unit_price, self.amount
 
 
+# Dates are Africa/Tunis: a timestamp's day is `timezone.localdate(ts)`, never `ts.date()` (the
+# UTC day, which puts an activation or a termination at 00:30 on the day before).
 def _ended_on(line: Line) -> date | None:
-    ends = [change.at.date() for change in line.terminations]
+    ends = [timezone.localdate(change.at) for change in line.terminations]
     return min(ends) if ends else None
 
 
@@ -90,7 +92,7 @@ def _share(first: date, last: date, period: Period) -> Decimal:
 
 
 def _recurring(line: Line, period: Period, until: date, grid: GridSnapshot) -> list[DraftLine]:
-    activated = line.activated_at.date()
+    activated = timezone.localdate(line.activated_at)
     ended = _ended_on(line)
     first, last = max(activated, period.start), min(ended or period.end, period.end, until)
     if first > last:
@@ -150,7 +152,9 @@ USAGE_LABELS = {
 def _usage(line: Line, period: Period, grid: GridSnapshot) -> list[DraftLine]:
     """Usage beyond the offer's allowances: the allowance covers the month's first units, each
     record beyond it is billed at the price of its own day (R1.3)."""
-    terms = grid.offer_terms(line.offer, on=max(line.activated_at.date(), period.start))
+    terms = grid.offer_terms(
+        line.offer, on=max(timezone.localdate(line.activated_at), period.start)
+    )
     remaining = {
         UsageRecord.Kind.VOICE: Decimal(terms.voice_minutes_included),
         UsageRecord.Kind.SMS: Decimal(terms.sms_included),
@@ -201,7 +205,11 @@ def draft_lines(
     grid = grid or GridSnapshot()
     drafts: list[DraftLine] = []
     for line in contract.billed_lines:
-        if line.offer.is_postpaid and line.activated_at and line.activated_at.date() <= until:
+        if (
+            line.offer.is_postpaid
+            and line.activated_at
+            and timezone.localdate(line.activated_at) <= until
+        ):
             drafts += _recurring(line, period, until, grid)
             drafts += _usage(line, period, grid)
     return drafts + [_charge_draft(charge) for charge in charges]
