@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.money import MoneyField
@@ -230,7 +231,7 @@ class UsageRecord(models.Model):
         verbose_name_plural = _("usage records")
 
     def __str__(self) -> str:
-        return f"{self.line} {self.kind} {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.line} {self.kind} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
 
 
 class Payment(models.Model):
