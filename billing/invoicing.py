@@ -98,39 +98,42 @@ def _recurring(line: Line, period: Period, until: date, grid: GridSnapshot) -> l
     if first > last:
         return []
     drafts = []
-    fee = grid.offer_terms(line.offer, on=first).monthly_fee
-    share = _share(first, last, period)
-    drafts.append(
-        DraftLine(
-            K.SUBSCRIPTION,
-            f"{line.offer.name} — {line.msisdn} ({first:%d/%m} - {last:%d/%m})",
-            share.quantize(Decimal("0.001")),
-            fee,
-            tnd(fee * share),
-            line,
+    # R1.3: each day is billed at the price in force that day; a price that changes during
+    # the month cuts the prorated fee in two lines, each at its price.
+    for begin, end, fee in grid.offer_fees(line.offer, first=first, last=last):
+        share = _share(begin, end, period)
+        drafts.append(
+            DraftLine(
+                K.SUBSCRIPTION,
+                f"{line.offer.name} — {line.msisdn} ({begin:%d/%m} - {end:%d/%m})",
+                share.quantize(Decimal("0.001")),
+                fee,
+                tnd(fee * share),
+                line,
+            )
         )
-    )
     for taken in line.options_taken:
         option = taken.option
         start = max(taken.started_on, first)
         stop = min(taken.ended_on or last, last)
         if start > stop:
             continue
-        price = grid.option_fee(option, on=start)
         if option.period == Option.Period.MONTH:
             # R9.2: an option taken or left during the month is billed for its days.
-            part = _share(start, stop, period)
-            drafts.append(
-                DraftLine(
-                    K.OPTION,
-                    f"{option.name} — {line.msisdn} ({start:%d/%m} - {stop:%d/%m})",
-                    part.quantize(Decimal("0.001")),
-                    price,
-                    tnd(price * part),
-                    line,
+            for begin, end, price in grid.option_fees(option, first=start, last=stop):
+                part = _share(begin, end, period)
+                drafts.append(
+                    DraftLine(
+                        K.OPTION,
+                        f"{option.name} — {line.msisdn} ({begin:%d/%m} - {end:%d/%m})",
+                        part.quantize(Decimal("0.001")),
+                        price,
+                        tnd(price * part),
+                        line,
+                    )
                 )
-            )
         elif period.start <= taken.started_on <= period.end:
+            price = grid.option_fee(option, on=start)
             # A pass by the week or the year is billed in full for the month it is taken in.
             drafts.append(
                 DraftLine(

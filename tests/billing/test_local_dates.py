@@ -5,6 +5,7 @@ R9.5, R10.2). Each test picks its instant with time-machine, at 00:30 or 23:30 l
 from datetime import date, datetime
 from decimal import Decimal
 
+import pytest
 import time_machine
 from django.utils import timezone
 
@@ -18,6 +19,13 @@ from terminations.ending import line_end
 from tests.billing.test_invoicing import OCTOBER, account, issue
 
 NOVEMBER = Period.month(date(2026, 11, 1))
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The instant of the tests that do not choose theirs (nothing here reads the real clock)."""
+    with time_machine.travel(timezone.make_aware(datetime(2026, 11, 1, 2, 0)), tick=False):
+        yield
 
 
 def local(*args: int) -> datetime:

@@ -5,6 +5,7 @@ force on the local day of that instant (a grid change takes effect at local midn
 
 from datetime import date, datetime, timedelta
 
+import pytest
 import time_machine
 from django.utils import timezone
 
@@ -17,6 +18,13 @@ from tests.factories import CustomerFactory, MobileNumberFactory, SimCardFactory
 from tests.subscriptions.test_subscription_file import review_all, submitted_file
 
 NOVEMBER_3 = date(2026, 11, 3)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The instant of the tests that do not choose theirs (nothing here reads the real clock)."""
+    with time_machine.travel(timezone.make_aware(datetime(2026, 11, 2, 8, 0)), tick=False):
+        yield
 
 
 def local(*args: int) -> datetime:
