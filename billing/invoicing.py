@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -415,12 +415,18 @@ def invoice_issue(*, contract_id: int, period: Period, issued_on: date) -> Invoi
 
 
 def accounts_to_bill(period: Period):
-    """Accounts with a postpaid line open during the period and no invoice for it yet."""
+    """Accounts with a postpaid line open during the period and no invoice for it yet. A
+    contract that ended before the period had its final invoice (R10.2): it is queued again only
+    for a charge made since that no invoice holds yet."""
     open_in_period = Q(
-        lines__activated_at__date__lte=period.end,
+        lines__activated_at__date__lte=period.end,  # the local date (USE_TZ, Africa/Tunis)
     ) & ~Q(lines__offer__kind="prepaid")
+    unbilled = Charge.objects.filter(
+        contract=OuterRef("pk"), invoice__isnull=True, charged_on__lte=period.end
+    )
+    still_billed = Q(ended_on__isnull=True) | Q(ended_on__gte=period.start) | Exists(unbilled)
     return (
-        Contract.objects.filter(open_in_period)
+        Contract.objects.filter(open_in_period, still_billed)
         .exclude(invoices__period_start=period.start, invoices__kind=Invoice.Kind.INVOICE)
         .order_by("pk")
         .values_list("pk", flat=True)

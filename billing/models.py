@@ -186,6 +186,28 @@ class BillingRun(models.Model):
         return f"{self.period_start:%Y-%m}"
 
 
+class BillingRunAccount(models.Model):
+    """An account of a run (R9.1): the run's progress counts these rows, so a second start or a
+    batch delivered twice counts each account once; done when its batch was worked (invoiced,
+    nothing to bill, or failed with the error on the run)."""
+
+    run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="accounts")
+    contract = models.ForeignKey(
+        Contract, verbose_name=_("account"), on_delete=models.PROTECT, related_name="+"
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account of a billing run")
+        verbose_name_plural = _("accounts of a billing run")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "contract"], name="billing_run_account_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run}: {self.contract_id}"
+
+
 class UsageImport(models.Model):
     """A file of the mediation's usage records, as imported: what went in, what was refused."""
 
