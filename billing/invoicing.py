@@ -357,6 +357,10 @@ def invoices_issue(*, contract_ids: list[int], period: Period, issued_on: date) 
         invoiced = {pk for pk, start in invoiced_on if start == period.start}
         invoiced_before = {pk for pk, _ in invoiced_on}
         todo = [pk for pk in locked if pk not in invoiced]
+        # A charge goes on the invoice of the month of its local date (`charged_on`), or on the
+        # next one when that month's was issued before the charge was made (R9.5, R1.3): every
+        # charge not yet billed and dated up to the period's end. It is marked with its invoice
+        # under the account's lock, so a rerun or a concurrent batch never bills it twice.
         charges = defaultdict(list)
         for charge in Charge.objects.filter(
             contract_id__in=ids_in(todo), invoice__isnull=True, charged_on__lte=period.end

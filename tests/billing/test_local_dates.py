@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from billing.invoicing import Period, accounts_to_bill
 from billing.models import Charge, Invoice
-from billing.services import invoice_copy_request
+from billing.services import billing_run_start, invoice_copy_request
 from billing.tasks import start_monthly_billing
 from billing.usage import usage_import
 from subscriptions.lifecycle import line_transition
@@ -144,3 +144,40 @@ def test_r9_5_charges_made_around_midnight_go_to_the_invoice_of_their_local_day(
     november = issue(line, NOVEMBER, date(2026, 12, 1))
     assert list(Charge.objects.filter(invoice=october)) == [late]
     assert list(Charge.objects.filter(invoice=november)) == [early]
+
+
+def run_the_month(period_start: date, at: datetime, capture) -> None:
+    with time_machine.travel(at, tick=False), capture(execute=True):
+        billing_run_start(period=Period.month(period_start))
+
+
+def test_r9_5_a_duplicate_asked_on_the_1st_before_or_after_the_run_is_billed_once_next_month(
+    grid, django_capture_on_commit_callbacks
+):
+    line = account()
+    september = issue(line, Period.month(date(2026, 9, 1)), date(2026, 10, 1))
+    asked = {}
+    for name, at in [
+        ("eve at 23:30", local(2026, 10, 31, 23, 30)),
+        ("1st at 00:30, before the run", local(2026, 11, 1, 0, 30)),
+    ]:
+        with time_machine.travel(at, tick=False):
+            asked[name] = invoice_copy_request(invoice=september, detailed=False)
+    run_the_month(date(2026, 10, 1), local(2026, 11, 1, 2, 0), django_capture_on_commit_callbacks)
+    with time_machine.travel(local(2026, 11, 1, 10, 0), tick=False):
+        asked["1st after the run"] = invoice_copy_request(invoice=september, detailed=True)
+    for _ in range(2):  # a rerun of each month bills nothing twice
+        run_the_month(
+            date(2026, 10, 1), local(2026, 11, 1, 11, 0), django_capture_on_commit_callbacks
+        )
+        run_the_month(
+            date(2026, 11, 1), local(2026, 12, 1, 2, 0), django_capture_on_commit_callbacks
+        )
+    billed = {name: Charge.objects.get(pk=charge.pk).invoice for name, charge in asked.items()}
+    assert {name: invoice.period_start for name, invoice in billed.items()} == {
+        "eve at 23:30": date(2026, 10, 1),
+        "1st at 00:30, before the run": date(2026, 11, 1),
+        "1st after the run": date(2026, 11, 1),
+    }
+    assert Invoice.objects.filter(contract=line.contract).count() == 3
+    assert Charge.objects.filter(invoice__isnull=True).count() == 0
