@@ -192,8 +192,14 @@ class BillingRunAccount(models.Model):
     nothing to bill, or failed with the error on the run)."""
 
     run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="accounts")
+    # No foreign key in the database: inserting a row would take a share lock on the account,
+    # and a run must not wait for an agent (or a batch) holding the account's row.
     contract = models.ForeignKey(
-        Contract, verbose_name=_("account"), on_delete=models.PROTECT, related_name="+"
+        Contract,
+        verbose_name=_("account"),
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
     )
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
 

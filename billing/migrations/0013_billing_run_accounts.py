@@ -43,7 +43,8 @@ class Migration(migrations.Migration):
                 (
                     "contract",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="+",
                         to="subscriptions.contract",
                         verbose_name="account",

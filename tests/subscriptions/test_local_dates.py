@@ -1,7 +1,8 @@
-"""Deadlines at the edges of the local day (Africa/Tunis, UTC+1): the line within 24 hours of
-the complete file (R3.2), the answer within 15 days (R6.2), the pieces within 3 days of a
-boutique sale (R13.1). Each deadline counts from the instant, and the grid's delay is the one in
-force on the local day of that instant (a grid change takes effect at local midnight)."""
+"""Deadlines and sweeps at the edges of the local day (Africa/Tunis, UTC+1): the line within
+24 hours of the complete file (R3.2), the answer within 15 days (R6.2), the pieces within 3 days
+of a boutique sale (R13.1), the overdue sweep's day (R10.4). Each deadline counts from the
+instant, and the grid's delay is the one in force on the local day of that instant (a grid
+change takes effect at local midnight)."""
 
 from datetime import date, datetime, timedelta
 
@@ -13,7 +14,8 @@ from catalogue.models import GridParameters, Offer
 from subscriptions.file_selectors import breached
 from subscriptions.file_services import boutique_sale, file_record_connection_fee
 from subscriptions.models import Line, SubscriptionFile
-from subscriptions.sweeps import incomplete_files_sweep
+from subscriptions.sweeps import incomplete_files_sweep, overdue_invoices_sweep
+from tests.billing.test_invoicing import account, issue
 from tests.factories import CustomerFactory, MobileNumberFactory, SimCardFactory
 from tests.subscriptions.test_subscription_file import review_all, submitted_file
 
@@ -93,3 +95,16 @@ def test_r13_1_a_boutique_sale_at_0030_local_is_suspended_at_0030_when_its_days_
         assert incomplete_files_sweep(now=timezone.now())["suspended"] == 1
     file.line.refresh_from_db()
     assert file.line.status == Line.Status.SUSPENDED
+
+
+def test_r10_4_the_overdue_sweep_at_0030_local_counts_that_day(grid):
+    line = account()  # a postpaid line active since September
+    invoice = issue(line)  # October's, issued on 1 November, due on the 16th (R9.3)
+    assert invoice.due_on == date(2026, 11, 16)
+    # Due on the 16th plus the grid's 10 days: still unpaid on the 27th suspends.
+    with time_machine.travel(local(2026, 11, 26, 23, 30), tick=False):
+        assert overdue_invoices_sweep(now=timezone.now())["suspended"] == 0
+    with time_machine.travel(local(2026, 11, 27, 0, 30), tick=False):  # 26th, 23:30 UTC
+        assert overdue_invoices_sweep(now=timezone.now())["suspended"] == 1
+    line.refresh_from_db()
+    assert line.status == Line.Status.SUSPENDED
