@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Boutique
 from billing.invoicing import Period, accounts_to_bill
-from billing.models import BillingRun, UsageImport, UsageRecord
+from billing.models import BillingRun, BillingRunAccount, UsageImport, UsageRecord
 from billing.services import billing_run_batch, billing_run_start
 from catalogue.models import Offer
 from subscriptions.models import Contract, Customer, Line, MobileNumber
@@ -114,6 +114,9 @@ def run(report, median_ms) -> None:
     url = _queue_side_effects_in_redis()
     ids = _build()
     billing_run = BillingRun.objects.create(period_start=PERIOD.start, accounts_total=len(ids))
+    BillingRunAccount.objects.bulk_create(
+        BillingRunAccount(run=billing_run, contract_id=pk) for pk in ids
+    )
     size = settings.BILLING_BATCH_SIZE
     batches = [(billing_run.pk, ids[start : start + size]) for start in range(0, len(ids), size)]
     # The batches run in two processes, as a production worker with --concurrency 2 on two cores

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -80,8 +80,10 @@ class DraftLine:
         return self.quantity, self.unit_price, self.amount
 
 
+# Dates are Africa/Tunis: a timestamp's day is `timezone.localdate(ts)`, never `ts.date()` (the
+# UTC day, which puts an activation or a termination at 00:30 on the day before).
 def _ended_on(line: Line) -> date | None:
-    ends = [change.at.date() for change in line.terminations]
+    ends = [timezone.localdate(change.at) for change in line.terminations]
     return min(ends) if ends else None
 
 
@@ -120,26 +122,30 @@ def _prorated(
 
 
 def _recurring(line: Line, period: Period, until: date, grid: GridSnapshot) -> list[DraftLine]:
-    activated = line.activated_at.date()
+    activated = timezone.localdate(line.activated_at)
     ended = _ended_on(line)
     first, last = max(activated, period.start), min(ended or period.end, period.end, until)
     if first > last:
         return []
-    fee = grid.offer_terms(line.offer, on=first).monthly_fee
-    label, amount = _prorated(line.offer.label, line.msisdn, fee, first, last, period)
-    drafts = [DraftLine(K.SUBSCRIPTION, label, Decimal(1), amount, amount, line)]
+    drafts = []
+    # R1.3: each day is billed at the price in force that day; a price that changes during
+    # the month cuts the prorated fee in two lines, each at its price.
+    for begin, end, fee in grid.offer_fees(line.offer, first=first, last=last):
+        label, amount = _prorated(line.offer.label, line.msisdn, fee, begin, end, period)
+        drafts.append(DraftLine(K.SUBSCRIPTION, label, Decimal(1), amount, amount, line))
     for taken in line.options_taken:
         option = taken.option
         start = max(taken.started_on, first)
         stop = min(taken.ended_on or last, last)
         if start > stop:
             continue
-        price = grid.option_fee(option, on=start)
         if option.period == Option.Period.MONTH:
             # R9.2: an option taken or left during the month is billed for its days.
-            label, amount = _prorated(option.label, line.msisdn, price, start, stop, period)
-            drafts.append(DraftLine(K.OPTION, label, Decimal(1), amount, amount, line))
+            for begin, end, price in grid.option_fees(option, first=start, last=stop):
+                label, amount = _prorated(option.label, line.msisdn, price, begin, end, period)
+                drafts.append(DraftLine(K.OPTION, label, Decimal(1), amount, amount, line))
         elif period.start <= taken.started_on <= period.end:
+            price = grid.option_fee(option, on=start)
             # A pass by the week or the year is billed in full for the month it is taken in.
             label = _label(option.label, f" — {line.msisdn}")
             drafts.append(DraftLine(K.OPTION, label, Decimal(1), price, price, line))
@@ -160,7 +166,9 @@ def _usage(line: Line, period: Period, grid: GridSnapshot) -> list[DraftLine]:
     record beyond it is billed at the price of its own day (R1.3). One line per kind and unit
     price, so that its quantity × its unit price gives its amount (an average price of two
     would not)."""
-    terms = grid.offer_terms(line.offer, on=max(line.activated_at.date(), period.start))
+    terms = grid.offer_terms(
+        line.offer, on=max(timezone.localdate(line.activated_at), period.start)
+    )
     remaining = {
         UsageRecord.Kind.VOICE: Decimal(terms.voice_minutes_included),
         UsageRecord.Kind.SMS: Decimal(terms.sms_included),
@@ -211,7 +219,11 @@ def draft_lines(
     grid = grid or GridSnapshot()
     drafts: list[DraftLine] = []
     for line in contract.billed_lines:
-        if line.offer.is_postpaid and line.activated_at and line.activated_at.date() <= until:
+        if (
+            line.offer.is_postpaid
+            and line.activated_at
+            and timezone.localdate(line.activated_at) <= until
+        ):
             drafts += _recurring(line, period, until, grid)
             drafts += _usage(line, period, grid)
     return drafts + [_charge_draft(charge) for charge in charges]
@@ -354,6 +366,10 @@ def invoices_issue(*, contract_ids: list[int], period: Period, issued_on: date) 
         invoiced = {pk for pk, start in invoiced_on if start == period.start}
         invoiced_before = {pk for pk, _ in invoiced_on}
         todo = [pk for pk in locked if pk not in invoiced]
+        # A charge goes on the invoice of the month of its local date (`charged_on`), or on the
+        # next one when that month's was issued before the charge was made (R9.5, R1.3): every
+        # charge not yet billed and dated up to the period's end. It is marked with its invoice
+        # under the account's lock, so a rerun or a concurrent batch never bills it twice.
         charges = defaultdict(list)
         for charge in Charge.objects.filter(
             contract_id__in=ids_in(todo), invoice__isnull=True, charged_on__lte=period.end
@@ -460,12 +476,18 @@ def final_invoice_issue(*, contract_id: int, on: date) -> Invoice | None:
 
 
 def accounts_to_bill(period: Period):
-    """Accounts with a postpaid line open during the period and no invoice for it yet."""
+    """Accounts with a postpaid line open during the period and no invoice for it yet. A
+    contract that ended before the period had its final invoice (R10.2): it is queued again only
+    for a charge made since that no invoice holds yet."""
     open_in_period = Q(
-        lines__activated_at__date__lte=period.end,
+        lines__activated_at__date__lte=period.end,  # the local date (USE_TZ, Africa/Tunis)
     ) & ~Q(lines__offer__kind="prepaid")
+    unbilled = Charge.objects.filter(
+        contract=OuterRef("pk"), invoice__isnull=True, charged_on__lte=period.end
+    )
+    still_billed = Q(ended_on__isnull=True) | Q(ended_on__gte=period.start) | Exists(unbilled)
     return (
-        Contract.objects.filter(open_in_period)
+        Contract.objects.filter(open_in_period, still_billed)
         .exclude(invoices__period_start=period.start, invoices__kind=Invoice.Kind.INVOICE)
         .order_by("pk")
         .values_list("pk", flat=True)

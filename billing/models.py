@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.money import MoneyField
@@ -200,6 +201,34 @@ class BillingRun(models.Model):
         return f"{self.period_start:%Y-%m}"
 
 
+class BillingRunAccount(models.Model):
+    """An account of a run (R9.1): the run's progress counts these rows, so a second start or a
+    batch delivered twice counts each account once; done when its batch was worked (invoiced,
+    nothing to bill, or failed with the error on the run)."""
+
+    run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="accounts")
+    # No foreign key in the database: inserting a row would take a share lock on the account,
+    # and a run must not wait for an agent (or a batch) holding the account's row.
+    contract = models.ForeignKey(
+        Contract,
+        verbose_name=_("account"),
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account of a billing run")
+        verbose_name_plural = _("accounts of a billing run")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "contract"], name="billing_run_account_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run}: {self.contract_id}"
+
+
 class UsageImport(models.Model):
     """A file of the mediation's usage records, as imported: what went in, what was refused."""
 
@@ -245,7 +274,7 @@ class UsageRecord(models.Model):
         verbose_name_plural = _("usage records")
 
     def __str__(self) -> str:
-        return f"{self.line} {self.kind} {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.line} {self.kind} {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
 
 
 class Payment(models.Model):

@@ -4,14 +4,15 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing.invoicing import Period, accounts_to_bill, invoices_issue
-from billing.models import BillingRun, Charge, Invoice
+from billing.models import BillingRun, BillingRunAccount, Charge, Invoice
 from catalogue.models import Fee
 from catalogue.selectors import fee_amount
+from portal.bulk import ids_in
 
 
 def issue_date(period: Period) -> date:
@@ -19,17 +20,45 @@ def issue_date(period: Period) -> date:
     return max(timezone.localdate(), period.end + timedelta(days=1))
 
 
+def _progress_save(run: BillingRun) -> bool:
+    """Count the run's progress from its account rows (never by adding up what batches report,
+    so a batch delivered twice or a second start counts each account once); True when this call
+    finished the run. Called with the run's row locked."""
+    counts = run.accounts.aggregate(
+        total=Count("pk"), done=Count("pk", filter=Q(done_at__isnull=False))
+    )
+    run.accounts_total, run.accounts_done = counts["total"], counts["done"]
+    finished = run.accounts_done == run.accounts_total and run.status == BillingRun.Status.RUNNING
+    if finished:
+        run.status, run.finished_at = BillingRun.Status.DONE, timezone.now()
+    run.save(update_fields=["accounts_total", "accounts_done", "status", "finished_at"])
+    return finished
+
+
 def billing_run_start(*, period: Period) -> BillingRun:
     """Start (or restart) the run of a month: the accounts not yet invoiced are queued."""
-    from billing.tasks import bill_accounts  # the tasks module imports this one
+    from billing.tasks import bill_accounts, build_paper_batch  # the tasks module imports this one
 
     with transaction.atomic():
         run, _ = BillingRun.objects.select_for_update().get_or_create(period_start=period.start)
         ids = list(accounts_to_bill(period))
-        run.accounts_total = run.accounts_done + len(ids)
-        run.status = BillingRun.Status.RUNNING if ids else BillingRun.Status.DONE
-        run.finished_at = None if ids else timezone.now()
-        run.save()
+        now = timezone.now()
+        # R9.1: the run's own accounts. Those invoiced since an earlier start are done (their
+        # batch may have been lost after its invoices were committed); those still due are
+        # worked again (an earlier attempt may have failed, or been killed).
+        run.accounts.exclude(contract_id__in=ids_in(ids)).filter(done_at__isnull=True).update(
+            done_at=now
+        )
+        run.accounts.filter(contract_id__in=ids_in(ids)).update(done_at=None)
+        BillingRunAccount.objects.bulk_create(
+            (BillingRunAccount(run=run, contract_id=pk) for pk in ids),
+            batch_size=5000,
+            ignore_conflicts=True,
+        )
+        if ids:
+            run.status, run.finished_at = BillingRun.Status.RUNNING, None
+        if _progress_save(run) and run.accounts_total:
+            transaction.on_commit(lambda: build_paper_batch.delay(run.pk), robust=True)
         size = settings.BILLING_BATCH_SIZE
         for start in range(0, len(ids), size):
             batch = ids[start : start + size]
@@ -59,13 +88,13 @@ def billing_run_batch(*, run_id: int, contract_ids: list[int]) -> int:
                 errors.append({"account": contract_id, "error": f"{type(error).__name__}: {error}"})
     with transaction.atomic():
         run = BillingRun.objects.select_for_update().get(pk=run_id)
-        run.accounts_done = F("accounts_done") + len(contract_ids)
-        run.errors = [*run.errors, *errors]
-        run.save(update_fields=["accounts_done", "errors"])
-        run.refresh_from_db()
-        if run.accounts_done >= run.accounts_total and run.status == BillingRun.Status.RUNNING:
-            run.status, run.finished_at = BillingRun.Status.DONE, timezone.now()
-            run.save(update_fields=["status", "finished_at"])
+        run.accounts.filter(contract_id__in=ids_in(contract_ids), done_at__isnull=True).update(
+            done_at=timezone.now()
+        )
+        if errors:
+            run.errors = [*run.errors, *errors]
+            run.save(update_fields=["errors"])
+        if _progress_save(run):
             # The run is done: the paper invoices go to print in one PDF (billing/delivery.py).
             transaction.on_commit(lambda: build_paper_batch.delay(run_id), robust=True)
     return issued

@@ -1,7 +1,8 @@
 """Reads of the tariff grid. `in_force` is the one rule for "the price on a given day" (R1.3)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
@@ -82,6 +83,25 @@ def _latest_among(rows: list[Row], on: date, what: str) -> Row:
     raise NotInForce(f"No {what} in force on {on}.")
 
 
+def _prices_over(
+    rows: list[Row], first: date, last: date, what: str, price: Callable[[Row], Decimal]
+) -> list[tuple[date, date, Decimal]]:
+    """R1.3 over days: [first, last] cut at each row that takes effect in it, each part with
+    the price in force on its days (consecutive parts at the same price are one)."""
+    parts: list[tuple[date, date, Decimal]] = []
+    day = first
+    while day <= last:
+        amount = price(_latest_among(rows, day, what))
+        starts = [row.effective_from for row in rows if day < row.effective_from <= last]
+        stop = min(starts) - timedelta(days=1) if starts else last
+        if parts and parts[-1][2] == amount:
+            parts[-1] = (parts[-1][0], stop, amount)
+        else:
+            parts.append((day, stop, amount))
+        day = stop + timedelta(days=1)
+    return parts
+
+
 class GridSnapshot:
     """The offers, their prices, the options' prices and the grid parameters, read once (a grid
     holds a few hundred rows), answering "the row in force on a day" (R1.3) in memory: for a
@@ -102,6 +122,20 @@ class GridSnapshot:
 
     def option_fee(self, option: Option, *, on: date) -> Decimal:
         return _latest_among(self._prices.get(option.pk, []), on, f"price of {option}").fee
+
+    def offer_fees(
+        self, offer: Offer, *, first: date, last: date
+    ) -> list[tuple[date, date, Decimal]]:
+        """The offer's monthly fee over [first, last], cut where it changes (R1.3)."""
+        rows = self._terms.get(offer.pk, [])
+        return _prices_over(rows, first, last, f"terms of {offer}", lambda row: row.monthly_fee)
+
+    def option_fees(
+        self, option: Option, *, first: date, last: date
+    ) -> list[tuple[date, date, Decimal]]:
+        """The option's fee over [first, last], cut where it changes (R1.3)."""
+        rows = self._prices.get(option.pk, [])
+        return _prices_over(rows, first, last, f"price of {option}", lambda row: row.fee)
 
     def grid_parameters(self, *, on: date) -> GridParameters:
         return _latest_among(self._parameters, on, "grid parameters")

@@ -20,7 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from billing.invoicing import Period, accounts_to_bill
-from billing.models import Invoice
+from billing.models import BillingRun, Invoice
 from billing.services import billing_run_start
 from catalogue.models import Offer
 from subscriptions.models import Contract, Customer, Line, MobileNumber
@@ -142,6 +142,10 @@ def test_r9_1_worker_killed_mid_run_then_rerun_gives_each_account_one_invoice_an
         with _running_worker():
             billing_run_start(period=OCTOBER)  # the rerun queues what is not yet invoiced
             assert _wait_for(lambda: Invoice.objects.count() == ACCOUNTS, 180)
+            # R9.1: the run counts its own accounts, those its killed batch never counted too.
+            assert _wait_for(lambda: BillingRun.objects.get().status == "done", 60)
+        run = BillingRun.objects.get()
+        assert (run.accounts_done, run.accounts_total) == (ACCOUNTS, ACCOUNTS)
     finally:
         connection.close()
     numbers = sorted(int(n.split("-")[1]) for n in Invoice.objects.values_list("number", flat=True))
