@@ -8,13 +8,13 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.utils import timezone
-from terminations.ending import line_end
 
 from billing.invoicing import Period, accounts_to_bill
 from billing.models import Charge, Invoice
 from billing.services import billing_run_start, invoice_copy_request
 from billing.tasks import start_monthly_billing
 from billing.usage import usage_import
+from subscriptions.ending import line_end
 from subscriptions.lifecycle import line_transition
 from tests.billing.test_invoicing import OCTOBER, account, issue
 

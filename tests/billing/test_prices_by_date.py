@@ -41,9 +41,11 @@ def internet_option(line, taken_on: date = date(2026, 9, 1)) -> Option:
     return option
 
 
-def amounts(invoice, kind: str) -> list[tuple[str, Decimal, Decimal]]:
+def amounts(invoice, kind: str) -> list[tuple[str, Decimal]]:
+    """Each line's dates and computation as printed (R9.1: the computation gives the amount),
+    and its amount."""
     return [
-        (line.label.rsplit("(", 1)[-1], line.unit_price, line.amount_excl_tax)
+        (line.label.rsplit("(", 1)[-1].replace("\xa0", " "), line.amount_excl_tax)
         for line in invoice.lines.filter(kind=kind).order_by("position")
     ]
 
@@ -55,12 +57,12 @@ def test_r1_3_a_fee_changed_on_the_15th_bills_each_part_of_the_month_at_its_pric
     OptionPrice.objects.create(option=option, effective_from=OCTOBER_15, fee=Decimal("15.500"))
     invoice = issue(line)
     assert amounts(invoice, "subscription") == [
-        ("01/10 - 14/10)", Decimal("20.000"), Decimal("9.032")),  # 20 x 14 / 31
-        ("15/10 - 31/10)", Decimal("31.000"), Decimal("17.000")),  # 31 x 17 / 31
+        ("01/10 - 14/10 : 14 jours / 31 × 20,000 TND)", Decimal("9.032")),
+        ("15/10 - 31/10 : 17 jours / 31 × 31,000 TND)", Decimal("17.000")),
     ]
     assert amounts(invoice, "option") == [
-        ("01/10 - 14/10)", Decimal("10.000"), Decimal("4.516")),  # 10 x 14 / 31
-        ("15/10 - 31/10)", Decimal("15.500"), Decimal("8.500")),  # 15.5 x 17 / 31
+        ("01/10 - 14/10 : 14 jours / 31 × 10,000 TND)", Decimal("4.516")),
+        ("15/10 - 31/10 : 17 jours / 31 × 15,500 TND)", Decimal("8.500")),
     ]
     assert invoice.total_excl_tax == Decimal("39.048")
 
@@ -71,7 +73,7 @@ def test_r1_3_a_price_change_after_a_termination_is_not_billed(grid, agent):
     with time_machine.travel(timezone.make_aware(datetime(2026, 10, 10, 12, 0)), tick=False):
         line_transition(line=line, to="terminated", actor=agent, reason="test")
     assert amounts(issue(line), "subscription") == [
-        ("01/10 - 10/10)", Decimal("20.000"), Decimal("6.452")),  # 20 x 10 / 31
+        ("01/10 - 10/10 : 10 jours / 31 × 20,000 TND)", Decimal("6.452")),
     ]
 
 
@@ -99,9 +101,9 @@ def test_r1_3_a_future_price_not_yet_in_force_is_not_used(grid):
     )
     invoice = issue(line)
     assert amounts(invoice, "subscription") == [
-        ("01/10 - 31/10)", Decimal("20.000"), Decimal("20.000")),
+        ("01/10 - 31/10)", Decimal("20.000")),
     ]
-    assert amounts(invoice, "option") == [("01/10 - 31/10)", Decimal("10.000"), Decimal("10.000"))]
+    assert amounts(invoice, "option") == [("01/10 - 31/10)", Decimal("10.000"))]
     assert not invoice.lines.filter(kind="usage").exists()  # 100 of the 120 minutes of 2026
     assert (invoice.vat_rate, invoice.stamp_duty) == (Decimal("0.1900"), Decimal("1.000"))
 
@@ -120,5 +122,8 @@ def test_r1_3_usage_is_priced_at_each_records_day_across_a_mid_month_change(grid
             f"{msisdn},2026-10-15T00:30:00,voice,+21671000000,10\n"  # at 0.200
         ).encode(),
     )
-    usage = issue(line).lines.get(kind="usage")
-    assert (usage.quantity, usage.amount_excl_tax) == (Decimal("20"), Decimal("3.200"))
+    usage = issue(line).lines.filter(kind="usage").order_by("position")
+    assert [(u.quantity, u.unit_price, u.amount_excl_tax) for u in usage] == [
+        (Decimal("10"), Decimal("0.120"), Decimal("1.200")),
+        (Decimal("10"), Decimal("0.200"), Decimal("2.000")),
+    ]

@@ -10,11 +10,11 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.utils import timezone
-from terminations.ending import line_end
 
 from billing.invoicing import Period, accounts_to_bill, invoices_issue
 from billing.models import BillingRun, Charge, Invoice
 from billing.services import billing_run_batch, billing_run_start
+from subscriptions.ending import line_end
 from tests.billing.test_invoicing import OCTOBER, account
 
 NOVEMBER = Period.month(date(2026, 11, 1))
