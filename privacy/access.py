@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from billing.models import (
     AdvancePaymentRequest,
+    BillingRunAccount,
     Charge,
     CreditLimit,
     DebtTransfer,
@@ -161,6 +162,9 @@ SOURCES: list[tuple[str, str | Promise, list[tuple[type[models.Model], str]]]] =
 NOT_EXPORTED = {
     # R7.4: a hash of the customer's own secret, of no use to them; the page shows its date.
     ServicePin: "hash of the service PIN",
+    # The run's own bookkeeping (which accounts a monthly run has billed); the invoices it made
+    # are in the copy.
+    BillingRunAccount: "progress of a billing run",
 }
 SUMMARISED_IN_PDF = {"usage"}  # thousands of rows: counted in the PDF, listed in the JSON
 
