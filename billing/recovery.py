@@ -34,39 +34,46 @@ class InterestLine:
 
 @dataclass(frozen=True)
 class CommitmentFees:
-    """A line's monthly fees left until the end of its minimum period: whole months, then the
-    days of a last partial month out of that month's days."""
+    """A line's monthly fees left until the end of its minimum period: the days left in the
+    current month out of its days (when the line ends before the month's end), whole months,
+    then the days of a last partial month out of that month's days."""
 
     fee: Decimal
     months: int
     days: int
     month_days: int
     msisdn: str = ""  # the line's number, on a statement
+    lead_days: int = 0
+    lead_month_days: int = 0
 
     @property
     def amount(self) -> Decimal:
-        # Whole months are exact in millimes: only the days' part is rounded, as printed.
-        return tnd(self.fee * self.months + tnd(self.fee * self.days / self.month_days))
+        # Whole months are exact in millimes: only the days' parts are rounded, as printed.
+        lead = tnd(self.fee * self.lead_days / self.lead_month_days) if self.lead_days else ZERO
+        last = tnd(self.fee * self.days / self.month_days) if self.days else ZERO
+        return tnd(lead + self.fee * self.months + last)
+
+    def _days(self, days: int, month_days: int, fee: str) -> str:
+        return ngettext(
+            "%(days)s day / %(month_days)s × %(fee)s",
+            "%(days)s days / %(month_days)s × %(fee)s",
+            days,
+        ) % {"days": days, "month_days": month_days, "fee": fee}
 
     @property
     def computation(self) -> str:
         """The computation that gives `amount`, in the active language."""
         fee = format_tnd(self.fee)
         parts = []
+        if self.lead_days:
+            parts.append(self._days(self.lead_days, self.lead_month_days, fee))
         if self.months:
             parts.append(
                 ngettext("%(months)s month × %(fee)s", "%(months)s months × %(fee)s", self.months)
                 % {"months": self.months, "fee": fee}
             )
         if self.days:
-            parts.append(
-                ngettext(
-                    "%(days)s day / %(month_days)s × %(fee)s",
-                    "%(days)s days / %(month_days)s × %(fee)s",
-                    self.days,
-                )
-                % {"days": self.days, "month_days": self.month_days, "fee": fee}
-            )
+            parts.append(self._days(self.days, self.month_days, fee))
         return " + ".join(parts)
 
 
@@ -121,9 +128,26 @@ def line_remaining_commitment(line: Line, *, on: date) -> CommitmentFees | None:
     )
 
 
-def line_remaining_commitment_fees(line: Line, *, on: date) -> Decimal:
-    """The amount of `line_remaining_commitment` (ZERO when nothing is left)."""
-    remaining = line_remaining_commitment(line, on=on)
+def line_fees_after(line: Line, *, day: date) -> CommitmentFees | None:
+    """R16.3, R17.5: the line's monthly fees from the day after `day`, the last day its final
+    invoice bills, to the end of its minimum period: the days left in `day`'s month count by
+    day (R9.1 decision), then as `line_remaining_commitment`. None when nothing is left."""
+    end = line.commitment_ends_on
+    if not line.offer.is_postpaid or not end or end <= day:
+        return None
+    month_end = day.replace(day=1) + relativedelta(months=1) - timedelta(days=1)
+    lead_days = (min(end, month_end) - day).days
+    later = line_remaining_commitment(line, on=day)
+    if later is None:
+        later = CommitmentFees(
+            fee=offer_terms(line.offer, on=day).monthly_fee, months=0, days=0, month_days=0
+        )
+    return replace(later, lead_days=lead_days, lead_month_days=month_end.day)
+
+
+def line_fees_owed_after(line: Line, *, day: date) -> Decimal:
+    """The amount of `line_fees_after` (ZERO when nothing is left)."""
+    remaining = line_fees_after(line, day=day)
     return remaining.amount if remaining else ZERO
 
 

@@ -26,7 +26,7 @@ from accounts.models import User
 from billing.deposits import deposit_refund_schedule
 from billing.invoicing import final_invoice_issue
 from billing.models import Charge, Deposit, Invoice
-from billing.recovery import line_remaining_commitment_fees
+from billing.recovery import line_fees_after, line_fees_owed_after
 from subscriptions.lifecycle import lines_transition, sims_move
 from subscriptions.models import (
     Contract,
@@ -116,7 +116,7 @@ def lines_end(
                 for line in lines
             )
         if remaining_fees:
-            fees_owed = {line.pk: line_remaining_commitment_fees(line, on=on) for line in lines}
+            fees_owed = {line.pk: line_fees_owed_after(line, day=on) for line in lines}
         _fees_charge(lines, on=on, fees_owed=fees_owed or {}, label=fees_label, reference=reference)
         finals = _contracts_end({line.contract_id for line in lines}, on, sim_returned)
     return [Ended(line, finals.get(line.contract_id)) for line in lines]
@@ -179,6 +179,14 @@ def _fees_charge(
                 "number": line.number,
                 "reference": reference,
             }
+            # The computation that gives the amount, when the fees are those of today's grid
+            # (fees frozen at a letter's receipt under another price keep their amount alone).
+            remaining = line_fees_after(line, day=on)
+            if remaining and remaining.amount == fees_owed[line.pk]:
+                text = _("%(label)s: %(computation)s") % {
+                    "label": text,
+                    "computation": remaining.computation,
+                }
         charges.append(
             Charge(
                 contract_id=line.contract_id,

@@ -15,7 +15,7 @@ from accounts.models import User
 from accounts.roles import is_supervisor
 from billing.models import Payment
 from billing.money import ZERO, tnd
-from billing.recovery import line_remaining_commitment_fees
+from billing.recovery import line_fees_owed_after
 from subscriptions.ending import line_end
 from subscriptions.models import Line
 from terminations.models import OperatorTermination
@@ -54,7 +54,8 @@ def operator_termination_decide(
         if line.status == Line.Status.TERMINATED:
             raise OperatorTerminationRefused(_("This line is terminated already."))
         licence = cause == Cause.LICENCE_WITHDRAWN
-        fees = ZERO if licence else line_remaining_commitment_fees(line, on=today)
+        # R17.5: the fees from the day after the end, the final invoice billing up to it.
+        fees = ZERO if licence else line_fees_owed_after(line, day=today)
         termination = OperatorTermination.objects.create(
             line=line,
             cause=cause,

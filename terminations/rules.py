@@ -15,11 +15,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from billing.invoicing import Period
 from billing.money import ZERO, tnd
-from billing.recovery import line_remaining_commitment_fees
+from billing.recovery import line_fees_owed_after
 from catalogue.models import GridParameters
-from catalogue.selectors import grid_parameters, offer_terms
+from catalogue.selectors import grid_parameters
 from subscriptions.models import Line, SubscriptionFile
 from terminations.models import ConditionsNotice, TerminationLine, TerminationRequest
 
@@ -40,19 +39,6 @@ class Terms:
     @property
     def procedure_display(self) -> str:
         return str(Procedure(self.procedure).label)
-
-
-def fees_after(line: Line, day: date) -> Decimal:
-    """R16.3: the monthly fees from the day after `day` to the end of the minimum period; the
-    days left in `day`'s month and a last partial month count by day (R9.1 decision). The final
-    invoice bills the line up to `day` itself."""
-    end = line.commitment_ends_on
-    if not line.offer.is_postpaid or not end or end <= day:
-        return ZERO
-    month = Period.month(day)
-    fee = offer_terms(line.offer, on=day).monthly_fee
-    this_month = fee * Decimal((min(end, month.end) - day).days) / Decimal(month.days)
-    return tnd(tnd(this_month) + line_remaining_commitment_fees(line, on=day))
 
 
 def subscription_fees_paid(line: Line) -> Decimal:
@@ -144,7 +130,7 @@ def line_termination_terms(
             return Terms(Procedure.JUST_MOTIVE, received_on, ZERO, refund, True)
     if line.commitment_ends_on and received_on <= line.commitment_ends_on:
         effective = received_on.replace(day=1) + relativedelta(months=1)  # R16.4
-        fees = fees_after(line, effective)  # R16.3
+        fees = line_fees_owed_after(line, day=effective)  # R16.3
         return Terms(Procedure.BEFORE_COMMITMENT, effective, fees, ZERO, False, note)
     effective = received_on + timedelta(days=parameters.termination_notice_days)  # R16.1
     return Terms(Procedure.AFTER_COMMITMENT, effective, ZERO, ZERO, False, note)

@@ -335,6 +335,8 @@ def test_r10_2_the_final_invoice_says_so_on_its_pdf_and_in_the_list(alice, super
             page.extract_text() for page in PdfReader(io.BytesIO(invoice_pdf_document(final))).pages
         )
         assert title in text, language
+        # The contract has ended: no commitment left to warn of, its fees are on the invoice.
+        assert "commitment" not in text or language != "en", text
     client.force_login(alice.user)
     with travel(date(2026, 6, 11)):
         page = client.get(reverse("portal:invoice_list"), HTTP_ACCEPT_LANGUAGE="fr")

@@ -40,10 +40,17 @@ def test_r17_1_r17_5_a_supervisor_ends_a_line_and_the_remaining_fees_are_due_at_
     change = line.status_changes.get(to_status=Line.Status.TERMINATED)
     assert change.actor == supervisor
     assert "CIN falsifiée" in change.reason
-    # R17.5: July 2026 to 1 March 2027 at 20.000 a month (8 months and 1/31).
-    assert termination.fees_owed == Decimal("160.645")
+    # R17.5: the final invoice bills June to the 15th; 16 to 30 June (15/30), then July 2026
+    # to 1 March 2027 at 20.000 a month (8 months and 1/31) are due at once.
+    assert termination.fees_owed == Decimal("170.645")
     charge = Charge.objects.get(contract=line.contract, fee_kind="remaining_commitment")
     assert charge.amount == termination.fees_owed
+    # The charge prints the computation that gives its amount.
+    assert charge.label.endswith(
+        ": 15 jours / 30 × 20,000 TND + 8 mois × 20,000 TND + 1 jour / 31 × 20,000 TND"
+    ), charge.label
+    subscription = termination.final_invoice.lines.get(kind="subscription")
+    assert subscription.amount_excl_tax == Decimal("10.000")  # 1-15 June: 15/30 x 20.000
     assert charge.invoice == termination.final_invoice  # R10.2: on the final invoice, today
     assert termination.final_invoice.issued_on == date(2026, 6, 15)
     (message,) = [m for m in mail.outbox if line.number.msisdn in m.subject]
