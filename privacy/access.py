@@ -15,6 +15,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import User
 from billing.models import (
@@ -219,6 +220,16 @@ def record_as_text(record: models.Model) -> list[tuple[str, str]]:
     return pairs
 
 
+class ExportEncoder(DjangoJSONEncoder):
+    """Every field type held on a customer: a phone number in E.164 (`+21620123456`); dates and
+    times in ISO 8601, decimals as strings, UUIDs (DjangoJSONEncoder)."""
+
+    def default(self, o):
+        if isinstance(o, PhoneNumber):
+            return o.as_e164
+        return super().default(o)
+
+
 def export_json(customer: Customer, categories: list[Category], at) -> bytes:
     data = {
         "customer": customer.pk,
@@ -228,7 +239,7 @@ def export_json(customer: Customer, categories: list[Category], at) -> bytes:
             for c in categories
         },
     }
-    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode()
+    return json.dumps(data, cls=ExportEncoder, ensure_ascii=False, indent=2).encode()
 
 
 def export_pdf(customer: Customer, categories: list[Category], at) -> bytes:

@@ -2,7 +2,7 @@
 
 import io
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -154,3 +154,29 @@ def test_r21_1_asking_again_gives_the_same_copy(
         signed_in(alice).post(reverse("portal:privacy_access_request"))
     assert callbacks == []
     assert AccessRequest.objects.filter(customer=alice).count() == 1
+
+
+def test_r21_1_the_copy_of_a_customer_with_a_mobile_number_is_built(
+    alice, django_capture_on_commit_callbacks
+):
+    """A phone number, dates, times and amounts each have their plain JSON form (a
+    `PhoneNumber` once made the request fail with HTTP 500 and stay in preparation)."""
+    alice.user.mobile = "+21620123456"
+    alice.user.save(update_fields=["mobile"])
+    at = timezone.make_aware(datetime(2026, 12, 1, 10, 0))
+    with (
+        time_machine.travel(at, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = signed_in(alice).post(reverse("portal:privacy_access_request"))
+    assert response.status_code == 302
+    copy = AccessRequest.objects.filter(customer=alice).latest("pk")
+    assert copy.status == "ready"
+
+    data = json.loads(copy.json_file.read())
+    assert data["categories"]["account"]["records"][0]["mobile"] == "+21620123456"
+    assert data["generated_at"] == "2026-12-01T09:00:00Z"
+    invoice = data["categories"]["invoices"]["records"][0]
+    stored = Invoice.objects.get(number=invoice["number"])
+    assert invoice["total_incl_tax"] == str(stored.total_incl_tax)
+    assert invoice["issued_on"] == stored.issued_on.isoformat()
