@@ -4,7 +4,8 @@ private storage for a limited time and served to that customer only."""
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -12,7 +13,8 @@ from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.fields.files import FieldFile
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format, number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.phonenumber import PhoneNumber
@@ -206,20 +208,6 @@ def record_as_json(record: models.Model) -> dict:
     }
 
 
-def record_as_text(record: models.Model) -> list[tuple[str, str]]:
-    """(label, readable value) pairs for the PDF."""
-    pairs = []
-    for field in _fields(record):
-        if field.choices:
-            value = getattr(record, f"get_{field.name}_display")()
-        elif field.is_relation:
-            value = getattr(record, field.name)
-        else:
-            value = _raw(getattr(record, field.attname))
-        pairs.append((str(field.verbose_name), "—" if value in (None, "") else str(value)))
-    return pairs
-
-
 class ExportEncoder(DjangoJSONEncoder):
     """Every field type held on a customer: a phone number in E.164 (`+21620123456`); dates and
     times in ISO 8601, decimals as strings, UUIDs (DjangoJSONEncoder)."""
@@ -228,6 +216,40 @@ class ExportEncoder(DjangoJSONEncoder):
         if isinstance(o, PhoneNumber):
             return o.as_e164
         return super().default(o)
+
+
+def readable(value: object) -> str:
+    """A value as the customer reads it, in the active language: dates and times in words and in
+    local time (Africa/Tunis), yes or no, amounts with the locale's separators, "—" for nothing."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(value, datetime):
+        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if isinstance(value, date):
+        return date_format(value, "DATE_FORMAT")
+    if isinstance(value, Decimal | int):
+        return number_format(value, use_l10n=True)
+    if isinstance(value, PhoneNumber):
+        return value.as_e164
+    if isinstance(value, dict | list):
+        return json.dumps(value, cls=ExportEncoder, ensure_ascii=False)
+    return str(value)
+
+
+def record_as_text(record: models.Model) -> list[tuple[str, str]]:
+    """(label, readable value) pairs for the PDF, in the active language."""
+    pairs = []
+    for field in _fields(record):
+        if field.choices:
+            value = getattr(record, f"get_{field.name}_display")()
+        elif field.is_relation:
+            value = getattr(record, field.name)
+        else:
+            value = _raw(getattr(record, field.attname))
+        pairs.append((str(field.verbose_name), readable(value)))
+    return pairs
 
 
 def export_json(customer: Customer, categories: list[Category], at) -> bytes:
@@ -244,14 +266,15 @@ def export_json(customer: Customer, categories: list[Category], at) -> bytes:
 
 def export_pdf(customer: Customer, categories: list[Category], at) -> bytes:
     language = customer.language
-    sections = [
-        {
-            "title": c.title,
-            "count": len(c.records),
-            "records": [record_as_text(r) for r in c.records] if c.in_pdf else None,
-        }
-        for c in categories
-    ]
+    with translation.override(language):
+        sections = [
+            {
+                "title": c.title,
+                "count": len(c.records),
+                "records": [record_as_text(r) for r in c.records] if c.in_pdf else None,
+            }
+            for c in categories
+        ]
     return render_pdf(
         "privacy/export_pdf.html",
         {"customer": customer, "sections": sections, "at": at, "operator": settings.OPERATOR},

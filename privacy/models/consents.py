@@ -57,7 +57,8 @@ class Consent(ChangeRecord):
         indexes = [models.Index(fields=["customer", "purpose", "-at", "-id"])]
 
     def __str__(self) -> str:
-        return f"{self.customer}: {self.get_purpose_display()} = {self.granted}"
+        choice = _("Agreed") if self.granted else _("Objected")
+        return f"{self.customer}: {self.get_purpose_display()}: {choice}"
 
     def save(self, *args, **kwargs) -> None:
         # R21: every consent and opposition is kept with its date and channel, never rewritten.

@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -10,11 +11,11 @@ from django.apps import apps
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from billing.models import Invoice, Payment
-from privacy.access import NOT_EXPORTED, SOURCES, access_exports_expire
+from privacy.access import NOT_EXPORTED, SOURCES, access_exports_expire, readable
 from privacy.models import AccessRequest, Consent
 from subscriptions.models import Customer, FilePiece, Line
 
@@ -180,3 +181,27 @@ def test_r21_1_the_copy_of_a_customer_with_a_mobile_number_is_built(
     stored = Invoice.objects.get(number=invoice["number"])
     assert invoice["total_incl_tax"] == str(stored.total_incl_tax)
     assert invoice["issued_on"] == stored.issued_on.isoformat()
+
+
+def test_r21_1_the_pdf_shows_dates_in_words_and_local_time_and_yes_or_no(
+    alice, django_capture_on_commit_callbacks
+):
+    at = timezone.make_aware(datetime(2026, 12, 1, 10, 0))
+    with (
+        time_machine.travel(at, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        signed_in(alice).post(reverse("portal:privacy_access_request"))
+    copy = AccessRequest.objects.filter(customer=alice).latest("pk")
+    text = " ".join(page.extract_text() for page in PdfReader(copy.pdf_file.open("rb")).pages)
+
+    assert "1 décembre 2026 10:00" in text  # generated at, in Tunis time
+    assert "27 mai 2026 06:30" in text  # the late-payment cause opened at 06:30 in Tunis
+    assert "Oui" in text and "Non" in text
+    assert "True" not in text and "False" not in text and "None" not in text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text), "a raw ISO date in the PDF"
+
+
+def test_r21_1_readable_values_in_arabic():
+    with translation.override("ar"):
+        assert (readable(True), readable(False), readable(None)) == ("نعم", "لا", "—")
