@@ -310,6 +310,16 @@ def access_export_build(*, request_id: int) -> AccessRequest:
     return request
 
 
+def access_export_fail(*, request_id: int, reason: str) -> bool:
+    """After its last attempt the copy is marked failed, with why for staff; the customer sees
+    it failed and asks again (a new request). False if it was built or marked meanwhile."""
+    return bool(
+        AccessRequest.objects.filter(pk=request_id, status=A.PENDING).update(
+            status=A.FAILED, failed_at=timezone.now(), failure_reason=reason[:2000]
+        )
+    )
+
+
 def access_exports_expire() -> int:
     """Delete the files of copies past their date; the request stays, marked expired."""
     expired = 0

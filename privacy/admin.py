@@ -93,10 +93,19 @@ class AccessRequestAdmin(BoutiqueScopedAdmin, ReadOnlyAdmin):
     """Staff follow the requests; the files themselves are for the customer only (R21.1)."""
 
     boutique_path = "customer__boutique"
-    list_display = ["customer", "requested_at", "status", "ready_at", "expires_at"]
+    list_display = ["customer", "requested_at", "status", "ready_at", "expires_at", "failed_at"]
     list_filter = ["status"]
     list_select_related = ["customer"]
-    fields = ["customer", "requested_by", "requested_at", "status", "ready_at", "expires_at"]
+    fields = [
+        "customer",
+        "requested_by",
+        "requested_at",
+        "status",
+        "ready_at",
+        "expires_at",
+        "failed_at",
+        "failure_reason",
+    ]
     readonly_fields = fields
 
 

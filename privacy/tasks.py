@@ -1,13 +1,21 @@
 """Celery tasks of the privacy app: thin, idempotent, retried by Celery."""
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
 
-from privacy.access import access_export_build, access_exports_expire
+from privacy.access import access_export_build, access_export_fail, access_exports_expire
 from privacy.delivery import Outcome, deliveries_overdue, delivery_attempt, retry_delay
 from privacy.marketing import campaign_send
 from privacy.models import ObjectionDelivery
+
+logger = logging.getLogger(__name__)
+
+# A copy that cannot be built is tried again 4 times, after 1, 2, 4 then 8 minutes (about a
+# quarter of an hour in all), then marked failed.
+ACCESS_EXPORT_RETRIES = 4
+ACCESS_EXPORT_RETRY_SECONDS = 60
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
@@ -32,13 +40,25 @@ def resend_overdue_deliveries() -> int:
     return len(overdue)
 
 
-@shared_task(bind=True, max_retries=5, acks_late=True)
+@shared_task(bind=True, max_retries=ACCESS_EXPORT_RETRIES, acks_late=True)
 def build_access_export(self, request_id: int) -> None:
-    """R21.1: the copy of the customer's data, built once."""
+    """R21.1: the copy of the customer's data, built once; retried with doubling delays, then
+    marked failed so that it does not stay "being prepared" for ever."""
     try:
         access_export_build(request_id=request_id)
-    except OSError as error:
-        raise self.retry(exc=error, countdown=60) from error
+    except Exception as error:
+        attempt = self.request.retries + 1
+        # Eager mode (no broker, `make run`) would raise the retry into the customer's request
+        # (HTTP 500): it fails at once, and the customer asks again.
+        if attempt <= self.max_retries and not self.request.is_eager:
+            countdown = ACCESS_EXPORT_RETRY_SECONDS * 2**self.request.retries
+            raise self.retry(exc=error, countdown=countdown) from error
+        # Not raised again: the failure is recorded on the request and logged with its traceback.
+        logger.exception("Copy of data %s failed at attempt %s", request_id, attempt)
+        access_export_fail(
+            request_id=request_id,
+            reason=f"{type(error).__name__}: {error} (attempt {attempt})",
+        )
 
 
 @shared_task(acks_late=True)

@@ -16,6 +16,7 @@ class AccessRequest(models.Model):
         PENDING = "pending", _("Being prepared")
         READY = "ready", _("Ready")
         EXPIRED = "expired", _("Expired")
+        FAILED = "failed", _("Failed")
 
     customer = models.ForeignKey(
         Customer,
@@ -37,6 +38,8 @@ class AccessRequest(models.Model):
     pdf_file = models.FileField(_("PDF file"), blank=True, editable=False)
     ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("available until"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    failure_reason = models.TextField(_("reason of the failure"), blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-pk"]

@@ -205,3 +205,49 @@ def test_r21_1_the_pdf_shows_dates_in_words_and_local_time_and_yes_or_no(
 def test_r21_1_readable_values_in_arabic():
     with translation.override("ar"):
         assert (readable(True), readable(False), readable(None)) == ("نعم", "لا", "—")
+
+
+def test_r21_1_a_copy_that_cannot_be_built_is_shown_failed_and_asked_again(
+    alice, agent, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """The storage refuses every file: the build fails (a worker retries it with doubling
+    delays first; eager mode, as here, does not), the request is marked failed with the reason
+    for staff; the customer sees it failed and asks again."""
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    working = settings.STORAGES
+    settings.STORAGES = {
+        **working,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(blocked / "private")},
+        },
+    }
+    at = timezone.make_aware(datetime(2026, 12, 1, 10, 0))
+    with (
+        time_machine.travel(at, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = signed_in(alice).post(reverse("portal:privacy_access_request"))
+    assert response.status_code == 302
+    copy = AccessRequest.objects.filter(customer=alice).latest("pk")
+    assert copy.status == "failed" and copy.failed_at == at
+    assert copy.failure_reason.startswith("NotADirectoryError")
+    assert copy.failure_reason.endswith("(attempt 1)")
+
+    page = signed_in(alice).get(reverse("portal:privacy")).text
+    assert "Nous n'avons pas pu préparer cette copie" in page
+    assert "Échec" in page
+
+    staff = Client()
+    staff.force_login(agent)
+    listing = staff.get(
+        reverse("admin:privacy_accessrequest_changelist"), {"status__exact": "failed"}
+    )
+    assert [row.pk for row in listing.context["cl"].result_list] == [copy.pk]
+
+    settings.STORAGES = working  # the storage works again: asking again builds a new copy
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in(alice).post(reverse("portal:privacy_access_request"))
+    again = AccessRequest.objects.filter(customer=alice).latest("pk")
+    assert again.pk != copy.pk and again.status == "ready"
