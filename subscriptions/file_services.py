@@ -5,7 +5,7 @@ R6.2 (written refusal within 15 days), R12.1 (deposit), R13.1/R17.1 (boutique sa
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -113,17 +113,30 @@ def piece_attach(
 
 
 def _customer_from_draft(file: SubscriptionFile) -> Customer:
+    """The applicant's customer record: theirs if they have one (an account is one customer),
+    else a new one from the form."""
     identity, address = file.draft.get("identity", {}), file.draft.get("address", {})
     values = {k: identity.get(k) or "" for k in IDENTITY_FIELDS if k != "birth_date"}
     values.update({k: address.get(k, "") for k in ADDRESS_FIELDS})
-    return Customer.objects.create(
-        kind=file.customer_kind,
-        user=file.applicant,
-        boutique=file.boutique,
-        birth_date=identity.get("birth_date") or None,
-        email=file.applicant.email,
-        **values,
-    )
+    born = identity.get("birth_date")
+    values["birth_date"] = date.fromisoformat(born) if born else None
+    # Locked: the account's second file, sent twice at once, finds the record the first made.
+    customer = Customer.objects.select_for_update().filter(user=file.applicant).first()
+    if customer is None:
+        return Customer.objects.create(
+            kind=file.customer_kind,
+            user=file.applicant,
+            boutique=file.boutique,
+            email=file.applicant.email,
+            **values,
+        )
+    if not customer.contracts.exists():
+        # Details that never opened a line (their file was refused, R6.2) give way to the new
+        # file's; a customer with a contract changes them through a rectification request.
+        for field, value in values.items():
+            setattr(customer, field, value)
+        customer.save(update_fields=[*values])
+    return customer
 
 
 def file_submit(*, file: SubscriptionFile, actor: User) -> SubscriptionFile:
