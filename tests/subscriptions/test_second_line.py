@@ -144,6 +144,9 @@ def test_r6_2_a_customer_whose_file_was_refused_files_again_and_is_accepted(
     assert second.customer == customer and Customer.objects.filter(user=newcomer).count() == 1
     customer.refresh_from_db()
     assert customer.street == "12 rue de Marseille"  # never used for a line: the new file's
+    assert second.status_changes.filter(
+        reason="Customer details taken from this file: street, postal_code", actor=newcomer
+    ).exists()
 
     MobileNumberFactory()
     SimCardFactory(boutique=lac)
