@@ -5,7 +5,7 @@ R6.2 (written refusal within 15 days), R12.1 (deposit), R13.1/R17.1 (boutique sa
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -112,18 +112,35 @@ def piece_attach(
     return piece
 
 
-def _customer_from_draft(file: SubscriptionFile) -> Customer:
+def _customer_from_draft(file: SubscriptionFile) -> tuple[Customer, list[str]]:
+    """The applicant's customer record: theirs if they have one (an account is one customer),
+    else a new one from the form; with the fields of theirs the form replaced."""
     identity, address = file.draft.get("identity", {}), file.draft.get("address", {})
     values = {k: identity.get(k) or "" for k in IDENTITY_FIELDS if k != "birth_date"}
     values.update({k: address.get(k, "") for k in ADDRESS_FIELDS})
-    return Customer.objects.create(
-        kind=file.customer_kind,
-        user=file.applicant,
-        boutique=file.boutique,
-        birth_date=identity.get("birth_date") or None,
-        email=file.applicant.email,
-        **values,
-    )
+    born = identity.get("birth_date")
+    values["birth_date"] = date.fromisoformat(born) if born else None
+    # Locked: the account's second file, sent twice at once, finds the record the first made.
+    customer = Customer.objects.select_for_update().filter(user=file.applicant).first()
+    if customer is None:
+        created = Customer.objects.create(
+            kind=file.customer_kind,
+            user=file.applicant,
+            boutique=file.boutique,
+            email=file.applicant.email,
+            **values,
+        )
+        return created, []
+    if customer.contracts.exists():  # a customer with a contract changes by rectification
+        return customer, []
+    # Details that never opened a line (their file was refused, R6.2) give way to the new
+    # file's; the earlier ones stay in the refused file's form values.
+    changed = [field for field, value in values.items() if getattr(customer, field) != value]
+    for field in changed:
+        setattr(customer, field, values[field])
+    if changed:
+        customer.save(update_fields=changed)
+    return customer, changed
 
 
 def file_submit(*, file: SubscriptionFile, actor: User) -> SubscriptionFile:
@@ -132,13 +149,20 @@ def file_submit(*, file: SubscriptionFile, actor: User) -> SubscriptionFile:
         raise FileRefused("This file was already sent.")
     charges = file_charges(offer=file.offer)
     with transaction.atomic():
+        replaced: list[str] = []
         if file.customer_id is None:
-            file.customer = _customer_from_draft(file)
+            file.customer, replaced = _customer_from_draft(file)
         file.connection_fee, file.deposit = charges.connection_fee, charges.deposit
         file.save(update_fields=["customer", "connection_fee", "deposit"])
         for document in required_documents(file.customer_kind):
             FilePiece.objects.get_or_create(file=file, required_document=document)
         file_transition(file=file, to=S.RECEIVED, actor=actor, reason=gettext_noop("Sent online"))
+        if replaced:
+            file_record(
+                file=file,
+                actor=actor,
+                reason=f"Customer details taken from this file: {', '.join(replaced)}"[:500],
+            )
     return file
 
 

@@ -94,6 +94,11 @@ class OfferStepForm(StepForm):
         label=_("Boutique that handles your file"), queryset=Boutique.objects.all()
     )
 
+    def __init__(self, *args, customer: Customer | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if customer is not None:  # an account is one customer: their new line is of their kind
+            self.fields["customer_kind"].choices = [(customer.kind, customer.get_kind_display())]
+
 
 class OptionsStepForm(StepForm):
     options = forms.ModelMultipleChoiceField(
@@ -138,9 +143,10 @@ class IdentityStepForm(StepForm):
         "tax_id_taken": _("A customer already has this matricule fiscal."),
     }
 
-    def __init__(self, *args, customer_kind: str, **kwargs):
+    def __init__(self, *args, customer_kind: str, customer: Customer | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.customer_kind = customer_kind
+        self.customer = customer
         company_fields = ("company_name", "trade_register_number", "tax_id")
         person_fields = ("birth_date", "id_kind", "cin", "passport_number")
         for name in person_fields if customer_kind == "company" else company_fields:
@@ -148,6 +154,32 @@ class IdentityStepForm(StepForm):
         if customer_kind == "company":
             self.fields["last_name"].label = _("Last name of the legal representative")
             self.fields["first_name"].label = _("First name of the legal representative")
+        if customer is not None and customer.contracts.exists():
+            # A customer with a line keeps the identity checked at its opening (R3.3); a change
+            # goes through a rectification request, not through a new subscription.
+            for field in self.fields.values():
+                field.disabled = True
+                field.help_text = _("To change these details, ask for a rectification.")
+
+    @staticmethod
+    def initial_from(customer: Customer) -> dict:
+        """The customer's recorded identity, to start their new file with."""
+        return {
+            "last_name": customer.last_name,
+            "first_name": customer.first_name,
+            "birth_date": customer.birth_date,
+            "id_kind": "cin" if customer.cin else "passport",
+            "cin": customer.cin,
+            "passport_number": customer.passport_number,
+            "company_name": customer.company_name,
+            "trade_register_number": customer.trade_register_number,
+            "tax_id": customer.tax_id,
+        }
+
+    def _others(self):
+        """Customers other than the applicant's own record: their own CIN is theirs."""
+        others = Customer.objects.all()
+        return others.exclude(pk=self.customer.pk) if self.customer is not None else others
 
     def _require(self, cleaned: dict, *names: str) -> None:
         for name in names:
@@ -172,7 +204,7 @@ class IdentityStepForm(StepForm):
         cleaned = super().clean()
         if self.customer_kind == "company":
             self._require(cleaned, "company_name", "trade_register_number", "tax_id")
-            if cleaned.get("tax_id") and Customer.objects.filter(tax_id=cleaned["tax_id"]).exists():
+            if cleaned.get("tax_id") and self._others().filter(tax_id=cleaned["tax_id"]).exists():
                 self.add_error(
                     "tax_id",
                     ValidationError(self.error_messages["tax_id_taken"], code="tax_id_taken"),
@@ -194,7 +226,7 @@ class IdentityStepForm(StepForm):
             self.add_error(
                 "birth_date", ValidationError(self.error_messages["too_young"], code="too_young")
             )
-        if cleaned.get("cin") and Customer.objects.filter(cin=cleaned["cin"]).exists():
+        if cleaned.get("cin") and self._others().filter(cin=cleaned["cin"]).exists():
             self.add_error(
                 "cin", ValidationError(self.error_messages["cin_taken"], code="cin_taken")
             )
@@ -209,6 +241,21 @@ class AddressStepForm(StepForm):
         error_messages={"invalid": _("A Tunisian postal code has 4 digits.")},
     )
     city = forms.CharField(label=_("City"), max_length=80)
+
+    def __init__(self, *args, customer: Customer | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if customer is not None and customer.contracts.exists():  # as for the identity
+            for field in self.fields.values():
+                field.disabled = True
+                field.help_text = _("To change these details, ask for a rectification.")
+
+    @staticmethod
+    def initial_from(customer: Customer) -> dict:
+        return {
+            "street": customer.street,
+            "postal_code": customer.postal_code,
+            "city": customer.city,
+        }
 
 
 class DocumentsForm(StepForm):

@@ -20,3 +20,8 @@ def lines_of_customer(customer: Customer) -> QuerySet[Line]:
         )
         .order_by("created_at")
     )
+
+
+def customer_of_account(user) -> Customer | None:
+    """The customer whose portal account this is, if the account holder is a customer yet."""
+    return Customer.objects.filter(user=user).first() if user.is_authenticated else None

@@ -17,6 +17,7 @@ from accounts.admin_scope import boutique_filter
 from accounts.services import account_open, confirmation_send, email_confirm
 from portal.pdf import render_pdf
 from privacy.models import StaffAccessLog
+from privacy.selectors import consent_state
 from privacy.services import consents_at_subscription, staff_access_record
 from subscriptions import forms
 from subscriptions.file_services import (
@@ -29,6 +30,7 @@ from subscriptions.file_services import (
     required_documents,
 )
 from subscriptions.models import FilePiece, SubscriptionFile
+from subscriptions.selectors import customer_of_account
 
 STEPS = [
     ("offer", gettext_lazy("Offer")),
@@ -116,28 +118,39 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 def _build_form(step: str, file: SubscriptionFile, request: HttpRequest):
     data = request.POST if request.method == "POST" else None
     initial = file.draft.get(step, {})
+    customer = customer_of_account(request.user)  # a customer's new line starts from theirs
     if step == "offer":
         initial = {**initial, "offer": file.offer_id, "boutique": file.boutique_id}
-        return forms.OfferStepForm(data, initial=initial)
+        if customer is not None:
+            initial.setdefault("customer_kind", customer.kind)
+        return forms.OfferStepForm(data, initial=initial, customer=customer)
     if step == "options":
         return forms.OptionsStepForm(
             data, initial={"options": list(file.options.all())}, offer=file.offer
         )
     if step == "identity":
-        if not initial and file.customer_kind == "individual":
+        if customer is not None and (not initial or customer.contracts.exists()):
+            initial = forms.IdentityStepForm.initial_from(customer)
+        elif not initial and file.customer_kind == "individual":
             initial = {
                 "first_name": file.applicant.first_name,
                 "last_name": file.applicant.last_name,
             }
-        return forms.IdentityStepForm(data, initial=initial, customer_kind=file.customer_kind)
+        return forms.IdentityStepForm(
+            data, initial=initial, customer_kind=file.customer_kind, customer=customer
+        )
     if step == "address":
-        return forms.AddressStepForm(data, initial=initial)
+        if customer is not None and (not initial or customer.contracts.exists()):
+            initial = forms.AddressStepForm.initial_from(customer)
+        return forms.AddressStepForm(data, initial=initial, customer=customer)
     if step == "documents":
         sent = set(file.pieces.exclude(document="").values_list("required_document", flat=True))
         return forms.DocumentsForm(
             data, request.FILES or None, documents=list(_documents_now(file)), already_sent=sent
         )
-    return forms.SummaryForm(data)
+    if customer is not None:  # their current choices, not the defaults, are shown ticked
+        initial = {f"consent_{p}": state.granted for p, state in consent_state(customer).items()}
+    return forms.SummaryForm(data, initial=initial)
 
 
 def _save_step(step: str, form, file: SubscriptionFile) -> None:
