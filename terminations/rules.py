@@ -88,9 +88,9 @@ def _just_motive_refusal(
     notice = notice_for(line, motive, notices)
     if notice is None:
         if motive == Motive.TARIFF_INCREASE:
-            return _(
-                "No price increase of the offer of %(number)s was notified to you."
-            ) % {"number": line.number}
+            return _("No price increase of the offer of %(number)s was notified to you.") % {
+                "number": line.number
+            }
         return _("No change of the conditions of %(number)s was notified to you.") % {
             "number": line.number
         }
