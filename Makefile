@@ -24,19 +24,21 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 # A laptop: SQLite and eager tasks unless DATABASE_URL / CELERY_BROKER_URL say otherwise.
+# The port is PORT's (`make run PORT=8001`), 8000 by default.
+PORT ?= 8000
 run: export DEBUG ?= true
 run: install
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py grid_load
 	@echo "Demo logins (login, password):"
 	@$(BIN)/python manage.py load_demo
-	@echo "Portal:  http://127.0.0.1:8000/      Back office: http://127.0.0.1:8000/admin/"
+	@echo "Portal:  http://127.0.0.1:$(PORT)/      Back office: http://127.0.0.1:$(PORT)/admin/"
 	@trap 'kill 0' EXIT; \
 	if [ -n "$${CELERY_BROKER_URL:-}" ]; then \
 	  $(BIN)/celery -A portal worker -Q celery,documents -l info --concurrency 2 & \
 	  $(BIN)/celery -A portal beat -l info & \
 	else echo "No CELERY_BROKER_URL: tasks run in the web process."; fi; \
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Installs what is missing (root, or sudo), once.
 system-packages:

@@ -15,6 +15,7 @@ from accounts.models import User, UserManager
 from accounts.staff_permissions import apply_staff_permissions
 from billing.recovery import RecoveryStatement
 from billing.tasks import run_credit_control, start_monthly_billing
+from portal.emails import ConsoleEmailBackend
 from portal.pdf import StaticFilesFetcher
 from portal.sms import ConsoleSmsBackend, LocmemSmsBackend
 from privacy.tasks import expire_access_exports, resend_overdue_deliveries
@@ -35,6 +36,7 @@ FRAMEWORK_CALLS = [
     axes_username,  # AXES_USERNAME_CALLABLE
     EmailOrMobileBackend.authenticate,  # AUTHENTICATION_BACKENDS
     ConsoleSmsBackend,  # SMS_BACKEND's default
+    ConsoleEmailBackend.write_message,  # EMAIL_BACKEND's default under DEBUG; Django calls it
     LocmemSmsBackend,  # SMS_BACKEND of the tests, like Django's locmem mail backend
     LoggingNetwork,  # PROVISIONING_BACKEND's default
     # The exception a PROVISIONING_BACKEND raises when the network does not answer (Network).

@@ -209,10 +209,11 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# E-mail: console on a laptop; any Anymail provider or SMTP server in production.
+# E-mail: console on a laptop (readable: links whole, attachments by name and size); any
+# Anymail provider or SMTP server in production.
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend"
+    default="portal.emails.ConsoleEmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -12,8 +13,18 @@ from accounts.models import Boutique, User
 from catalogue.models import Offer, Option
 from subscriptions.identifiers import luhn_check_digit
 from subscriptions.lifecycle import line_transition
-from subscriptions.models import Contract, Customer, Line, LineOption, MobileNumber, SimCard
+from subscriptions.models import (
+    Contract,
+    Customer,
+    Line,
+    LineOption,
+    MobileNumber,
+    RechargeCode,
+    RechargeCodeBatch,
+    SimCard,
+)
 from subscriptions.services import commitment_end, line_activate
+from subscriptions.top_ups import code_digest
 
 DEMO_JOB = "demo data"
 
@@ -30,6 +41,23 @@ LOGINS = [
     DemoLogin("customer", "client@demo.tn", "demo-client-2026"),
     DemoLogin("agent (Tunis Lac)", "agent@demo.tn", "demo-agent-2026"),
     DemoLogin("supervisor", "superviseur@demo.tn", "demo-superviseur-2026"),
+]
+
+
+@dataclass(frozen=True)
+class DemoRechargeCode:
+    serial: str
+    code: str
+    amount: Decimal
+
+
+# Demo-only recharge codes (R2.3), printed by `load_demo` and said in README, to try a top-up of
+# the demo customer's prepaid line (+216 20 100 002). Each works once; `make run` again makes the
+# used ones usable anew.
+RECHARGE_CODES = [
+    DemoRechargeCode("DEMO00000001", "1111 2222 3333 44", Decimal("5.000")),
+    DemoRechargeCode("DEMO00000002", "5555 6666 7777 88", Decimal("10.000")),
+    DemoRechargeCode("DEMO00000003", "9999 0000 1111 22", Decimal("20.000")),
 ]
 
 
@@ -55,6 +83,24 @@ def _line(contract: Contract, offer: Offer, msisdn: str, sim: SimCard, activated
         at = timezone.make_aware(timezone.datetime.combine(activated, timezone.datetime.min.time()))
         line_activate(line=line, sim=sim, job=DEMO_JOB, at=at)
     return line
+
+
+def _recharge_codes(*, created_by: User) -> None:
+    """The demo codes, unused, with digests of this SECRET_KEY (the digest is keyed with it)."""
+    for demo in RECHARGE_CODES:
+        batch, _ = RechargeCodeBatch.objects.get_or_create(
+            label=f"Demo {demo.serial}",
+            defaults={"amount": demo.amount, "quantity": 1, "created_by": created_by},
+        )
+        RechargeCode.objects.update_or_create(
+            serial=demo.serial,
+            defaults={
+                "batch": batch,
+                "digest": code_digest(demo.code),
+                "amount": demo.amount,
+                "used_at": None,
+            },
+        )
 
 
 @transaction.atomic
@@ -83,13 +129,15 @@ def demo_load() -> list[DemoLogin]:
         is_staff=True,
         boutique=sfax,
     ).groups.add(agents)
-    _user(
+    supervisor = _user(
         supervisor_login.login,
         supervisor_login.password,
         first_name="Hichem",
         last_name="Ayari",
         is_staff=True,
-    ).groups.add(supervisors)
+    )
+    supervisor.groups.add(supervisors)
+    _recharge_codes(created_by=supervisor)
 
     for n in range(50):
         MobileNumber.objects.get_or_create(msisdn=f"+2162010{n:04d}")

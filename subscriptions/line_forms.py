@@ -82,7 +82,7 @@ class SuspensionRequestForm(forms.Form):
     """R13.2: the customer confirms they understand that every sum owed becomes payable."""
 
     confirm = forms.BooleanField(
-        label=_("I understand that everything I owe becomes payable at once (R13.2).")
+        label=_("I understand that everything I owe becomes payable at once.")
     )
 
     def __init__(self, *args, **kwargs):

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.customer_text import without_rule_ids_lazy
 from subscriptions.models import Customer, Line
 from terminations.models import TerminationRequest
 
@@ -16,7 +17,10 @@ class TerminationRequestForm(forms.Form):
     )
     motive = forms.ChoiceField(
         label=_("Motive"),
-        choices=TerminationRequest.Motive.choices,
+        choices=[
+            (value, without_rule_ids_lazy(label))
+            for value, label in TerminationRequest.Motive.choices
+        ],
         initial=TerminationRequest.Motive.ORDINARY,
         widget=forms.RadioSelect,
     )

@@ -78,7 +78,7 @@ def _just_motive_refusal(
             return ""
         return _(
             "The letter was received on %(received)s, more than %(days)s days after the "
-            "subscription of %(number)s on %(start)s (R16.8)."
+            "subscription of %(number)s on %(start)s."
         ) % {
             "received": date_format(received_on),
             "days": parameters.just_motive_subscription_days,
@@ -88,10 +88,10 @@ def _just_motive_refusal(
     notice = notice_for(line, motive, notices)
     if notice is None:
         if motive == Motive.TARIFF_INCREASE:
-            return _(
-                "No price increase of the offer of %(number)s was notified to you (R16.7)."
-            ) % {"number": line.number}
-        return _("No change of the conditions of %(number)s was notified to you (R16.9).") % {
+            return _("No price increase of the offer of %(number)s was notified to you.") % {
+                "number": line.number
+            }
+        return _("No change of the conditions of %(number)s was notified to you.") % {
             "number": line.number
         }
     # R16.7, R16.9: within the grid's days (10) of the notification, kept per customer (R5.1).
@@ -101,7 +101,7 @@ def _just_motive_refusal(
         return ""
     return _(
         "The letter was received on %(received)s, more than %(days)s days after the notice "
-        "of %(notified)s about “%(change)s” (R16.7, R16.9)."
+        "of %(notified)s about “%(change)s”."
     ) % {
         "received": date_format(received_on),
         "days": parameters.just_motive_notification_days,

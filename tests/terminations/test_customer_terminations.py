@@ -138,7 +138,7 @@ def test_r16_7_needs_a_price_increase_not_any_change(alice, agent, supervisor):
         item = receive(request, date(2026, 6, 1), agent)
     request.refresh_from_db()
     assert item.procedure == Procedure.BEFORE_COMMITMENT
-    assert "R16.7" in request.motive_note
+    assert "hausse de prix" in request.motive_note  # R16.7: no price increase was notified
 
 
 @pytest.mark.parametrize(
@@ -187,7 +187,7 @@ def test_r16_8_service_unavailable_within_30_days_refunds_the_subscription_fees(
     else:
         assert item.procedure == Procedure.BEFORE_COMMITMENT
         assert item.subscription_fees_refund == 0
-        assert "R16.8" in request.motive_note
+        assert "30 jours après la souscription" in request.motive_note  # R16.8
 
 
 def test_r16_outside_the_window_the_customer_is_told_why(
@@ -322,7 +322,7 @@ def test_r16_the_letter_pdf_names_the_customer_the_lines_and_the_motive(client, 
     assert request.reference in text
     assert "Alice Ben Ali" in text
     assert line_of(alice).number.msisdn in text
-    assert "R16.8" in text
+    assert "30 jours" in text  # R16.8: why the just motive was not retained
     assert line_of(alice).contract.reference in text
 
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from subscriptions.demo import demo_load
+from subscriptions.demo import RECHARGE_CODES, demo_load
 
 
 class Command(BaseCommand):
@@ -15,3 +15,6 @@ class Command(BaseCommand):
             raise CommandError("Demo accounts have published passwords: DEBUG only (or --force).")
         for login in demo_load():
             self.stdout.write(f"  {login.role:<20} {login.login:<24} {login.password}")
+        self.stdout.write("Demo recharge codes (each works once; make run again renews them):")
+        for demo in RECHARGE_CODES:
+            self.stdout.write(f"  {demo.code}   {demo.amount} TND")
