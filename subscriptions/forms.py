@@ -113,6 +113,16 @@ class OptionsStepForm(StepForm):
         self.fields["options"].queryset = offer.options.filter(is_sold=True)
 
 
+def _keep_recorded_details(form: forms.Form, customer: Customer | None) -> None:
+    """A customer with a line keeps the identity and address checked at its opening (R3.3): a
+    change goes through a rectification request, not through a new subscription."""
+    if customer is None or not customer.contracts.exists():
+        return
+    for field in form.fields.values():
+        field.disabled = True
+        field.help_text = _("To change these details, ask for a rectification.")
+
+
 class IdentityStepForm(StepForm):
     """R3.1: who subscribes; the pieces asked for follow the customer type."""
 
@@ -154,12 +164,7 @@ class IdentityStepForm(StepForm):
         if customer_kind == "company":
             self.fields["last_name"].label = _("Last name of the legal representative")
             self.fields["first_name"].label = _("First name of the legal representative")
-        if customer is not None and customer.contracts.exists():
-            # A customer with a line keeps the identity checked at its opening (R3.3); a change
-            # goes through a rectification request, not through a new subscription.
-            for field in self.fields.values():
-                field.disabled = True
-                field.help_text = _("To change these details, ask for a rectification.")
+        _keep_recorded_details(self, customer)
 
     @staticmethod
     def initial_from(customer: Customer) -> dict:
@@ -244,10 +249,7 @@ class AddressStepForm(StepForm):
 
     def __init__(self, *args, customer: Customer | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        if customer is not None and customer.contracts.exists():  # as for the identity
-            for field in self.fields.values():
-                field.disabled = True
-                field.help_text = _("To change these details, ask for a rectification.")
+        _keep_recorded_details(self, customer)
 
     @staticmethod
     def initial_from(customer: Customer) -> dict:
