@@ -78,6 +78,26 @@ def with_deposit(line: Line) -> Line:
     return line
 
 
+def letter_ended(
+    alice, agent, line: Line, *, prepared, received, sim_returned, swept
+) -> TerminationRequest:
+    """The customer's letter prepared, its receipt recorded by the agent, then the effective-date
+    sweep on `swept`, which ends the line."""
+    with travel(prepared):
+        request = termination_request_prepare(
+            customer=alice,
+            lines=[line],
+            motive=TerminationRequest.Motive.ORDINARY,
+            actor=alice.user,
+        )
+        termination_request_receive(
+            request=request, received_on=received, actor=agent, sim_returned=sim_returned
+        )
+    with travel(swept):
+        assert end_due_terminations() == 1
+    return request
+
+
 def assert_line_ended(
     line: Line,
     *,
@@ -123,18 +143,15 @@ def assert_contract_closed(line: Line, *, on: date, sim_returned: bool) -> Invoi
 
 def test_r16_4_r10_2_r12_2_r17_3_the_letter_ends_the_line_and_the_contract(alice, agent):
     line = with_deposit(line_of(alice))
-    with travel(date(2026, 6, 15)):
-        request = termination_request_prepare(
-            customer=alice,
-            lines=[line],
-            motive=TerminationRequest.Motive.ORDINARY,
-            actor=alice.user,
-        )
-        termination_request_receive(
-            request=request, received_on=date(2026, 6, 12), actor=agent, sim_returned=True
-        )
-    with travel(date(2026, 7, 1)):
-        assert end_due_terminations() == 1
+    request = letter_ended(
+        alice,
+        agent,
+        line,
+        prepared=date(2026, 6, 15),
+        received=date(2026, 6, 12),
+        sim_returned=True,
+        swept=date(2026, 7, 1),
+    )
     on = date(2026, 7, 1)  # R16.4: before the end of the minimum period, the 1st of next month
     assert_line_ended(
         line, on=on, reason="customer's request", job=LETTER_JOB, sim=SimCard.Status.IN_STOCK
@@ -347,18 +364,15 @@ def test_r10_2_the_final_invoice_says_so_on_its_pdf_and_in_the_list(alice, super
 @pytest.mark.parametrize("returned", [True, False])
 def test_r12_2_r17_3_a_returned_sim_goes_back_in_stock_else_it_is_retired(alice, agent, returned):
     line = line_of(alice)
-    with travel(date(2027, 4, 12)):
-        request = termination_request_prepare(
-            customer=alice,
-            lines=[line],
-            motive=TerminationRequest.Motive.ORDINARY,
-            actor=alice.user,
-        )
-        termination_request_receive(
-            request=request, received_on=date(2027, 4, 10), actor=agent, sim_returned=returned
-        )
-    with travel(date(2027, 6, 9)):
-        assert end_due_terminations() == 1
+    letter_ended(
+        alice,
+        agent,
+        line,
+        prepared=date(2027, 4, 12),
+        received=date(2027, 4, 10),
+        sim_returned=returned,
+        swept=date(2027, 6, 9),
+    )
     expected = SimCard.Status.IN_STOCK if returned else SimCard.Status.RETIRED
     assert SimCard.objects.get(pk=line.sim_id).status == expected
 
