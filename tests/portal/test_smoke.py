@@ -10,3 +10,15 @@ def test_alice_sees_her_lines(client, alice):
     response = client.get("/dashboard/")
     assert response.status_code == 200
     assert alice.contracts.get().lines.get().number.msisdn in response.text
+
+
+def test_the_back_office_underlines_its_breadcrumb_links(client, supervisor):
+    """axe's link-in-text-block: the admin's breadcrumbs are told from their text by more than
+    colour, through the back office's stylesheet."""
+    from django.contrib.staticfiles import finders
+
+    client.force_login(supervisor)
+    page = client.get("/admin/").content.decode()
+    assert 'href="/static/css/admin.' in page
+    with open(finders.find("css/admin.css")) as stylesheet:
+        assert "text-decoration: underline" in stylesheet.read()
