@@ -14,14 +14,14 @@ from decimal import Decimal
 
 import redis
 from django.conf import settings
-from django.db import connections
+from django.db import connection, connections
 from django.utils import timezone
 
 from accounts.models import Boutique
 from billing.invoicing import Period, accounts_to_bill
 from billing.models import BillingRun, BillingRunAccount, UsageImport, UsageRecord
 from billing.services import billing_run_batch, billing_run_start
-from catalogue.models import Offer
+from catalogue.models import GridParameters, Offer, OfferTerms
 from subscriptions.models import Contract, Customer, Line, MobileNumber
 
 ACCOUNTS = int(os.environ.get("BENCH_BILLING_ACCOUNTS", "20000"))
@@ -110,6 +110,51 @@ def _bill(run_id: int, contract_ids: list[int]) -> int:
     return billing_run_batch(run_id=run_id, contract_ids=contract_ids)
 
 
+def _floor(contract_ids: list[int]) -> int:
+    """The floor the run is compared with: one `INSERT … SELECT` of the same month's invoice
+    totals for the same accounts (monthly fee in force, usage, VAT, stamp duty), in SQL alone."""
+    grid = GridParameters.objects.filter(effective_from__lte=PERIOD.end).first()
+    start = timezone.make_aware(datetime.combine(PERIOD.start, datetime.min.time()))
+    end = timezone.make_aware(datetime.combine(PERIOD.end + timedelta(days=1), datetime.min.time()))
+    line, terms, usage = Line._meta.db_table, OfferTerms._meta.db_table, UsageRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS bench_floor (contract_id bigint, total numeric)"
+        )
+        cursor.execute("TRUNCATE bench_floor")
+        cursor.execute(
+            f"""
+            INSERT INTO bench_floor (contract_id, total)
+            SELECT billed.contract_id,
+                   round(billed.excl_tax * (1 + %(vat)s), 3) + %(stamp)s
+            FROM (
+                SELECT l.contract_id, sum(t.monthly_fee) + coalesce(sum(u.amount), 0) AS excl_tax
+                FROM {line} l
+                JOIN LATERAL (
+                    SELECT monthly_fee FROM {terms}
+                    WHERE offer_id = l.offer_id AND effective_from <= %(last_day)s
+                    ORDER BY effective_from DESC LIMIT 1
+                ) t ON true
+                LEFT JOIN LATERAL (
+                    SELECT sum(round(quantity * unit_price, 3)) AS amount FROM {usage}
+                    WHERE line_id = l.id AND started_at >= %(start)s AND started_at < %(end)s
+                ) u ON true
+                WHERE l.contract_id = ANY(%(ids)s)
+                GROUP BY l.contract_id
+            ) billed
+            """,  # noqa: S608  (table names from the models, values as parameters)
+            {
+                "vat": grid.vat_rate,
+                "stamp": grid.stamp_duty,
+                "last_day": PERIOD.end,
+                "start": start,
+                "end": end,
+                "ids": contract_ids,
+            },
+        )
+        return cursor.rowcount
+
+
 def run(report, median_ms) -> None:
     url = _queue_side_effects_in_redis()
     ids = _build()
@@ -127,6 +172,11 @@ def run(report, median_ms) -> None:
         pool.starmap(_bill, batches, chunksize=1)
     first = time.perf_counter() - started
     report("billing_invoices_per_s", len(ids) / first, "invoices/s")
+    if connection.vendor == "postgresql":
+        floor_ms = median_ms(lambda: _floor(ids), 3)
+        floor_per_s = len(ids) / (floor_ms / 1000)
+        report("billing_floor_invoices_per_s", floor_per_s, "invoices/s")
+        report("billing_run_to_floor_ratio", (len(ids) / first) / floor_per_s, "ratio")
     started = time.perf_counter()
     billing_run_start(period=PERIOD)
     rerun = time.perf_counter() - started
