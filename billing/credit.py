@@ -98,7 +98,7 @@ def advance_payment_record(
     the agent's name (other causes stay open); the network is asked to unblock, and the line
     shows restored when it confirms."""
     # subscriptions imports billing: its sweeps are reached at call time.
-    from subscriptions.sweeps import credit_control_lift
+    from subscriptions.services.sweeps import credit_control_lift
 
     with transaction.atomic():
         # Two agents recording the same advance at once: the first closes the request under its

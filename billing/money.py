@@ -7,6 +7,8 @@ Every amount that enters the system goes through `tnd()`; every model field hold
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import models
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 MILLIME = Decimal("0.001")
 ZERO = Decimal("0.000")
@@ -36,3 +38,12 @@ class MoneyField(models.DecimalField):
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()
         return name, "billing.money.MoneyField", args, kwargs
+
+
+def format_tnd(amount: Decimal | None) -> str:
+    """An amount in dinars with its 3 decimals, in the page's language: "29,750 TND"."""
+    if amount is None:
+        return ""
+    return _("%(amount)s TND") % {
+        "amount": number_format(tnd(amount), decimal_pos=3, use_l10n=True, force_grouping=True)
+    }

@@ -4,7 +4,7 @@ which open the just-motive windows of R16.7 and R16.9.
 
 The dates and amounts of a termination are computed by `terminations.rules` and frozen on the
 request's lines when the letter is received; the line's own life cycle stays in
-`subscriptions.lifecycle`.
+`subscriptions.lifecycle.records`.
 """
 
 from django.conf import settings

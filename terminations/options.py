@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from subscriptions.lifecycle import line_record
+from subscriptions.lifecycle.records import line_record
 from subscriptions.models import LineOption
 
 

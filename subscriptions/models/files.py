@@ -1,6 +1,6 @@
 """Subscription files (R3.1, R3.2, R6.2), their pieces, and identity checks for options (R3.3).
 
-A file's life cycle is `subscriptions.file_lifecycle`; never set `status` elsewhere.
+A file's life cycle is `subscriptions.lifecycle.files`; never set `status` elsewhere.
 """
 
 from django.conf import settings

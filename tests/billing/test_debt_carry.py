@@ -13,7 +13,7 @@ from billing.invoicing import Period, invoice_issue
 from billing.models import Charge, DebtTransfer, InvoiceLine, Payment
 from billing.payments import PaymentRefused, account_balance, payment_record, payment_reverse
 from catalogue.models import Offer
-from subscriptions.services import line_activate
+from subscriptions.services.records import line_activate
 from tests.billing.test_invoicing import account, issue
 from tests.billing.test_payments import balances
 from tests.factories import ContractFactory, LineFactory, SimCardFactory

@@ -27,8 +27,8 @@ import billing.documents
 from billing.documents import invoice_email_send, invoice_pdf_name, invoice_pdf_render
 from billing.invoicing import Period, invoice_issue
 from billing.models import Invoice
+from billing.money import format_tnd
 from billing.tasks import render_and_send_invoice
-from portal.templatetags.money import format_tnd
 
 APRIL = Period.month(date(2026, 4, 1))
 

@@ -14,9 +14,9 @@ from billing.invoicing import Period, invoice_issue, invoices_issue, next_number
 from billing.models import Charge, Invoice
 from billing.services import billing_run_start
 from catalogue.models import Offer, Option
-from subscriptions.lifecycle import line_transition
+from subscriptions.lifecycle.records import line_transition
 from subscriptions.models import LineOption
-from subscriptions.services import line_activate
+from subscriptions.services.records import line_activate
 from tests.factories import ContractFactory, CustomerFactory, LineFactory, SimCardFactory
 
 OCTOBER = Period.month(date(2026, 10, 1))

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from catalogue.models import RequiredDocument
-from portal import sms
+from lib import sms
 from privacy.marketing import campaign_queue, messages_send
 from privacy.models import Campaign, CampaignMessage, Consent, ObjectionDelivery, Recipient
 from privacy.models.consents import HistoryRewritten
@@ -243,7 +243,7 @@ def test_r21_2_a_supervisor_sends_a_campaign_only_to_those_who_agreed(
 def test_r21_2_an_sms_campaign_needs_the_sms_consent_and_goes_to_the_active_line(
     alice, bob, supervisor, settings
 ):
-    settings.SMS_BACKEND = "portal.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "lib.sms.LocmemSmsBackend"
     sms.outbox.clear()
     choose(alice, "marketing_sms", True)
     choose(bob, "marketing_sms", True)  # agreed, but his only line is suspended

@@ -12,9 +12,10 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from catalogue.models import Offer, Option, RequiredDocument
-from subscriptions.file_lifecycle import FileTransitionRefused
-from subscriptions.file_selectors import breached, breached_count_by_boutique, files_in_queue
-from subscriptions.file_services import (
+from subscriptions.lifecycle.files import FileTransitionRefused
+from subscriptions.models import FilePiece, FileStatusChange, Line, SubscriptionFile
+from subscriptions.selectors.files import breached, breached_count_by_boutique, files_in_queue
+from subscriptions.services.files import (
     FileRefused,
     boutique_sale,
     file_accept,
@@ -25,7 +26,6 @@ from subscriptions.file_services import (
     piece_review,
     required_documents,
 )
-from subscriptions.models import FilePiece, FileStatusChange, Line, SubscriptionFile
 from subscriptions.tasks import send_refusal_letter
 from tests.factories import (
     CustomerFactory,
@@ -235,7 +235,7 @@ def test_only_a_complete_file_can_be_accepted(grid, lac, agent, stock):
 def test_a_refused_file_never_moves_again(grid, lac, agent):
     file = submitted_file(boutique=lac)
     file_refuse(file=file, actor=agent, motive="Fausse déclaration")
-    from subscriptions.file_lifecycle import file_transition
+    from subscriptions.lifecycle.files import file_transition
 
     with pytest.raises(FileTransitionRefused):
         file_transition(file=file, to="complete", actor=agent, reason="x")

@@ -22,7 +22,7 @@ from subscriptions.models import (
     SubscriptionFile,
     SuspensionCause,
 )
-from subscriptions.sweeps import (
+from subscriptions.services.sweeps import (
     credit_control_suspensions_sweep,
     incomplete_files_sweep,
     overdue_invoices_sweep,

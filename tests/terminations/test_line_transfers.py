@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from lib.uploads import CleanDocument, clean_upload
 from subscriptions.models import Line, MobileNumber
-from subscriptions.uploads import CleanDocument, clean_upload
 from terminations.models import LineTransfer
 from terminations.transfers import (
     IDENTITY_CHECKS,
