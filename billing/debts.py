@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing.models import Charge, DebtTransfer, Payment
-from billing.money import ZERO
 from billing.payments import balance_of, invoices_with_balance, payments_allocate
+from lib.money import ZERO
 from subscriptions.models import Contract
 
 CARRIED_DEBT = "carried_debt"

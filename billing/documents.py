@@ -13,8 +13,8 @@ from django.utils import timezone, translation
 
 from billing.invoice_text import amounts_aligned, usage_groups
 from billing.models import Invoice, UsageRecord
-from billing.money import format_tnd
 from lib.emails import send_templated
+from lib.money import format_tnd
 from lib.pdf import render_pdf
 
 

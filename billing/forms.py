@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import AdvancePaymentRequest, DirectDebitImport, Invoice, InvoiceLine, Payment
-from billing.money import MILLIME, tnd
+from lib.money import MILLIME, tnd
 from subscriptions.models import Contract
 
 

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing.models import Charge, Invoice, Payment, PaymentAllocation
-from billing.money import ZERO, tnd
+from billing.signals import payment_recorded
 from catalogue.models import Fee
 from catalogue.selectors import fee_amount
+from lib.money import ZERO, tnd
 from subscriptions.models import Contract
 
 LIVE = Q(allocations__payment__reversed_at__isnull=True)
@@ -98,15 +99,10 @@ def payment_record(
             is_advance=is_advance,
         )
         payments_allocate(contract=contract)
-        # R10.4, R11.2: paid in full, the customer's lines suspended for it are restored at once.
-        transaction.on_commit(lambda: _lift_settled_suspensions(contract.customer_id))
+        # R10.4, R11.2: paid in full, the customer's lines suspended for it are restored at once
+        # (subscriptions.receivers, after the commit).
+        payment_recorded.send(sender=Payment, customer_id=contract.customer_id)
     return payment
-
-
-def _lift_settled_suspensions(customer_id: int) -> None:
-    from subscriptions.tasks import lift_settled_suspensions  # subscriptions imports billing
-
-    lift_settled_suspensions.delay(customer_id)
 
 
 def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:

@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Invoice
-from billing.money import MoneyField
 from catalogue.models import Offer
+from lib.money import MoneyField
 from subscriptions.models import Customer, Line
 from subscriptions.models.files import ALL_IDENTITY_CHECKED
 

@@ -1,8 +1,8 @@
-"""The `tnd` template filter: `billing.money.format_tnd`."""
+"""The `tnd` template filter: `lib.money.format_tnd`."""
 
 from django import template
 
-from billing.money import format_tnd
+from lib.money import format_tnd
 
 register = template.Library()
 register.filter("tnd", format_tnd)

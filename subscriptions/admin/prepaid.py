@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin
+from lib.admin import ReadOnlyAdmin
 from subscriptions.forms.prepaid import RechargeBatchForm, TopUpRecordForm
 from subscriptions.models import (
     PrepaidAccount,
@@ -169,7 +170,7 @@ class RechargeCodeBatchAdmin(admin.ModelAdmin):
 
 
 @admin.register(RechargeCode)
-class RechargeCodeAdmin(admin.ModelAdmin):
+class RechargeCodeAdmin(ReadOnlyAdmin):
     """Supervisors only. The code itself is not stored: only its serial can be searched."""
 
     list_display = ["serial", "batch", "amount", "used_at"]
@@ -178,12 +179,3 @@ class RechargeCodeAdmin(admin.ModelAdmin):
     search_fields = ["serial"]
     fields = ["serial", "batch", "amount", "used_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

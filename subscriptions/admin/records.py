@@ -1,9 +1,6 @@
 """"""
 
-import io
-
 from django.contrib import admin, messages
-from django.http import FileResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +11,7 @@ from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.roles import is_supervisor
 from billing.forms import RecoveryStatementForm
 from billing.recovery import recovery_statement, recovery_statement_pdf
+from lib.downloads import private_download
 from privacy.forms import ServicePinCheckForm
 from privacy.models import StaffAccessLog
 from privacy.services import service_pin_check, staff_access_record
@@ -194,9 +192,8 @@ class ContractAdmin(BoutiqueScopedAdmin):
             on=timezone.localdate(),
             instances=form.cleaned_data["instances"],
         )
-        return FileResponse(
-            io.BytesIO(recovery_statement_pdf(statement)),
-            as_attachment=True,
+        return private_download(
+            recovery_statement_pdf(statement),
             filename=f"recouvrement-{contract.reference}.pdf",
             content_type="application/pdf",
         )

@@ -7,7 +7,7 @@ Every action calls `subscriptions.services.sim_loss`; nothing here changes a lin
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin_scope import BoutiqueScopedAdmin
 from catalogue.models import Fee
 from catalogue.selectors import fee_amount
+from lib.downloads import private_download
 from lib.uploads import DocumentField
 from subscriptions.forms.sim_loss import ReplacementSimForm
 from subscriptions.models import Line, SimLossDeclaration
@@ -192,15 +193,11 @@ class SimLossDeclarationAdmin(BoutiqueScopedAdmin):
         if not self.has_view_permission(request, declaration) or not declaration.police_declaration:
             raise Http404
         extension = declaration.police_declaration.name.rsplit(".", 1)[-1]
-        response = FileResponse(
+        return private_download(
             declaration.police_declaration.open("rb"),
-            as_attachment=True,
             filename=f"declaration-police-{declaration.pk}.{extension}",
             content_type=declaration.police_declaration_type,
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
 
     @admin.action(description=_("Give a new SIM with the replacement fee (R14.3)"))
     def replace_sim(self, request, queryset):

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.roles import is_supervisor
+from lib.admin import ReadOnlyAdmin
 from subscriptions.models import ProvisioningOrder, SuspensionCause
 from subscriptions.services.suspensions import (
     SuspensionRefused,
@@ -180,7 +181,7 @@ def grant_extra_time(modeladmin, request, queryset):
 
 
 @admin.register(ProvisioningOrder)
-class ProvisioningOrderAdmin(BoutiqueScopedAdmin):
+class ProvisioningOrderAdmin(BoutiqueScopedAdmin, ReadOnlyAdmin):
     """The outbox to the network, for staff to follow (nothing here is edited by hand)."""
 
     boutique_path = "line__contract__customer__boutique"
@@ -201,15 +202,6 @@ class ProvisioningOrderAdmin(BoutiqueScopedAdmin):
         "sent_at",
         "confirmed_at",
     ]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class CustomerRequestForm(forms.Form):

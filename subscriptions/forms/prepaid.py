@@ -5,8 +5,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from billing.money import tnd
 from lib.forms import submit_helper
+from lib.money import tnd
 from subscriptions.models import Line, TopUp
 from subscriptions.services.prepaid import CODE_DIGITS, MAX_BATCH, code_normalise
 

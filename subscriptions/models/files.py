@@ -9,8 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Boutique
-from billing.money import MoneyField
 from catalogue.models import Offer, Option, RequiredDocument
+from lib.money import MoneyField
 from subscriptions.models.records import ChangeRecord, Customer, Line, LineOption
 
 

@@ -39,10 +39,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
-from billing.money import tnd
 from catalogue.models import GridParameters, Offer
 from catalogue.selectors import grid_parameters, prepaid_validity_days
 from lib.identifiers import normalize_msisdn
+from lib.money import tnd
 from subscriptions.lifecycle.records import line_transition, lines_transition
 from subscriptions.models import (
     Line,

@@ -21,9 +21,9 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from billing.models import AdvancePaymentRequest, Invoice
-from billing.money import ZERO
 from billing.payments import LIVE
 from catalogue.selectors import grid_parameters
+from lib.money import ZERO
 from subscriptions.models import Line, SubscriptionFile, SuspensionCause
 from subscriptions.services.ending import lines_end
 from subscriptions.services.suspensions import SUSPENDABLE, suspensions_lift, suspensions_open

@@ -1,13 +1,11 @@
 """Customer pages of the subscription journey, the file's follow page and its documents."""
 
-import io
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.admin_scope import boutique_filter
 from accounts.services import account_open, confirmation_send, email_confirm
+from lib.downloads import private_download
 from lib.pdf import render_pdf
 from privacy.models import StaffAccessLog
 from privacy.selectors import consent_state
@@ -285,17 +284,6 @@ def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _attachment(content, filename: str, content_type: str) -> FileResponse:
-    if isinstance(content, bytes):  # FileResponse names the download only for a file object
-        content = io.BytesIO(content)
-    response = FileResponse(
-        content, as_attachment=True, filename=filename, content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @login_required
 @require_safe
 def file_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
@@ -312,7 +300,9 @@ def file_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         },
         language=request.LANGUAGE_CODE,
     )
-    return _attachment(pdf, f"formulaire-{file.reference}.pdf", "application/pdf")
+    return private_download(
+        pdf, filename=f"formulaire-{file.reference}.pdf", content_type="application/pdf"
+    )
 
 
 @login_required
@@ -321,8 +311,10 @@ def file_refusal_letter(request: HttpRequest, pk: int) -> HttpResponse:
     file = _get_file_for_applicant(request, pk)
     if not file.refusal_letter:
         raise Http404
-    return _attachment(
-        file.refusal_letter.open("rb"), f"refus-{file.reference}.pdf", "application/pdf"
+    return private_download(
+        file.refusal_letter.open("rb"),
+        filename=f"refus-{file.reference}.pdf",
+        content_type="application/pdf",
     )
 
 
@@ -341,8 +333,8 @@ def piece_download(request: HttpRequest, pk: int) -> HttpResponse:
             detail=f"{piece.file.reference} {piece.required_document.code}",
         )
     extension = piece.document.name.rsplit(".", 1)[-1]
-    return _attachment(
+    return private_download(
         piece.document.open("rb"),
-        f"{piece.required_document.code}-{piece.pk}.{extension}",
-        piece.content_type,
+        filename=f"{piece.required_document.code}-{piece.pk}.{extension}",
+        content_type=piece.content_type,
     )

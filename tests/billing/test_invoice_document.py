@@ -27,8 +27,8 @@ import billing.documents
 from billing.documents import invoice_email_send, invoice_pdf_name, invoice_pdf_render
 from billing.invoicing import Period, invoice_issue
 from billing.models import Invoice
-from billing.money import format_tnd
 from billing.tasks import render_and_send_invoice
+from lib.money import format_tnd
 
 APRIL = Period.month(date(2026, 4, 1))
 
@@ -651,7 +651,7 @@ def prorated_invoice(month: date, language: str = "fr") -> tuple[Invoice, str]:
 def assert_adds_up(printed: dict, month: date, first_day: int, fee: str) -> None:
     from calendar import monthrange
 
-    from billing.money import tnd
+    from lib.money import tnd
 
     last_day = monthrange(month.year, month.month)[1]
     assert printed["start"] == (first_day, month.month)

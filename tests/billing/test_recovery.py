@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from billing.invoicing import Period
-from billing.money import tnd
 from billing.payments import payment_record
 from billing.recovery import recovery_statement
+from lib.money import tnd
 from tests.billing.test_invoicing import account, issue
 
 

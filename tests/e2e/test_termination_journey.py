@@ -18,7 +18,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from billing.money import format_tnd
+from lib.money import format_tnd
 from subscriptions.models import Customer, Line
 from terminations.models import TerminationRequest
 from terminations.rules import line_termination_terms

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from billing.invoicing import Period, invoice_issue
-from billing.money import format_tnd
 from billing.payments import payment_record
+from lib.money import format_tnd
 from tests.billing.test_invoice_document import flat
 
 # Session, user, customer, invoices, account balances.

@@ -37,7 +37,7 @@ class MoneyField(models.DecimalField):
 
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()
-        return name, "billing.money.MoneyField", args, kwargs
+        return name, "lib.money.MoneyField", args, kwargs
 
 
 def format_tnd(amount: Decimal | None) -> str:
