@@ -20,6 +20,7 @@ import pytest
 import redis
 import time_machine
 from django.core.files.base import ContentFile
+from django.urls import reverse
 from django.utils import timezone, translation
 from kombu import pools
 
@@ -422,3 +423,21 @@ def celery_app_on_broker():
     yield use
     app.conf.update(saved)
     _forget_connections(app)
+
+
+# A visitor who has just opened an account on the subscription form (tests of the journey).
+@pytest.fixture
+def newcomer(client, grid, lac):
+    response = client.post(
+        reverse("portal:subscribe_account"),
+        {
+            "first_name": "Nour",
+            "last_name": "Trabelsi",
+            "email": "nour@example.tn",
+            "mobile": "22 333 444",
+            "password1": "une-longue-phrase-2026",
+            "password2": "une-longue-phrase-2026",
+        },
+    )
+    assert response.status_code == 302
+    return User.objects.get(email="nour@example.tn")

@@ -18,12 +18,9 @@ from subscriptions.models import Line, LineStatusChange, MobileNumber, SimCard
 
 S = Line.Status
 
-
 N = MobileNumber.Status
 
-
 SIM = SimCard.Status
-
 
 ALLOWED_MOVES: dict[str, frozenset[str]] = {
     S.PENDING: frozenset({S.ACTIVE, S.TERMINATED}),
@@ -37,7 +34,6 @@ ALLOWED_MOVES: dict[str, frozenset[str]] = {
     S.TERMINATED: frozenset(),
 }
 
-
 # The number's own life cycle: assigned to a line, in quarantine after the line's termination,
 # free again once the quarantine is over (R17.3).
 NUMBER_MOVES: dict[str, frozenset[str]] = {
@@ -45,7 +41,6 @@ NUMBER_MOVES: dict[str, frozenset[str]] = {
     N.ASSIGNED: frozenset({N.QUARANTINE}),
     N.QUARANTINE: frozenset({N.AVAILABLE}),
 }
-
 
 # The SIM's: handed out from a boutique's stock to a line; at the line's end back in stock when
 # the customer returned it, retired when not (or when a lost SIM is replaced, R14.3).

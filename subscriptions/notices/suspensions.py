@@ -21,7 +21,6 @@ from subscriptions.models import (
 
 Kind = CustomerNotification.Kind
 
-
 Channel = CustomerNotification.Channel
 
 

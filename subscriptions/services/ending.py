@@ -40,9 +40,7 @@ from subscriptions.services.suspensions import locked_lines, provisioning_orders
 
 S = Line.Status
 
-
 LIVE = frozenset(status for status in S.values if status != S.TERMINATED)
-
 
 REMAINING_COMMITMENT = "remaining_commitment"
 

@@ -35,7 +35,6 @@ from subscriptions.tasks import send_file_accepted, send_refusal_letter
 
 S = SubscriptionFile.Status
 
-
 IDENTITY_FIELDS = (
     "last_name",
     "first_name",
@@ -46,7 +45,6 @@ IDENTITY_FIELDS = (
     "trade_register_number",
     "tax_id",
 )
-
 
 ADDRESS_FIELDS = ("street", "postal_code", "city")
 

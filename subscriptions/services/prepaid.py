@@ -59,7 +59,6 @@ from subscriptions.services.suspensions import provisioning_orders_request, prov
 
 S = Line.Status
 
-
 JOB = "prepaid_sweep"
 
 
@@ -261,14 +260,11 @@ def prepaid_sweep(*, today: date) -> SweepResult:
 
 CODE_DIGITS = 14
 
-
 # R2.3: a code of 14 digits cannot be found by trying; counting a customer's wrong codes stops a
 # script from trying anyway. After FAILURE_LIMIT wrong codes within FAILURE_WINDOW, wait.
 FAILURE_LIMIT = 5
 
-
 FAILURE_WINDOW = timedelta(minutes=30)
-
 
 # A batch is generated in one transaction: a few seconds for the largest one printed at once.
 MAX_BATCH = 10_000
@@ -479,7 +475,6 @@ def _top_up_apply(
 
 
 COLUMNS = ["channel", "msisdn", "amount", "reference"]
-
 
 CHANNELS = {TopUp.Channel.BANKA.value, TopUp.Channel.LIGHT.value}
 

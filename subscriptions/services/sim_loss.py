@@ -38,7 +38,6 @@ from subscriptions.services.suspensions import (
 # R14.1: the copy of the police declaration follows the declaration within 4 days.
 POLICE_DECLARATION_DELAY = timedelta(days=4)
 
-
 Channel = SimLossDeclaration.Channel
 
 

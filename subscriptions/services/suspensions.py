@@ -55,12 +55,9 @@ from subscriptions.notices.suspensions import notifications_record
 
 S = Line.Status
 
-
 Cause = SuspensionCause.Cause
 
-
 Action = ProvisioningOrder.Action
-
 
 # Lines that can be suspended: those a suspension may start from in the state machine.
 SUSPENDABLE = [status for status in sources_of(S.SUSPENDED) if status != S.SUSPENDED]
@@ -241,9 +238,7 @@ def open_causes(line: Line) -> list[SuspensionCause]:
 
 logger = logging.getLogger(__name__)
 
-
 Status = ProvisioningOrder.Status
-
 
 # A task gives up on an order after this many failed sends; staff see it as failed in the outbox.
 MAX_ATTEMPTS = 8

@@ -30,9 +30,7 @@ from subscriptions.services.suspensions import SUSPENDABLE, suspensions_lift, su
 
 S = Line.Status
 
-
 Cause = SuspensionCause.Cause
-
 
 # R17.5: the operator's causes end in termination by right; a lost SIM or a suspension the
 # customer asked for does not.
@@ -318,12 +316,9 @@ def _terminate_by_right(line_ids: list[int], *, on: date, reason: str, job: str)
 
 JOB_FILES = "sweep: incomplete files"
 
-
 JOB_PAYMENTS = "sweep: overdue invoices"
 
-
 JOB_CREDIT = "sweep: credit control"
-
 
 JOB_TERMINATE = "sweep: termination by right"
 

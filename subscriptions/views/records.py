@@ -1,5 +1,6 @@
-"""Customer pages acting on one of their lines: top-up by code (R2.3), lost or stolen SIM
-(R14.1, R14.4), suspension on request (R13.2). Another customer's line is a 404.
+"""A line's customer pages: its detail and history, an option taken (R3.3, R4.2), top-up by
+code (R2.3), lost or stolen SIM (R14.1, R14.4), suspension on request (R13.2). Another
+customer's line is a 404.
 """
 
 from django import forms
@@ -8,14 +9,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from subscriptions.forms.prepaid import TopUpCodeForm
+from subscriptions.forms.records import OptionRequestForm
 from subscriptions.forms.sim_loss import PasswordConfirmForm, PoliceDeclarationForm
 from subscriptions.forms.suspensions import SuspensionRequestForm
-from subscriptions.models import Customer, Line, SimLossDeclaration
+from subscriptions.models import Customer, IdentityCheck, Line, SimLossDeclaration
 from subscriptions.selectors.records import lines_of_customer
 from subscriptions.services.prepaid import TopUpRefused, top_up_with_code
+from subscriptions.services.records import IDENTITY_CHECKS, OptionRefused
+from subscriptions.services.records import line_option_add as line_option_add_service
 from subscriptions.services.sim_loss import (
     SimLossRefused,
     police_declaration_attach,
@@ -141,4 +145,42 @@ def line_suspension(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "subscriptions/line_suspension.html",
         {"line": line, "form": form, "requested": requested},
+    )
+
+
+@require_safe
+@login_required
+def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    line = _get_line_for_customer(request, pk)
+    return render(
+        request,
+        "portal/line_detail.html",
+        {"line": line, "history": line.status_changes.order_by("-at", "-pk")[:20]},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def line_option_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """R3.3, R4.2: the customer confirms their identity, then takes an option from today."""
+    line = _get_line_for_customer(request, pk)
+    form = OptionRequestForm(request.POST or None, line=line)
+    if request.method == "POST" and form.is_valid():
+        try:
+            line_option_add_service(
+                line=line,
+                option=form.cleaned_data["option"],
+                actor=request.user,
+                channel=IdentityCheck.Channel.PORTAL,
+                checks={name: True for name in IDENTITY_CHECKS},
+            )
+        except OptionRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, _("The option is active from today."))
+            return redirect("portal:line_detail", pk=line.pk)
+    return render(
+        request,
+        "portal/line_option_add.html",
+        {"line": line, "form": form, "customer": line.contract.customer},
     )

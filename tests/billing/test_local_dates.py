@@ -16,7 +16,7 @@ from billing.tasks import start_monthly_billing
 from billing.usage import usage_import
 from subscriptions.lifecycle.records import line_transition
 from subscriptions.services.ending import line_end
-from tests.billing.test_invoicing import OCTOBER, account, issue
+from tests.billing.helpers import OCTOBER, account, issue
 
 NOVEMBER = Period.month(date(2026, 11, 1))
 

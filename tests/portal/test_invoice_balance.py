@@ -13,7 +13,7 @@ from django.utils import translation
 from billing.invoicing import Period, invoice_issue
 from billing.payments import payment_record
 from lib.money import format_tnd
-from tests.billing.test_invoice_document import flat
+from tests.billing.helpers import flat
 
 # Session, user, customer, invoices, account balances.
 LIST_QUERIES = 5

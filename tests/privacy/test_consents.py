@@ -14,10 +14,9 @@ from privacy.models.consents import HistoryRewritten
 from privacy.selectors import consent_granted, consent_state
 from privacy.services import consent_record
 from subscriptions.models import Customer, Line, SubscriptionFile
-from tests.subscriptions.test_subscription_form import (  # noqa: F401  (newcomer: a fixture)
+from tests.subscriptions.helpers import (
     STEP,
     fill_until_documents,
-    newcomer,
     png,
     submit_online,
 )
@@ -189,7 +188,7 @@ def test_r21_the_privacy_page_is_for_customers_only(stranger):
     assert client.get(reverse("portal:privacy")).status_code == 404
 
 
-def test_r21_subscription_form_asks_every_consent_unticked(client, grid, lac, newcomer):  # noqa: F811
+def test_r21_subscription_form_asks_every_consent_unticked(client, grid, lac, newcomer):
     submit_online(client, lac, newcomer)  # ticks nothing but the conditions
     customer = SubscriptionFile.objects.get(applicant=newcomer).customer
     assert consent_state(customer)["partners"].granted is False
@@ -200,7 +199,7 @@ def test_r21_subscription_form_asks_every_consent_unticked(client, grid, lac, ne
     assert not ObjectionDelivery.objects.exists()  # a new customer's data went nowhere yet
 
 
-def test_r21_summary_step_shows_the_consents_unticked(client, grid, lac, newcomer):  # noqa: F811
+def test_r21_summary_step_shows_the_consents_unticked(client, grid, lac, newcomer):
     fill_until_documents(client, lac)
     identity = RequiredDocument.objects.get(customer_kind="individual", code="identity")
     client.post(reverse(STEP, args=["documents"]), {f"piece_{identity.pk}": png()})

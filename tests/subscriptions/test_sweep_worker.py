@@ -23,7 +23,7 @@ from subscriptions.models import (
     SuspensionCause,
 )
 from tests.factories import BoutiqueFactory, UserFactory
-from tests.subscriptions.test_sweeps_at_once import OVERDUE, _generate
+from tests.subscriptions.helpers import OVERDUE, _generate
 from tests.worker_process import celery_command
 
 BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")

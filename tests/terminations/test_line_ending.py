@@ -49,10 +49,10 @@ from terminations.prepaid_migration import line_migrate_to_prepaid
 from terminations.services import termination_request_prepare, termination_request_receive
 from terminations.tasks import JOB as LETTER_JOB
 from terminations.tasks import end_due_terminations
-from terminations.transfers import line_transfer_approve, line_transfer_request
+from terminations.transfers import IDENTITY_CHECKS, line_transfer_approve, line_transfer_request
 from tests.factories import ContractFactory, CustomerFactory, LineFactory, SimCardFactory
 from tests.subscriptions.prepaid_lines import prepaid_line
-from tests.terminations.test_line_transfers import IDENTITY_CHECKS, scan
+from tests.terminations.helpers import scan
 
 S = Line.Status
 DEPOSIT = Decimal("200.000")
