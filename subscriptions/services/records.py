@@ -1,4 +1,5 @@
-"""Use cases on customers, contracts, lines and the number pool."""
+"""Use cases on customers, contracts, lines, their options (added: R3.3, R4.2; ended: R17.4) and
+the number pool."""
 
 from datetime import date, datetime, timedelta
 
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from catalogue.models import Offer, Option
 from catalogue.selectors import option_fee
-from subscriptions.lifecycle.records import line_transition, numbers_move, sims_move
+from subscriptions.lifecycle.records import line_record, line_transition, numbers_move, sims_move
 from subscriptions.models import IdentityCheck, Line, LineOption, MobileNumber, SimCard
 from subscriptions.models.files import IDENTITY_CHECKS
 from subscriptions.services.prepaid import CreditTooLow, prepaid_debit
@@ -143,5 +144,27 @@ def line_option_add(
             checked_by=actor,
             line_option=line_option,
             **{name: True for name in IDENTITY_CHECKS},
+        )
+    return line_option
+
+
+class OptionEndRefused(Exception):
+    pass
+
+
+def line_option_end(*, line_option: LineOption, actor: User) -> LineOption:
+    """R17.4: the option ends today; the month's invoice bills it for its days (R9.2) and the
+    rest of the contract is left as it is. Claimed by a conditional update: once only."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        if not LineOption.objects.filter(pk=line_option.pk, ended_on__isnull=True).update(
+            ended_on=today
+        ):
+            raise OptionEndRefused(_("This option has ended already."))
+        line_option.ended_on = today
+        line_record(
+            line=line_option.line,
+            actor=actor,
+            reason=f"Option {line_option.option.name} terminated (R17.4)"[:255],
         )
     return line_option
