@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from billing.charges import charges_add
 from billing.models import Charge, Invoice, Payment, PaymentAllocation
 from billing.signals import payment_recorded
 from catalogue.models import Fee
@@ -124,12 +125,16 @@ def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
                     "method": payment.get_method_display(),
                     "reference": payment.reference,
                 }
-            Charge.objects.create(
-                contract=payment.contract,
-                fee_kind=Fee.Kind.UNPAID_INSTRUMENT,
-                label=label,
-                amount=fee_amount(Fee.Kind.UNPAID_INSTRUMENT, on=today),
-                charged_on=today,
+            charges_add(
+                [
+                    Charge(
+                        contract=payment.contract,
+                        fee_kind=Fee.Kind.UNPAID_INSTRUMENT,
+                        label=label,
+                        amount=fee_amount(Fee.Kind.UNPAID_INSTRUMENT, on=today),
+                        charged_on=today,
+                    )
+                ]
             )
         # The money of other payments that this one had left unused may now settle invoices.
         payments_allocate(contract=payment.contract)

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from billing.charges import ChargeKind, charges_add
 from billing.invoicing import Period, contract_for_billing, draft_lines
 from billing.models import Charge
 from catalogue.models import Fee, Offer
@@ -22,9 +23,6 @@ from subscriptions.lifecycle.records import line_record
 from subscriptions.models import Contract, Line, LineOption
 from subscriptions.services.ending import contract_billing_close
 from terminations.models import PrepaidMigration
-
-MIGRATION_FEE = "migration"
-POSTPAID_PART = "postpaid_until_migration"
 
 
 class MigrationRefused(Exception):
@@ -58,7 +56,7 @@ def line_migrate_to_prepaid(*, line: Line, offer: Offer, actor: User) -> Prepaid
             Charge(
                 contract_id=line.contract_id,
                 line=line,
-                fee_kind=POSTPAID_PART,
+                fee_kind=ChargeKind.POSTPAID_UNTIL_MIGRATION,
                 label=draft.label[:200],
                 amount=draft.amount,
                 charged_on=today,
@@ -72,13 +70,13 @@ def line_migrate_to_prepaid(*, line: Line, offer: Offer, actor: User) -> Prepaid
                 Charge(
                     contract_id=line.contract_id,
                     line=line,
-                    fee_kind=MIGRATION_FEE,
+                    fee_kind=ChargeKind.MIGRATION,
                     label=migration_label,
                     amount=fee,
                     charged_on=today,
                 )
             )
-        Charge.objects.bulk_create(charges)
+        charges_add(charges)
         # The options of the postpaid offer are billed to date above and end with it.
         LineOption.objects.filter(line=line, ended_on__isnull=True).update(ended_on=today)
         migration = PrepaidMigration.objects.create(

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
+from billing.charges import ChargeKind, charges_add
 from billing.deposits import deposit_refund_schedule
 from billing.invoicing import final_invoice_issue
 from billing.models import Charge, Deposit, Invoice
@@ -41,8 +42,6 @@ from subscriptions.services.suspensions import locked_lines, provisioning_orders
 S = Line.Status
 
 LIVE = frozenset(status for status in S.values if status != S.TERMINATED)
-
-REMAINING_COMMITMENT = "remaining_commitment"
 
 
 @dataclass(frozen=True)
@@ -191,13 +190,13 @@ def _fees_charge(
             Charge(
                 contract_id=line.contract_id,
                 line=line,
-                fee_kind=REMAINING_COMMITMENT,
+                fee_kind=ChargeKind.REMAINING_COMMITMENT,
                 label=text[:200],
                 amount=fees_owed[line.pk],
                 charged_on=on,
             )
         )
-    Charge.objects.bulk_create(charges)
+    charges_add(charges)
 
 
 def _contracts_end(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
+from billing.charges import charges_add
 from billing.models import Charge
 from catalogue.models import Fee, Offer
 from catalogue.selectors import fee_amount
@@ -168,13 +169,17 @@ def _replacement_fee_charge(
 ) -> None:
     label = f"Remplacement de la carte SIM — {line.number}"
     if line.offer.kind != Offer.Kind.PREPAID:
-        Charge.objects.create(
-            contract_id=line.contract_id,
-            line=line,
-            fee_kind=Fee.Kind.SIM_REPLACEMENT,
-            label=label,
-            amount=fee,
-            charged_on=timezone.localdate(),
+        charges_add(
+            [
+                Charge(
+                    contract_id=line.contract_id,
+                    line=line,
+                    fee_kind=Fee.Kind.SIM_REPLACEMENT,
+                    label=label,
+                    amount=fee,
+                    charged_on=timezone.localdate(),
+                )
+            ]
         )
         return
     if not fee:
