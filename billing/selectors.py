@@ -8,8 +8,8 @@ from django.db.models import Case, CharField, F, OuterRef, QuerySet, Subquery, S
 from django.db.models.functions import Coalesce
 
 from billing.models import Invoice, Payment, PaymentAllocation
-from billing.money import ZERO
 from billing.payments import LIVE
+from lib.money import ZERO
 from subscriptions.models import Contract, Customer
 
 

@@ -1,4 +1,4 @@
-"""Documents rendered by WeasyPrint (portal/pdf.py): the fonts and the stylesheet loaded once per
+"""Documents rendered by WeasyPrint (lib/pdf.py): the fonts and the stylesheet loaded once per
 thread give the same document as a first render, and nothing but static files is fetched."""
 
 import threading
@@ -13,7 +13,7 @@ from weasyprint.urls import FatalURLFetchingError
 
 from billing.documents import invoice_pdf_document
 from billing.models import Invoice
-from portal.pdf import STATIC_BASE, StaticFilesFetcher
+from lib.pdf import STATIC_BASE, StaticFilesFetcher
 
 DOCUMENT_FILES = sorted(
     STATIC_BASE + name
