@@ -11,8 +11,9 @@ PYTHON ?= $(shell /usr/bin/python3 -c 'import ensurepip, sys; sys.exit(sys.versi
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
-# Debian packages the tests need: the browser, WeasyPrint's fast font subsetting, PDF to PNG.
-TEST_DEBS := chromium libharfbuzz-subset0 poppler-utils gettext fonts-dejavu-core
+# Debian packages the tests need: the browser, WeasyPrint's fast font subsetting, PDF to PNG,
+# and zbar to read the TTN QR code printed on invoices.
+TEST_DEBS := chromium libharfbuzz-subset0 poppler-utils gettext fonts-dejavu-core libzbar0
 
 .PHONY: run test test-clocks install system-packages static lint format migrations-check bench lock messages
 

@@ -198,6 +198,9 @@ def credit_note_issue(
         )
         payments_allocate(contract=contract)
         from billing.tasks import render_document  # the tasks module imports billing modules
+        from einvoicing.services import submissions_record  # einvoicing imports billing
+
+        submissions_record([note])  # as the invoice it corrects, to TTN (El Fatoora) or not
 
         # Robust: the credit note stands whatever happens to its PDF (rendered on download too).
         transaction.on_commit(lambda: render_document.delay(note.pk), robust=True)

@@ -426,6 +426,9 @@ def _invoices_write(issued: list[Issued], issued_on: date) -> list[Invoice]:
         if invoice.contract_id in waiting:
             payments_allocate(contract=invoice.contract)  # money received in advance settles it
     ids = [invoice.pk for invoice in invoices]
+    from einvoicing.services import submissions_record  # einvoicing imports billing
+
+    submissions_record(invoices)  # those going to TTN (El Fatoora), sent after commit
     # Robust: the invoices are committed whatever happens to their mail (a PDF is rendered
     # on its first download anyway). One message per batch: its task renders and mails each.
     transaction.on_commit(lambda: send_invoices.delay(ids), robust=True)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
+from einvoicing.urls import urlpatterns as einvoice_patterns
 from portal import views
 from portal.forms import ResetPasswordForm, SignInForm
 from privacy.urls import urlpatterns as privacy_patterns
@@ -60,6 +61,7 @@ portal_patterns = [
     *subscription_patterns,
     *privacy_patterns,
     *termination_patterns,
+    *einvoice_patterns,
 ]
 
 urlpatterns = [

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EinvoicingConfig(AppConfig):
+    name = "einvoicing"
+    verbose_name = _("Electronic invoices (TTN)")
