@@ -1,10 +1,15 @@
 """Issue 18: TEIF 1.8.8 documents for invoices and credit notes, signed (XAdES-B), valid against
 TTN's schema, sent through the outbox once, with TTN's reference and QR code on the PDF."""
 
+import base64
+import json
 import subprocess
+import threading
 from datetime import date, datetime
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from io import BytesIO
+from typing import ClassVar
 
 import pytest
 from django.test import Client
@@ -369,3 +374,61 @@ def test_einvoice_the_customer_downloads_the_xml_of_their_own_invoices_only(grid
     assert owner.get(reverse("portal:einvoice_pdf", args=[invoice.pk])).status_code == 200
     for name in ("portal:einvoice_xml", "portal:einvoice_pdf"):
         assert other.get(reverse(name, args=[invoice.pk])).status_code == 404
+
+
+# --- The HTTP backend -----------------------------------------------------------------------
+
+
+class FakeTtn(BaseHTTPRequestHandler):
+    """A platform that is down for its first request, then registers each key once."""
+
+    requests: ClassVar[list[tuple[str, str, dict]]] = []
+    registered: ClassVar[dict[str, str]] = {}
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        key = self.headers["Idempotency-Key"]
+        self.requests.append((key, self.headers["Authorization"], body))
+        if len(self.requests) == 1:
+            self.send_response(503)
+            self.end_headers()
+            return
+        reference = self.registered.setdefault(key, f"{len(self.registered) + 1:027d}")
+        answer = json.dumps({"status": "accepted", "reference": reference, "qr": f"QR {reference}"})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(answer.encode())
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def fake_ttn(settings):
+    FakeTtn.requests.clear()
+    FakeTtn.registered.clear()
+    server = HTTPServer(("127.0.0.1", 0), FakeTtn)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.EINVOICE_BACKEND = "einvoicing.backends.HttpBackend"
+    settings.EINVOICE_URL = f"http://127.0.0.1:{server.server_port}/efact"
+    settings.EINVOICE_LOGIN, settings.EINVOICE_PASSWORD = "operateur", "secret"
+    yield FakeTtn
+    server.shutdown()
+
+
+def test_einvoice_the_http_backend_retries_a_platform_that_is_down_then_records_the_reference(
+    grid, fake_ttn
+):
+    invoice = issue(account(**COMPANY))
+    submission = Submission.objects.get(invoice=invoice)
+    send_einvoice.apply(args=[submission.pk], throw=False)
+    submission.refresh_from_db()
+    assert [key for key, _auth, _body in fake_ttn.requests] == [submission.key] * 2
+    _key, auth, body = fake_ttn.requests[1]
+    assert auth == "Basic " + base64.b64encode(b"operateur:secret").decode()
+    assert body["matricule"] == "0000000AAM000" and body["number"] == invoice.number
+    assert teif_errors(base64.b64decode(body["document"]), signed=True) == []
+    assert (submission.status, submission.ttn_reference) == ("accepted", "1".zfill(27))
+    assert submission.qr_text == f"QR {submission.ttn_reference}"
