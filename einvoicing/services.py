@@ -22,7 +22,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from signxml.exceptions import SignXMLException
 
@@ -121,22 +122,24 @@ def teif_signed(invoice: Invoice) -> bytes:
     return signed
 
 
-def submission_prepare(submission: Submission) -> Submission:
-    """Build, check, sign and store the submission's document, once: the first stored file
-    stays (a signature carries its time, so a document is never signed twice for one key)."""
-    submission.refresh_from_db(fields=["xml"])
-    if submission.xml:
-        return submission
-    invoice = Invoice.objects.select_related("contract", "corrects").get(pk=submission.invoice_id)
-    signed = teif_signed(invoice)
-    storage = submission.xml.storage
-    name = storage.save(
-        f"einvoices/{invoice.issued_on:%Y}/{submission.key}.xml", ContentFile(signed)
-    )
-    if not Submission.objects.filter(pk=submission.pk, xml="").update(xml=name):
+def submission_document(submission: Submission) -> bytes:
+    """The submission's signed document: built, checked, signed and stored once (a signature
+    carries its time, so a key's document is never signed twice); the stored one afterwards.
+    `submission.invoice` is read with its contract and corrected invoice."""
+    if not submission.xml:
+        invoice = submission.invoice
+        signed = teif_signed(invoice)
+        storage = submission.xml.storage
+        name = storage.save(
+            f"einvoices/{invoice.issued_on:%Y}/{submission.key}.xml", ContentFile(signed)
+        )
+        if Submission.objects.filter(pk=submission.pk, xml="").update(xml=name):
+            submission.xml.name = name
+            return signed
         storage.delete(name)  # another sender stored its copy first: that one stays
-    submission.refresh_from_db(fields=["xml"])
-    return submission
+        submission.refresh_from_db(fields=["xml"])
+    with submission.xml.open("rb") as stored:
+        return stored.read()
 
 
 def _answer_record(submission: Submission, answer: Answer, *, job: str) -> str:
@@ -179,7 +182,7 @@ def _answer_record(submission: Submission, answer: Answer, *, job: str) -> str:
             reason="TTN has not answered yet",
             lease_until=None,
         )
-    submission.refresh_from_db()
+    submission.refresh_from_db(fields=["status"])
     return submission.status
 
 
@@ -188,7 +191,9 @@ def submission_send(*, submission_id: int, job: str) -> str:
     to one sent; returns its status afterwards. Raises Unavailable for the task to retry; a
     document that cannot be signed or is invalid is left to send, its error recorded. Outside
     any transaction: no lock is held while TTN is called."""
-    submission = Submission.objects.get(pk=submission_id)
+    submission = Submission.objects.select_related("invoice__contract", "invoice__corrects").get(
+        pk=submission_id
+    )
     if submission.status == Status.SENT:
         return _answer_record(submission, backend().consult(key=submission.key), job=job)
     if submission.status != Status.TO_SEND:
@@ -197,15 +202,16 @@ def submission_send(*, submission_id: int, job: str) -> str:
     claimed = (
         Submission.objects.filter(pk=submission_id, status=Status.TO_SEND)
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + LEASE, attempts=F("attempts") + 1)
+        .update(
+            lease_until=now + LEASE,
+            attempts=F("attempts") + 1,
+            sent_at=Coalesce(F("sent_at"), Value(now)),
+        )
     )
     if not claimed:
         return submission.status  # another sender holds it
     try:
-        submission = submission_prepare(submission)
-        with submission.xml.open("rb") as stored:
-            xml = stored.read()
-        Submission.objects.filter(pk=submission_id, sent_at__isnull=True).update(sent_at=now)
+        xml = submission_document(submission)
         answer = backend().send(key=submission.key, number=submission.invoice.number, xml=xml)
     except (Unavailable, InvalidTeif, ImproperlyConfigured, SignXMLException, OSError) as error:
         Submission.objects.filter(pk=submission_id).update(
