@@ -40,7 +40,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         "status",
         "key",
         "round",
-        "xml",
+        "xml_name",
         "attempts",
         "last_error",
         "ttn_reference",
@@ -49,7 +49,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         "created_at",
         "sent_at",
         "answered_at",
-        "pdf",
+        "pdf_name",
     ]
     readonly_fields = fields
     inlines = [SubmissionChangeInline]
@@ -57,6 +57,15 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    # The files are private (no URL): their stored names.
+    @admin.display(description=_("signed TEIF XML"))
+    def xml_name(self, submission: Submission) -> str:
+        return submission.xml.name or "-"
+
+    @admin.display(description=_("registered copy (PDF)"))
+    def pdf_name(self, submission: Submission) -> str:
+        return submission.pdf.name or "-"
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

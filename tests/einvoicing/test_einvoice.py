@@ -313,6 +313,8 @@ def test_einvoice_a_refusal_never_blocks_billing_and_is_sent_again_from_the_admi
 
     settings.EINVOICE_BACKEND = "einvoicing.backends.RecordingBackend"
     client.force_login(supervisor)
+    page = client.get(reverse("admin:einvoicing_submission_change", args=[submission.pk]))
+    assert "Matricule fiscal du client inconnu" in page.content.decode()
     changelist = reverse("admin:einvoicing_submission_changelist")
     assert client.get(changelist, {"status__exact": "refused"}).context["cl"].result_count == 1
     client.post(
