@@ -68,7 +68,9 @@ class HttpBackend:
     the answer is JSON `{"status", "reference", "qr", "reason"}`. `consult` GETs `<url>/<key>`."""
 
     def _answer(self, response: requests.Response) -> Answer:
-        if response.status_code >= 500 or response.status_code == 429:
+        # A server error, a rate limit or a rejected TTN account is not the invoice's fault:
+        # the same document is sent again later (the account corrected meanwhile).
+        if response.status_code >= 500 or response.status_code in {401, 403, 429}:
             raise Unavailable(f"TTN answered {response.status_code}")
         if response.status_code == 404:
             return Answer("pending")
