@@ -14,8 +14,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha1s
 # Debian packages the portal needs to render PDFs fast (WeasyPrint subsets fonts with HarfBuzz;
 # without it, fontTools: invoices about 9 x slower), installed by every target through `install`.
 RUN_DEBS := libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
-# And those the tests need: the browser, PDF to PNG, the translation tools.
-TEST_DEBS := $(RUN_DEBS) chromium poppler-utils gettext
+# And those the tests need: the browser, PDF to PNG, the translation tools, zbar (QR codes).
+TEST_DEBS := $(RUN_DEBS) chromium poppler-utils gettext libzbar0
 
 .PHONY: run test test-clocks install run-packages system-packages static lint format migrations-check bench lock messages
 

@@ -75,6 +75,9 @@ SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "privacy.staffaccesslog": VIEW,
     "terminations.operatortermination": ("view", "add"),
     "terminations.conditionschange": EDIT,
+    # Electronic invoices (TTN): the outbox covers every boutique, so supervisors only.
+    "einvoicing.submission": ("view", "change"),
+    "einvoicing.submissionchange": VIEW,
 }
 
 

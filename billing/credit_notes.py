@@ -22,6 +22,7 @@ from accounts.models import User
 from billing.invoicing import next_number
 from billing.models import Invoice, InvoiceLine, Payment
 from billing.payments import payments_allocate
+from billing.signals import invoices_issued
 from lib.money import ZERO, tnd
 from subscriptions.models import Contract
 
@@ -198,6 +199,8 @@ def credit_note_issue(
         )
         payments_allocate(contract=contract)
         from billing.tasks import render_document  # the tasks module imports billing modules
+
+        invoices_issued.send(sender=Invoice, invoices=[note])  # to TTN as the invoice it corrects
 
         # Robust: the credit note stands whatever happens to its PDF (rendered on download too).
         transaction.on_commit(lambda: render_document.delay(note.pk), robust=True)

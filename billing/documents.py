@@ -35,9 +35,10 @@ def invoice_usage(invoice: Invoice):
     )
 
 
-def invoice_pdf_document(invoice: Invoice) -> bytes:
+def invoice_pdf_document(invoice: Invoice, *, einvoice: dict | None = None) -> bytes:
     """The invoice's PDF from its snapshot, its lines and its period's usage, in its language;
-    not stored (invoice_pdf_render() stores it once)."""
+    not stored (invoice_pdf_render() stores it once). `einvoice`: TTN's reference and QR code
+    (SVG) of the registered copy (einvoicing/services.py)."""
     advance_deducted = invoice.advance_deducted
     amount_due = invoice.amount_due
     amounts = [
@@ -64,6 +65,7 @@ def invoice_pdf_document(invoice: Invoice) -> bytes:
             "amount_due": amount_due,
             "vat_percent": invoice.vat_rate * 100,
             "operator": settings.OPERATOR,
+            "einvoice": einvoice,
         },
         language=invoice.language,
     )

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from billing.models import Charge, Invoice, InvoiceCounter, InvoiceLine, Payment, UsageRecord
 from billing.payments import payments_allocate
+from billing.signals import invoices_issued
 from catalogue.models import Option
 from catalogue.selectors import GridSnapshot
 from lib.bulk import bulk_insert, ids_in, rows_insert
@@ -425,6 +426,7 @@ def _invoices_write(issued: list[Issued], issued_on: date) -> list[Invoice]:
         if invoice.contract_id in waiting:
             payments_allocate(contract=invoice.contract)  # money received in advance settles it
     ids = [invoice.pk for invoice in invoices]
+    invoices_issued.send(sender=Invoice, invoices=invoices)  # e-invoices to TTN (einvoicing)
     # Robust: the invoices are committed whatever happens to their mail (a PDF is rendered
     # on its first download anyway). One message per batch: its task renders and mails each.
     transaction.on_commit(lambda: send_invoices.delay(ids), robust=True)

@@ -22,7 +22,7 @@ def invoices_of_customer(customer: Customer, *, today: date) -> QuerySet[Invoice
     credit_note = Invoice.Kind.CREDIT_NOTE
     return (
         Invoice.objects.filter(contract__customer=customer)
-        .select_related("corrects")
+        .select_related("corrects", "einvoice")  # its TTN submission, if it goes to TTN
         .annotate(paid=Coalesce(Sum("allocations__amount", filter=LIVE), ZERO))
         .annotate(
             due=Case(

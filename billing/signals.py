@@ -10,3 +10,6 @@ payment_recorded = Signal()
 # An advance answered its request (R11.2, R13.1): `customer_id`, `actor`. The credit-control
 # suspension the request caused is lifted in the same transaction, in the agent's name.
 advance_paid = Signal()
+# Invoices or a credit note were issued (numbered, frozen): `invoices`, in the issuing transaction.
+# einvoicing records those going to TTN (El Fatoora) there, sent after the commit.
+invoices_issued = Signal()

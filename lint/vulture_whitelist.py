@@ -15,6 +15,8 @@ from accounts.models import User, UserManager
 from accounts.staff_permissions import apply_staff_permissions
 from billing.recovery import RecoveryStatement
 from billing.tasks import run_credit_control, start_monthly_billing
+from einvoicing.backends import HttpBackend, RecordingBackend
+from einvoicing.tasks import resend_due_einvoices
 from lib.emails import ConsoleEmailBackend
 from lib.pdf import StaticFilesFetcher
 from lib.sms import ConsoleSmsBackend, LocmemSmsBackend
@@ -39,6 +41,8 @@ FRAMEWORK_CALLS = [
     ConsoleEmailBackend.write_message,  # EMAIL_BACKEND's default under DEBUG; Django calls it
     LocmemSmsBackend,  # SMS_BACKEND of the tests, like Django's locmem mail backend
     LoggingNetwork,  # PROVISIONING_BACKEND's default
+    RecordingBackend,  # EINVOICE_BACKEND's default
+    HttpBackend,  # EINVOICE_BACKEND of the platform
     # The exception a PROVISIONING_BACKEND raises when the network does not answer (Network).
     NetworkError,
     # portal/celery.py's beat schedule names the periodic tasks as dotted strings.
@@ -51,6 +55,7 @@ FRAMEWORK_CALLS = [
     run_sweep,
     resume_conditions_notifications,
     redeliver_outbox,
+    resend_due_einvoices,
     # Django: `createsuperuser`, the admin's greeting, a view the admin routes to, a list
     # filter's signature.
     UserManager.create_superuser,
@@ -70,4 +75,5 @@ FRAMEWORK_CALLS = [
 # Arguments that the caller's signature imposes: RunPython(apps, schema_editor), fetch(url,
 # headers), SimpleListFilter.lookups(request, model_admin).
 _ = Whitelist()
-IMPOSED_ARGUMENTS = [_.schema_editor, _.headers, _.model_admin]
+# signxml's signature annotators: annotator(sig_root, signing_settings=...).
+IMPOSED_ARGUMENTS = [_.schema_editor, _.headers, _.model_admin, _.signing_settings]

@@ -41,6 +41,12 @@ app.conf.beat_schedule = {
         "task": "privacy.tasks.resend_overdue_deliveries",
         "schedule": crontab(minute="*/5"),
     },
+    # Every 10 minutes: electronic invoices whose sending was lost or is waiting for TTN's
+    # answer are sent again under their key, which TTN registers once (einvoicing/).
+    "einvoicing-resend-due": {
+        "task": "einvoicing.tasks.resend_due_einvoices",
+        "schedule": crontab(minute="*/10"),
+    },
     # Every day at 04:20: copies of customers' data past their date are deleted (R21.1).
     "privacy-expire-access-exports": {
         "task": "privacy.tasks.expire_access_exports",

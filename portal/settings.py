@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "catalogue",
     "subscriptions",
     "billing",
+    "einvoicing",
     "privacy",
     "terminations",
     "portal",
@@ -241,6 +242,22 @@ PROVISIONING_BACKEND = env.str(
 # Lines per transaction in the suspension sweeps (subscriptions.services.sweeps).
 SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=2000)
 
+# Electronic invoices (TEIF, El Fatoora of Tunisie TradeNet; einvoicing/). Whose invoices go to
+# TTN: "companies" (customers identified by a matricule fiscal), "all", or "none". The signing
+# certificate and key (PEM files, or one .p12/.pfx) and the key's password come from the
+# environment; EINVOICE_BACKEND is the class that submits (recording by default: it keeps what it
+# was sent and accepts it; einvoicing.backends.HttpBackend talks to EINVOICE_URL).
+EINVOICE_SCOPE = env.str("EINVOICE_SCOPE", default="companies")
+EINVOICE_CERTIFICATE = env.str("EINVOICE_CERTIFICATE", default="")
+EINVOICE_KEY = env.str("EINVOICE_KEY", default="")
+EINVOICE_KEY_PASSWORD = env.str("EINVOICE_KEY_PASSWORD", default="")
+EINVOICE_BACKEND = env.str("EINVOICE_BACKEND", default="einvoicing.backends.RecordingBackend")
+EINVOICE_URL = env.str("EINVOICE_URL", default="")
+EINVOICE_LOGIN = env.str("EINVOICE_LOGIN", default="")
+EINVOICE_PASSWORD = env.str("EINVOICE_PASSWORD", default="")
+EINVOICE_TIMEOUT_SECONDS = env.int("EINVOICE_TIMEOUT_SECONDS", default=30)
+EINVOICE_SCHEMA_DIR = BASE_DIR / "einvoicing" / "schemas"
+
 # Celery: with no broker URL every task runs in-process at once (a laptop with nothing
 # installed); production and the task tests give a Redis URL.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -259,6 +276,9 @@ CELERY_TASK_ROUTES = {
     "billing.tasks.send_invoices": {"queue": "documents"},
     "billing.tasks.render_and_send_invoice": {"queue": "documents"},
     "billing.tasks.build_paper_batch": {"queue": "documents"},
+    "einvoicing.tasks.send_einvoices": {"queue": "documents"},
+    "einvoicing.tasks.send_einvoice": {"queue": "documents"},
+    "einvoicing.tasks.render_registered_copy": {"queue": "documents"},
 }
 # Accounts per billing task: a batch is one transaction (a worker killed in the middle loses at
 # most one batch, which the rerun picks up) billed with a fixed number of queries.

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from billing import views as billing_views
+from einvoicing.urls import urlpatterns as einvoice_patterns
 from portal import views
 from portal.forms import ResetPasswordForm, SignInForm
 from privacy.urls import urlpatterns as privacy_patterns
@@ -62,6 +63,7 @@ portal_patterns = [
     *subscription_patterns,
     *privacy_patterns,
     *termination_patterns,
+    *einvoice_patterns,
 ]
 
 urlpatterns = [

@@ -16,12 +16,14 @@ import pytest
 from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.db.models import Model
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.models import Boutique, User
 from billing.models import BillingRun, DirectDebitImport, Invoice, UsageImport
+from einvoicing.models import Submission
+from einvoicing.services import submission_send
 from privacy.access import access_export_build
 from privacy.models import AccessRequest, Campaign, Recipient, StaffAccessLog
 from subscriptions.models import (
@@ -34,6 +36,7 @@ from subscriptions.models import (
     SubscriptionFile,
 )
 from terminations.models import ConditionsChange, TerminationRequest
+from tests.einvoicing.certificates import throwaway
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,20 @@ def alices_copy_of_data(victim: Customer) -> AccessRequest:
     return access_export_build(request_id=AccessRequest.objects.get(customer=victim).pk)
 
 
+def alices_einvoice(victim: Customer) -> dict:
+    """alice's March invoice signed with the tests' throw-away certificate and accepted by TTN
+    (the recording backend), so that its XML and its registered copy exist."""
+    invoice = Invoice.objects.get(contract__customer=victim, period_start="2026-03-01")
+    submission, _ = Submission.objects.get_or_create(
+        invoice=invoice, defaults={"key": f"{invoice.number}-1"}
+    )
+    with override_settings(
+        EINVOICE_BACKEND="einvoicing.backends.RecordingBackend", **throwaway()[0]
+    ):
+        submission_send(submission_id=submission.pk, job="test")
+    return {"pk": invoice.pk}
+
+
 OBJECT_URLS: dict[str, Callable[[Customer], dict]] = {
     "portal:line_detail": lambda victim: {"pk": alices_line(victim).pk},
     "portal:line_option_add": lambda victim: {"pk": alices_line(victim).pk},
@@ -108,6 +125,8 @@ OBJECT_URLS: dict[str, Callable[[Customer], dict]] = {
         "pk": TerminationRequest.objects.get(customer=victim).pk
     },
     "portal:option_end": lambda victim: {"pk": alices_line(victim).line_options.get().pk},
+    "portal:einvoice_xml": alices_einvoice,
+    "portal:einvoice_pdf": alices_einvoice,
 }
 
 # URLs with arguments that are not object ids, each with the reason.
