@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -441,3 +442,16 @@ def newcomer(client, grid, lac):
     )
     assert response.status_code == 302
     return User.objects.get(email="nour@example.tn")
+
+
+@pytest.fixture
+def private_storage(settings, tmp_path) -> Path:
+    """Each test stores its PDFs in its own directory (numbers restart with every test)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path), "base_url": None},
+        },
+    }
+    return tmp_path

@@ -6,12 +6,11 @@ import pytest
 from einvoicing.backends import RecordingBackend
 from einvoicing.models import Submission
 from einvoicing.schema import teif_errors
-from tests.billing.test_invoice_document import private_storage  # noqa: F401 (used below)
 from tests.einvoicing.certificates import throwaway
 
 
 @pytest.fixture(autouse=True)
-def einvoice_settings(settings, private_storage):  # noqa: F811
+def einvoice_settings(settings, private_storage):
     for name, value in throwaway()[0].items():
         setattr(settings, name, value)
     settings.EINVOICE_SCOPE = "all"

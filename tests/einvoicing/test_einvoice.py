@@ -39,8 +39,7 @@ from einvoicing.signing import teif_verify
 from einvoicing.tasks import send_einvoice
 from einvoicing.teif import amount_in_words, teif_document
 from subscriptions.services.records import line_activate
-from tests.billing.test_invoice_document import flat, poppler
-from tests.billing.test_invoicing import issue
+from tests.billing.helpers import flat, issue, poppler
 from tests.factories import (
     ContractFactory,
     CustomerFactory,
