@@ -20,12 +20,14 @@ from privacy.models import StaffAccessLog
 from privacy.selectors import consent_state
 from privacy.services import consents_at_subscription, staff_access_record
 from subscriptions import forms
+from subscriptions.file_selectors import file_still_missing
 from subscriptions.file_services import (
     FileRefused,
     file_charges,
     file_draft_for,
     file_save_step,
     file_submit,
+    file_takes_pieces,
     piece_attach,
     required_documents,
 )
@@ -255,8 +257,11 @@ def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if file.status == SubscriptionFile.Status.DRAFT:
         return redirect("portal:subscribe")
     pieces = list(file.pieces.select_related("required_document"))
+    open_to_pieces = file_takes_pieces(file)  # a refused or closed file takes nothing more
     to_send = [
-        p for p in pieces if p.status in (FilePiece.Status.MISSING, FilePiece.Status.REJECTED)
+        p
+        for p in pieces
+        if open_to_pieces and p.status in (FilePiece.Status.MISSING, FilePiece.Status.REJECTED)
     ]
     form = forms.DocumentsForm(
         request.POST or None,
@@ -265,20 +270,43 @@ def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
         already_sent=set(),
     )
     if request.method == "POST":
+        if not to_send:
+            messages.error(request, _("This file is closed."))
+            return redirect("portal:file_detail", pk=file.pk)
         form.is_valid()
-        try:
-            for document, upload in form.valid_uploads():
-                piece_attach(file=file, document=document, upload=upload, actor=request.user)
-        except FileRefused as refusal:
-            messages.error(request, str(refusal))
-        if form.is_valid() or form.valid_uploads():
+        accepted = _pieces_attach(request, file, form)
+        if accepted:
+            _refusals_report(request, form)  # kept for the next page, with the thanks
             messages.success(request, _("Thank you: the boutique will check what you sent."))
             return redirect("portal:file_detail", pk=file.pk)
+    missing = file_still_missing(file, pieces) if open_to_pieces else None
     return render(
         request,
         "subscriptions/file_detail.html",
-        {"file": file, "pieces": pieces, "form": form if to_send else None},
+        {"file": file, "pieces": pieces, "form": form if to_send else None, "missing": missing},
     )
+
+
+def _pieces_attach(request: HttpRequest, file: SubscriptionFile, form) -> int:
+    """Attach each upload that passed its checks; how many were kept."""
+    kept = 0
+    for document, upload in form.valid_uploads():
+        try:
+            piece_attach(file=file, document=document, upload=upload, actor=request.user)
+        except FileRefused as refusal:
+            messages.error(request, str(refusal))
+            break
+        kept += 1
+    return kept
+
+
+def _refusals_report(request: HttpRequest, form) -> None:
+    """Each refused upload's message, named by its piece, for the page after the redirect."""
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        label = field.label if field is not None else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
 
 
 def _attachment(content, filename: str, content_type: str) -> FileResponse:
