@@ -183,7 +183,9 @@ class BillingRun(models.Model):
         DONE = "done", _("Done")
 
     period_start = models.DateField(_("period"), unique=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
     accounts_total = models.PositiveIntegerField(_("accounts"), default=0)
     accounts_done = models.PositiveIntegerField(_("accounts done"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)

@@ -7,7 +7,7 @@ from django.db.models import Case, Count, DateTimeField, F, Q, QuerySet, When
 from django.utils import timezone
 
 from accounts.models import Boutique
-from subscriptions.models import FilePiece, SubscriptionFile
+from subscriptions.models import FilePiece, Line, MobileNumber, SimCard, SubscriptionFile
 
 S = SubscriptionFile.Status
 
@@ -81,4 +81,24 @@ def file_still_missing(file: SubscriptionFile, pieces: list[FilePiece]) -> Still
     return StillMissing(
         pieces=[piece for piece in pieces if piece.status in waiting],
         connection_fee_unpaid=file.connection_fee_paid_at is None,
+    )
+
+
+def numbers_to_give() -> QuerySet[MobileNumber]:
+    """R17.3: the numbers an agent may give a new line (available, on no live line), in the
+    order the pool proposes them."""
+    live = [status for status in Line.Status if status != Line.Status.TERMINATED]
+    return (
+        MobileNumber.objects.filter(status=MobileNumber.Status.AVAILABLE)
+        .exclude(lines__status__in=live)
+        .order_by("msisdn")
+    )
+
+
+def sims_to_give(boutique: Boutique | None) -> QuerySet[SimCard]:
+    """The SIM cards in stock at the boutique (or in no boutique's stock), proposed in order."""
+    return (
+        SimCard.objects.filter(status=SimCard.Status.IN_STOCK)
+        .filter(Q(boutique=boutique) | Q(boutique__isnull=True))
+        .order_by("iccid")
     )

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -20,6 +19,7 @@ from billing.deposits import deposit_hold
 from catalogue.models import Fee, Offer, Option, RequiredDocument
 from catalogue.selectors import fee_amount, grid_parameters
 from subscriptions.file_lifecycle import file_record, file_transition
+from subscriptions.file_selectors import numbers_to_give, sims_to_give
 from subscriptions.models import (
     Contract,
     Customer,
@@ -271,26 +271,14 @@ def file_record_connection_fee(*, file: SubscriptionFile, actor: User) -> Subscr
 
 def _free_number() -> MobileNumber:
     # SKIP LOCKED: two agents accepting at once each get a different number, nobody waits.
-    number = (
-        MobileNumber.objects.select_for_update(skip_locked=True)
-        .filter(status=MobileNumber.Status.AVAILABLE)
-        .exclude(lines__status__in=[s for s in Line.Status if s != Line.Status.TERMINATED])
-        .order_by("msisdn")
-        .first()
-    )
+    number = numbers_to_give().select_for_update(skip_locked=True).first()
     if number is None:
         raise FileRefused(_("The number pool is empty."))
     return number
 
 
 def _sim_in_stock(boutique) -> SimCard:
-    sim = (
-        SimCard.objects.select_for_update(skip_locked=True)
-        .filter(status=SimCard.Status.IN_STOCK)
-        .filter(Q(boutique=boutique) | Q(boutique__isnull=True))
-        .order_by("iccid")
-        .first()
-    )
+    sim = sims_to_give(boutique).select_for_update(skip_locked=True).first()
     if sim is None:
         raise FileRefused(_("No SIM card in stock for this boutique."))
     return sim

@@ -365,8 +365,17 @@ def piece_download(request: HttpRequest, pk: int) -> HttpResponse:
             detail=f"{piece.file.reference} {piece.required_document.code}",
         )
     extension = piece.document.name.rsplit(".", 1)[-1]
-    return _attachment(
+    return _inline(
         piece.document.open("rb"),
         f"{piece.required_document.code}-{piece.pk}.{extension}",
         piece.content_type,
     )
+
+
+def _inline(content, filename: str, content_type: str) -> FileResponse:
+    """A private file the browser shows itself (a scan, a PDF): a type recognised from its bytes
+    at upload (uploads.py), never sniffed again, never cached."""
+    response = FileResponse(content, filename=filename, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
