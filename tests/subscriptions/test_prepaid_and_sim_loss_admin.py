@@ -59,7 +59,7 @@ def test_r2_3_an_agent_cannot_top_up_another_boutiques_line(client, agent, bob):
     assert not TopUp.objects.filter(reference="L-1").exists()
 
 
-def test_r2_3_supervisor_gets_the_codes_once_as_a_csv_and_they_work(client, supervisor, lac):
+def test_r2_3_supervisor_gets_the_codes_once_as_a_csv_and_they_work(client, grid, supervisor, lac):
     # R10.7: a recharge card credits a prepaid (or capped) line, not alice's postpaid one.
     line = prepaid_line(boutique=lac, email="carte@example.tn", activated=datetime(2026, 11, 2, 9))
     client.force_login(supervisor)
