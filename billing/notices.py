@@ -17,11 +17,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from billing.models import BillingNotice, Invoice, Payment
-from billing.money import ZERO
+from lib.money import ZERO
 from billing.payments import LIVE
 from catalogue.selectors import grid_parameters
-from portal.emails import send_templated
-from portal.sms import send_sms
+from lib.emails import send_templated
+from lib.sms import send_sms
 from subscriptions.models import Customer, Line
 
 Kind = BillingNotice.Kind

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing.models import Charge, Invoice, Payment, PaymentAllocation
-from billing.money import ZERO, tnd
+from lib.money import ZERO, tnd
 from catalogue.models import Fee
 from catalogue.selectors import fee_amount
 from subscriptions.models import Contract

@@ -22,7 +22,7 @@ from subscriptions import (  # noqa: F401  (they register the files queue, top-u
     prepaid_admin,
     sim_loss_admin,
 )
-from subscriptions.customer_suspension_admin import customer_request_suspension
+from subscriptions.admin.suspensions import customer_request_suspension
 from subscriptions.file_history import reason_display
 from subscriptions.forms import PhoneIdentityCheckForm
 from subscriptions.models import (
@@ -36,9 +36,9 @@ from subscriptions.models import (
     MobileNumber,
     SimCard,
 )
-from subscriptions.selectors import prepaid_account_of
-from subscriptions.services import OptionRefused, line_option_add
-from subscriptions.suspension_admin import (
+from subscriptions.selectors.records import prepaid_account_of
+from subscriptions.services.records import OptionRefused, line_option_add
+from subscriptions.admin.suspensions import (
     SuspensionCauseInline,
     grant_extra_time,
     supervise_suspension,
@@ -340,7 +340,7 @@ class SimCardAdmin(BoutiqueScopedAdmin):
     boutique_field = "boutique"
     list_display = ["iccid", "status", "boutique"]
     list_filter = ["status", "boutique"]
-    # The status follows the SIM's life cycle (subscriptions.lifecycle.SIM_MOVES), never a form.
+    # The status follows the SIM's life cycle (subscriptions.lifecycle.records.SIM_MOVES), never a form.
     readonly_fields = ["status"]
     list_select_related = ["boutique"]
     search_fields = ["iccid"]

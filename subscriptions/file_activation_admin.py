@@ -1,6 +1,6 @@
 """The boutique's "accept and activate" step (R3.2, R4.1): the agent sees the number and the SIM
 card proposed for each complete file, keeps them or chooses others, and is told which ones each
-line got. The activation itself is `subscriptions.file_services.file_accept`."""
+line got. The activation itself is `subscriptions.services.files.file_accept`."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -10,10 +10,10 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from subscriptions.file_selectors import numbers_to_give, sims_to_give
-from subscriptions.file_services import FileRefused, file_accept
+from subscriptions.selectors.files import numbers_to_give, sims_to_give
+from subscriptions.services.files import FileRefused, file_accept
 from subscriptions.models import MobileNumber, SimCard, SubscriptionFile
-from subscriptions.services import ActivationRefused
+from subscriptions.services.records import ActivationRefused
 
 SUBMIT = "activate"
 

@@ -1,6 +1,6 @@
 """The boutique's queue of subscription files (R3.2, R6.2, R13.1) and its actions.
 
-Every action calls `subscriptions.file_services`; nothing here changes a status by itself.
+Every action calls `subscriptions.services.files`; nothing here changes a status by itself.
 """
 
 from django import forms
@@ -21,13 +21,13 @@ from accounts.roles import is_supervisor
 from catalogue.models import Offer, Option
 from subscriptions import file_activation_admin
 from subscriptions.file_history import reason_display
-from subscriptions.file_selectors import (
+from subscriptions.selectors.files import (
     breached,
     breached_count_by_boutique,
     files_in_queue,
     time_left,
 )
-from subscriptions.file_services import (
+from subscriptions.services.files import (
     FileRefused,
     boutique_sale,
     file_record_connection_fee,

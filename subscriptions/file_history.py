@@ -6,7 +6,7 @@ translated when shown, the detail (a piece's name, an amount) is shown as it was
 
 from django.utils.translation import gettext, gettext_noop
 
-# The "<prefix>: <detail>" reasons of subscriptions.file_services.
+# The "<prefix>: <detail>" reasons of subscriptions.services.files.
 PREFIXES = frozenset(
     {
         gettext_noop("Sent"),

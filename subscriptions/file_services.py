@@ -18,8 +18,8 @@ from accounts.models import User
 from billing.deposits import deposit_hold
 from catalogue.models import Fee, Offer, Option, RequiredDocument
 from catalogue.selectors import fee_amount, grid_parameters
-from subscriptions.file_lifecycle import file_record, file_transition
-from subscriptions.file_selectors import numbers_to_give, sims_to_give
+from subscriptions.lifecycle.files import file_record, file_transition
+from subscriptions.selectors.files import numbers_to_give, sims_to_give
 from subscriptions.models import (
     Contract,
     Customer,
@@ -30,9 +30,9 @@ from subscriptions.models import (
     SimCard,
     SubscriptionFile,
 )
-from subscriptions.services import commitment_end, line_activate
+from subscriptions.services.records import commitment_end, line_activate
 from subscriptions.tasks import send_file_accepted, send_refusal_letter
-from subscriptions.uploads import CleanDocument, stored_name
+from lib.uploads import CleanDocument, stored_name
 
 S = SubscriptionFile.Status
 IDENTITY_FIELDS = (

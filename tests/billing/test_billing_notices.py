@@ -22,7 +22,7 @@ from portal.celery import app
 
 @pytest.fixture(autouse=True)
 def sms_outbox(settings):
-    settings.SMS_BACKEND = "portal.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "lib.sms.LocmemSmsBackend"
     sms.outbox.clear()
     yield sms.outbox
     sms.outbox.clear()

@@ -14,11 +14,11 @@ from django.utils import timezone, translation
 
 from billing.models import BillingRun
 from catalogue.models import Offer
-from subscriptions.file_services import file_record_connection_fee, piece_attach
+from subscriptions.services.files import file_record_connection_fee, piece_attach
 from subscriptions.models import Line, MobileNumber, SimCard, SubscriptionFile
-from subscriptions.services import line_activate
-from subscriptions.top_ups import TopUpRefused, recharge_batch_generate, top_up_with_code
-from subscriptions.uploads import clean_upload
+from subscriptions.services.records import line_activate
+from subscriptions.services.prepaid import TopUpRefused, recharge_batch_generate, top_up_with_code
+from lib.uploads import clean_upload
 from terminations.models import TerminationRequest
 from tests.factories import (
     ContractFactory,

@@ -14,14 +14,14 @@ from django.utils.html import escape
 from PIL import Image
 
 from catalogue.models import RequiredDocument
-from subscriptions.file_services import (
+from subscriptions.services.files import (
     file_record_connection_fee,
     file_refuse,
     piece_attach,
     piece_review,
 )
 from subscriptions.models import FilePiece
-from subscriptions.uploads import clean_upload
+from lib.uploads import clean_upload
 from tests.subscriptions.test_subscription_file import submitted_file
 
 
@@ -104,7 +104,7 @@ def test_a_refused_file_offers_no_upload_form_and_takes_no_piece(
 def test_this_file_is_closed_is_translated(grid, lac, agent, private_storage):
     from django.utils import translation
 
-    from subscriptions.file_services import FileRefused
+    from subscriptions.services.files import FileRefused
 
     file = submitted_file(boutique=lac)
     file_refuse(file=file, actor=agent, motive="Couverture réseau indisponible")

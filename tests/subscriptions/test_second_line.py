@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalogue.models import Offer, RequiredDocument
-from subscriptions.file_services import file_refuse
+from subscriptions.services.files import file_refuse
 from subscriptions.models import Customer, Line, SubscriptionFile
 from tests.factories import MobileNumberFactory, SimCardFactory
 from tests.subscriptions.test_file_admin import QUEUE, _mark_all_received

@@ -22,7 +22,7 @@ from pypdf.actions import JavaScript, PageTrigger
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
 from subscriptions import uploads
-from subscriptions.uploads import (
+from lib.uploads import (
     CleanDocument,
     DocumentField,
     clean_upload,
