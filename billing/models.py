@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lib.money import MoneyField
-from subscriptions.models import Contract, Line
+from subscriptions.models import Contract, Customer, Line
 
 
 class InvoiceCounter(models.Model):
@@ -183,7 +183,9 @@ class BillingRun(models.Model):
         DONE = "done", _("Done")
 
     period_start = models.DateField(_("period"), unique=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
     accounts_total = models.PositiveIntegerField(_("accounts"), default=0)
     accounts_done = models.PositiveIntegerField(_("accounts done"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
@@ -471,3 +473,51 @@ class DebtTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} → {self.target}: {self.amount}"
+
+
+class BillingNotice(models.Model):
+    """An e-mail or an SMS about money: the warning a few days before the lines are suspended for
+    an unpaid invoice (R10.4), the receipt of a payment (R10.1). Its unique key makes it exist
+    once, `sent_at` makes it go out once."""
+
+    class Kind(models.TextChoices):
+        SUSPENSION_WARNING = "suspension_warning", _("Warning before suspension (R10.4)")
+        PAYMENT_RECEIPT = "payment_receipt", _("Payment receipt")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("SMS")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
+    invoice = models.ForeignKey(
+        Invoice,
+        verbose_name=_("invoice"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
+    )
+    payment = models.ForeignKey(
+        Payment,
+        verbose_name=_("payment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
+    )
+    suspension_on = models.DateField(_("suspension from"), null=True, blank=True)
+    key = models.CharField(max_length=80, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("billing notice")
+        verbose_name_plural = _("billing notices")
+
+    def __str__(self) -> str:
+        return f"{self.customer}: {self.get_kind_display()} ({self.get_channel_display()})"

@@ -100,10 +100,18 @@ def payment_record(
             is_advance=is_advance,
         )
         payments_allocate(contract=contract)
+        _receipt_record(payment)
         # R10.4, R11.2: paid in full, the customer's lines suspended for it are restored at once
         # (subscriptions.receivers, after the commit).
         payment_recorded.send(sender=Payment, customer_id=contract.customer_id)
     return payment
+
+
+def _receipt_record(payment: Payment) -> None:
+    """R10.1: the customer's receipt, e-mail and SMS, recorded with the payment, sent after."""
+    from billing.notices import payment_receipt_record  # notices reads what this module owes
+
+    payment_receipt_record(payment)
 
 
 def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:

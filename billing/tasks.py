@@ -64,3 +64,32 @@ def build_paper_batch(run_id: int) -> bool:
     from billing.models import BillingRun
 
     return bool(paper_batch_build(run=BillingRun.objects.get(pk=run_id)).paper_batch)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+def send_billing_notices(notice_ids: list[int]) -> int:
+    """Warnings before suspension and payment receipts; a retry sends only those not sent."""
+    from billing.notices import billing_notice_send
+
+    return sum(billing_notice_send(pk) for pk in notice_ids)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5)
+def warn_before_suspension() -> int:
+    """Beat, daily: R10.4, customers whose lines an unpaid invoice suspends within the grid's
+    days are told, once per invoice."""
+    from billing.notices import suspension_warnings_record
+
+    return len(suspension_warnings_record(today=timezone.localdate()))
+
+
+@shared_task
+def resend_billing_notices() -> int:
+    """Beat: notices whose queued send was lost (a worker killed) are queued again; their
+    claim makes a second send harmless."""
+    from billing.notices import billing_notices_to_send
+
+    ids = billing_notices_to_send(created_before=timezone.now() - timedelta(minutes=10))
+    if ids:
+        send_billing_notices.delay(ids)
+    return len(ids)

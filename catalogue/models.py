@@ -240,6 +240,10 @@ class GridParameters(EffectiveDated):
         _("days after an invoice's due date before the customer's lines are suspended (R10.4)"),
         default=10,
     )
+    suspension_warning_days = models.PositiveSmallIntegerField(
+        _("days before a suspension for an unpaid invoice that the customer is warned (R10.4)"),
+        default=3,
+    )
     incomplete_file_termination_days = models.PositiveSmallIntegerField(
         _("days suspended for an incomplete file before termination (R17.1)"), default=30
     )

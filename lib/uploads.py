@@ -3,8 +3,10 @@ register extracts, the signed form).
 
 `clean_upload()` decides the type from the bytes alone, never from the name or the declared
 content type. Images are decoded in full, then re-encoded without metadata, so that what is stored
-is pixels we produced (no EXIF/GPS, no trailing payload, no polyglot). PDFs are kept as sent, but
-only when pypdf reads them, they are not encrypted and nothing in them can run or carry a file.
+is pixels we produced (no EXIF/GPS, no trailing payload, no polyglot). PDFs are accepted only when
+pypdf reads them, they are not encrypted and nothing in them can run or carry a file; they are then
+stored as pypdf writes them again from their pages (no bytes after their end, no object that
+nothing references, no earlier revision).
 Each refusal is a ValidationError with its own `code`, so that `DocumentField` (and any other
 caller) can tell them apart.
 """
@@ -25,7 +27,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 MEGABYTE = 1024 * 1024
@@ -133,6 +135,7 @@ def clean_upload(uploaded: UploadedFile, *, max_bytes: int | None = None) -> Cle
         raise _refusal("unsupported_type", megabytes=_megabytes(limit))
     if content_type == PDF:
         _check_pdf(content)
+        content = _rewrite_pdf(content)
     else:
         content = _reencode_image(content, content_type)
     extension = EXTENSIONS[content_type]
@@ -347,6 +350,21 @@ def _check_pdf(content: bytes) -> None:
         raise _refusal("malformed_pdf")
     if scripted or _has_scripted_raw_name(content):
         raise _refusal("scripted_pdf")
+
+
+def _rewrite_pdf(content: bytes) -> bytes:
+    """The checked PDF written anew from its document catalogue: what a viewer could reach from
+    it, and nothing else (trailing bytes, unreferenced objects and earlier revisions are gone)."""
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        writer = PdfWriter(clone_from=reader)
+        writer.pdf_header = reader.pdf_header
+        output = io.BytesIO()
+        writer.write(output)
+    except Exception as error:
+        # Same reasoning as in _check_pdf: a file pypdf cannot copy is not one we keep.
+        raise _refusal("malformed_pdf") from error
+    return output.getvalue()
 
 
 def _object_count(reader: PdfReader) -> int:

@@ -14,7 +14,12 @@ from accounts.backends import EmailOrMobileBackend, axes_username
 from accounts.models import User, UserManager
 from accounts.staff_permissions import apply_staff_permissions
 from billing.recovery import RecoveryStatement
-from billing.tasks import run_credit_control, start_monthly_billing
+from billing.tasks import (
+    resend_billing_notices,
+    run_credit_control,
+    start_monthly_billing,
+    warn_before_suspension,
+)
 from einvoicing.backends import HttpBackend, RecordingBackend
 from einvoicing.tasks import resend_due_einvoices
 from lib.emails import ConsoleEmailBackend
@@ -50,6 +55,8 @@ FRAMEWORK_CALLS = [
     run_prepaid_sweep,
     start_monthly_billing,
     run_credit_control,
+    warn_before_suspension,
+    resend_billing_notices,
     resend_overdue_deliveries,
     expire_access_exports,
     run_sweep,

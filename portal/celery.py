@@ -60,6 +60,18 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=20),
         "args": ["incomplete_files"],
     },
+    # Every day at 06:10, before the suspensions: customers whose lines an unpaid invoice will
+    # suspend within the grid's days get an e-mail and an SMS, once per invoice (R10.4).
+    "billing-warn-before-suspension": {
+        "task": "billing.tasks.warn_before_suspension",
+        "schedule": crontab(hour=6, minute=10),
+    },
+    # Every 10 minutes: warnings and payment receipts whose queued send was lost are queued
+    # again; each goes out once.
+    "billing-notices-redelivery": {
+        "task": "billing.tasks.resend_billing_notices",
+        "schedule": crontab(minute="*/10"),
+    },
     # Every day at 06:30: every line of a customer with an invoice unpaid after its due date plus
     # the grid's delay is suspended, and those of customers who paid are restored (R10.4).
     "suspensions-overdue-invoices": {

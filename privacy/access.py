@@ -22,6 +22,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 from accounts.models import User
 from billing.models import (
     AdvancePaymentRequest,
+    BillingNotice,
     BillingRunAccount,
     Charge,
     CreditLimit,
@@ -154,6 +155,7 @@ SOURCES: list[tuple[str, str | Promise, list[tuple[type[models.Model], str]]]] =
             (SuspensionCause, LINE),
             (ProvisioningOrder, LINE),
             (CustomerNotification, LINE),
+            (BillingNotice, "customer"),
             (SimLossDeclaration, LINE),
         ],
     ),

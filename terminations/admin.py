@@ -93,6 +93,11 @@ class TerminationRequestAdmin(DocumentDownloads, BoutiqueScopedAdmin):
     ]
     list_filter = ["status", "motive"]
     search_fields = ["customer__last_name", "customer__company_name", "lines__line__number__msisdn"]
+
+    @admin.display(description=_("reference"), ordering="pk")
+    def reference(self, termination: TerminationRequest) -> str:
+        return termination.reference
+
     list_select_related = ["customer"]
     inlines = [TerminationLineInline]
     readonly = [

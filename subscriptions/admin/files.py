@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from accounts.admin_scope import BoutiqueScopedAdmin, boutique_filter
 from accounts.roles import is_supervisor
 from catalogue.models import Offer, Option
+from subscriptions.admin import activation as file_activation_admin
 from subscriptions.models import Customer, FilePiece, FileStatusChange, SubscriptionFile
 from subscriptions.selectors.files import (
     breached,
@@ -26,10 +27,10 @@ from subscriptions.selectors.files import (
     files_in_queue,
     time_left,
 )
+from subscriptions.selectors.history import reason_display
 from subscriptions.services.files import (
     FileRefused,
     boutique_sale,
-    file_accept,
     file_record_connection_fee,
     file_refuse,
     piece_review,
@@ -78,12 +79,16 @@ class FilePieceInline(admin.TabularInline):
         if not piece.document:
             return "—"
         url = reverse("portal:piece_download", args=[piece.pk])
-        return format_html('<a href="{}">{}</a>', url, piece.original_name or _("download"))
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            url,
+            piece.original_name or _("download"),
+        )
 
 
 class FileHistoryInline(admin.TabularInline):
     model = FileStatusChange
-    fields = ["at", "from_status", "to_status", "piece", "actor", "job", "reason"]
+    fields = ["at", "from_status", "to_status", "piece", "actor", "job", "reason_shown"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -91,6 +96,10 @@ class FileHistoryInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("reason"))
+    def reason_shown(self, change: FileStatusChange) -> str:
+        return reason_display(change.reason)
 
 
 class BoutiqueSaleForm(forms.Form):
@@ -307,7 +316,7 @@ class SubscriptionFileAdmin(BoutiqueScopedAdmin):
 
     @admin.action(description=_("Accept and activate: assign a number and a SIM (R3.2, R4.1)"))
     def accept_and_activate(self, request, queryset):
-        self._each(request, queryset, file_accept, _("%(count)d line(s) activated."))
+        return file_activation_admin.accept_and_activate(self, request, queryset)
 
     @admin.action(description=_("Refuse with a written motive (R6.2)"))
     def refuse(self, request, queryset):

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,7 @@ from accounts.roles import is_supervisor
 from billing.forms import RecoveryStatementForm
 from billing.recovery import recovery_statement, recovery_statement_pdf
 from lib.downloads import private_download
+from lib.money import format_tnd
 from privacy.forms import ServicePinCheckForm
 from privacy.models import StaffAccessLog
 from privacy.services import service_pin_check, staff_access_record
@@ -33,6 +35,8 @@ from subscriptions.models import (
     MobileNumber,
     SimCard,
 )
+from subscriptions.selectors.history import reason_display
+from subscriptions.selectors.records import prepaid_account_of
 from subscriptions.services.records import OptionRefused, line_option_add
 
 CUSTOMER_SEARCH = ["last_name", "first_name", "company_name", "cin", "passport_number", "tax_id"]
@@ -101,16 +105,24 @@ class CustomerAdmin(BoutiqueScopedAdmin):
     @admin.display(description=_("history of files and lines"))
     def history(self, customer: Customer) -> str:
         """Every move of the customer's files and lines: who, when, from, to, why."""
-        rows = [
-            (c.at, str(c.file), c.from_status, c.to_status, c.actor or c.job, c.reason)
-            for c in FileStatusChange.objects.filter(file__customer=customer).select_related(
+        changes = [
+            *FileStatusChange.objects.filter(file__customer=customer).select_related(
                 "file", "actor"
+            ),
+            *LineStatusChange.objects.filter(line__contract__customer=customer).select_related(
+                "line__number", "actor"
+            ),
+        ]
+        rows = [
+            (
+                c.at,
+                str(getattr(c, "file", None) or c.line),
+                c.get_from_status_display(),
+                c.get_to_status_display(),
+                c.actor or c.job,
+                reason_display(c.reason),
             )
-        ] + [
-            (c.at, str(c.line), c.from_status, c.to_status, c.actor or c.job, c.reason)
-            for c in LineStatusChange.objects.filter(
-                line__contract__customer=customer
-            ).select_related("line__number", "actor")
+            for c in changes
         ]
         rows.sort(key=lambda row: row[0], reverse=True)
         lines = [(timezone.localtime(at).strftime("%d/%m/%Y %H:%M"), *rest) for at, *rest in rows]
@@ -207,13 +219,17 @@ class LineOptionInline(admin.TabularInline):
 
 class LineStatusChangeInline(admin.TabularInline):
     model = LineStatusChange
-    fields = ["at", "from_status", "to_status", "actor", "job", "reason"]
+    fields = ["at", "from_status", "to_status", "actor", "job", "reason_shown"]
     readonly_fields = fields
     extra = 0
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("reason"))
+    def reason_shown(self, change: LineStatusChange) -> str:
+        return reason_display(change.reason)
 
 
 @admin.register(Line)
@@ -228,7 +244,13 @@ class LineAdmin(BoutiqueScopedAdmin):
         "sim__iccid",
         *(f"contract__customer__{f}" for f in CUSTOMER_SEARCH),
     ]
-    readonly_fields = ["status", "activated_at", "commitment_ends_on"]
+    readonly_fields = [
+        "status",
+        "activated_at",
+        "commitment_ends_on",
+        "prepaid_balance",
+        "prepaid_valid_until",
+    ]
     autocomplete_fields = ["contract", "number", "sim"]
     inlines = [LineOptionInline, SuspensionCauseInline, LineStatusChangeInline]
     actions = [
@@ -279,6 +301,24 @@ class LineAdmin(BoutiqueScopedAdmin):
     @admin.display(description=_("customer"), ordering="contract__customer__last_name")
     def customer_name(self, line: Line) -> str:
         return line.contract.customer.display_name
+
+    @admin.display(description=_("prepaid credit and bonus"))
+    def prepaid_balance(self, line: Line) -> str:
+        """R2.3, R2.7: what a prepaid (or capped) line has left to use."""
+        account = prepaid_account_of(line)
+        if account is None:
+            return "—"
+        return _("%(credit)s credit, %(bonus)s bonus") % {
+            "credit": format_tnd(account.credit),
+            "bonus": format_tnd(account.bonus),
+        }
+
+    @admin.display(description=_("prepaid validity ends on"))
+    def prepaid_valid_until(self, line: Line) -> str:
+        account = prepaid_account_of(line)
+        if account is None or account.valid_until is None:
+            return "—"
+        return date_format(account.valid_until, "SHORT_DATE_FORMAT")
 
 
 @admin.register(MobileNumber)

@@ -1,12 +1,13 @@
 """Reads of subscription files for the boutique queue and the customer's follow page."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Case, Count, DateTimeField, F, Q, QuerySet, When
 from django.utils import timezone
 
 from accounts.models import Boutique
-from subscriptions.models import SubscriptionFile
+from subscriptions.models import FilePiece, Line, MobileNumber, SimCard, SubscriptionFile
 
 S = SubscriptionFile.Status
 
@@ -61,3 +62,44 @@ def breached_count_by_boutique(*, now: datetime | None = None) -> QuerySet[Bouti
 
 def time_left(deadline: datetime | None, *, now: datetime | None = None) -> timedelta | None:
     return None if deadline is None else deadline - (now or timezone.now())
+
+
+@dataclass(frozen=True)
+class StillMissing:
+    """R3.1: what keeps a file from being complete, as the customer's follow page says it."""
+
+    pieces: list[FilePiece]  # not sent yet, or rejected (sent ones wait for the boutique)
+    connection_fee_unpaid: bool  # the agent has not recorded it as paid (it is paid in boutique)
+
+    def __bool__(self) -> bool:
+        return bool(self.pieces) or self.connection_fee_unpaid
+
+
+def file_still_missing(file: SubscriptionFile, pieces: list[FilePiece]) -> StillMissing:
+    """R3.1: the pieces missing or rejected and the connection fee unpaid, among `pieces` (the
+    file's, already read by the page)."""
+    waiting = (FilePiece.Status.MISSING, FilePiece.Status.REJECTED)
+    return StillMissing(
+        pieces=[piece for piece in pieces if piece.status in waiting],
+        connection_fee_unpaid=file.connection_fee_paid_at is None,
+    )
+
+
+def numbers_to_give() -> QuerySet[MobileNumber]:
+    """R17.3: the numbers an agent may give a new line (available, on no live line), in the
+    order the pool proposes them."""
+    live = [status for status in Line.Status if status != Line.Status.TERMINATED]
+    return (
+        MobileNumber.objects.filter(status=MobileNumber.Status.AVAILABLE)
+        .exclude(lines__status__in=live)
+        .order_by("msisdn")
+    )
+
+
+def sims_to_give(boutique: Boutique | None) -> QuerySet[SimCard]:
+    """The SIM cards in stock at the boutique (or in no boutique's stock), proposed in order."""
+    return (
+        SimCard.objects.filter(status=SimCard.Status.IN_STOCK)
+        .filter(Q(boutique=boutique) | Q(boutique__isnull=True))
+        .order_by("iccid")
+    )

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from subscriptions.models import Customer, Line, LineOption
+from subscriptions.models import Customer, Line, LineOption, PrepaidAccount
 
 
 def lines_of_customer(customer: Customer) -> QuerySet[Line]:
@@ -25,3 +25,8 @@ def lines_of_customer(customer: Customer) -> QuerySet[Line]:
 def customer_of_account(user) -> Customer | None:
     """The customer whose portal account this is, if the account holder is a customer yet."""
     return Customer.objects.filter(user=user).first() if user.is_authenticated else None
+
+
+def prepaid_account_of(line: Line) -> PrepaidAccount | None:
+    """The recharge account of a line, None for a line that never had one (postpaid)."""
+    return PrepaidAccount.objects.filter(line=line).first()

@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
@@ -30,6 +30,7 @@ from subscriptions.models import (
     SimCard,
     SubscriptionFile,
 )
+from subscriptions.selectors.files import numbers_to_give, sims_to_give
 from subscriptions.services.records import commitment_end, line_activate
 from subscriptions.tasks import send_file_accepted, send_refusal_letter
 
@@ -76,7 +77,7 @@ def required_documents(customer_kind: str):
 
 def file_draft_for(*, applicant: User) -> SubscriptionFile:
     """The applicant's file being filled in, created on first use (one draft per account)."""
-    file, _ = SubscriptionFile.objects.get_or_create(applicant=applicant, status=S.DRAFT)
+    file, _created = SubscriptionFile.objects.get_or_create(applicant=applicant, status=S.DRAFT)
     return file
 
 
@@ -87,30 +88,56 @@ def file_save_step(*, file: SubscriptionFile, step: str, values: dict) -> Subscr
     return file
 
 
+def file_takes_pieces(file: SubscriptionFile) -> bool:
+    """Whether the customer may still send pieces: not once the file is refused or accepted,
+    nor once a boutique sale's file is complete."""
+    if file.status in (S.REFUSED, S.ACCEPTED):
+        return False
+    return not (file.status == S.ACTIVE and file.completed_at is not None)
+
+
 def piece_attach(
     *, file: SubscriptionFile, document: RequiredDocument, upload: CleanDocument, actor: User
 ) -> FilePiece:
     """Store a checked upload as a piece of the file (replacing an earlier upload of it)."""
-    if file.status in (S.REFUSED, S.ACCEPTED) or (
-        file.status == S.ACTIVE and file.completed_at is not None
-    ):
-        raise FileRefused("This file is closed.")
+    if not file_takes_pieces(file):
+        raise FileRefused(_("This file is closed."))
     name = default_storage.save(stored_name(upload), ContentFile(upload.content))
-    piece, _ = FilePiece.objects.get_or_create(file=file, required_document=document)
-    old_name = piece.document.name if piece.document else ""
-    piece.document.name = name
-    piece.original_name = upload.original_name
-    piece.content_type = upload.content_type
-    piece.sha256 = upload.sha256
-    piece.status = FilePiece.Status.UPLOADED
-    piece.uploaded_at = timezone.now()
-    piece.reviewed_at = piece.reviewed_by = None
-    piece.rejection_reason = ""
-    piece.save()
-    if old_name:
-        transaction.on_commit(lambda: default_storage.delete(old_name))
-    if file.status != S.DRAFT:
-        file_record(file=file, actor=actor, piece=piece, reason=f"Sent: {document.name}")
+    try:
+        piece = _piece_replace(file=file, document=document, upload=upload, name=name, actor=actor)
+    except BaseException:
+        default_storage.delete(name)  # nothing points to it
+        raise
+    return piece
+
+
+def _piece_replace(
+    *,
+    file: SubscriptionFile,
+    document: RequiredDocument,
+    upload: CleanDocument,
+    name: str,
+    actor: User,
+) -> FilePiece:
+    with transaction.atomic():
+        FilePiece.objects.get_or_create(file=file, required_document=document)
+        # Locked: of two uploads of one piece at once, the second reads the first's file, and
+        # deletes it once it has replaced it; no stored file is left that no piece points to.
+        piece = FilePiece.objects.select_for_update().get(file=file, required_document=document)
+        old_name = piece.document.name if piece.document else ""
+        piece.document.name = name
+        piece.original_name = upload.original_name
+        piece.content_type = upload.content_type
+        piece.sha256 = upload.sha256
+        piece.status = FilePiece.Status.UPLOADED
+        piece.uploaded_at = timezone.now()
+        piece.reviewed_at = piece.reviewed_by = None
+        piece.rejection_reason = ""
+        piece.save()
+        if old_name:
+            transaction.on_commit(lambda: default_storage.delete(old_name))
+        if file.status != S.DRAFT:
+            file_record(file=file, actor=actor, piece=piece, reason=f"Sent: {document.name}")
     return piece
 
 
@@ -148,7 +175,7 @@ def _customer_from_draft(file: SubscriptionFile) -> tuple[Customer, list[str]]:
 def file_submit(*, file: SubscriptionFile, actor: User) -> SubscriptionFile:
     """R3.1: the customer confirms; the file is received and the 15-day answer clock runs."""
     if file.status != S.DRAFT:
-        raise FileRefused("This file was already sent.")
+        raise FileRefused(_("This file was already sent."))
     charges = file_charges(offer=file.offer)
     with transaction.atomic():
         replaced: list[str] = []
@@ -216,7 +243,7 @@ def file_evaluate(*, file: SubscriptionFile, actor: User | None, job: str = "") 
 def piece_review(*, piece: FilePiece, status: str, actor: User, reason: str = "") -> FilePiece:
     """An agent marks a piece received, missing or rejected (a reason is required to reject)."""
     if status == FilePiece.Status.REJECTED and not reason.strip():
-        raise FileRefused("Say why the piece is rejected.")
+        raise FileRefused(_("Say why the piece is rejected."))
     with transaction.atomic():
         piece.status = status
         piece.rejection_reason = reason.strip() if status != FilePiece.Status.RECEIVED else ""
@@ -246,28 +273,16 @@ def file_record_connection_fee(*, file: SubscriptionFile, actor: User) -> Subscr
 
 def _free_number() -> MobileNumber:
     # SKIP LOCKED: two agents accepting at once each get a different number, nobody waits.
-    number = (
-        MobileNumber.objects.select_for_update(skip_locked=True)
-        .filter(status=MobileNumber.Status.AVAILABLE)
-        .exclude(lines__status__in=[s for s in Line.Status if s != Line.Status.TERMINATED])
-        .order_by("msisdn")
-        .first()
-    )
+    number = numbers_to_give().select_for_update(skip_locked=True).first()
     if number is None:
-        raise FileRefused("The number pool is empty.")
+        raise FileRefused(_("The number pool is empty."))
     return number
 
 
 def _sim_in_stock(boutique) -> SimCard:
-    sim = (
-        SimCard.objects.select_for_update(skip_locked=True)
-        .filter(status=SimCard.Status.IN_STOCK)
-        .filter(Q(boutique=boutique) | Q(boutique__isnull=True))
-        .order_by("iccid")
-        .first()
-    )
+    sim = sims_to_give(boutique).select_for_update(skip_locked=True).first()
     if sim is None:
-        raise FileRefused("No SIM card in stock for this boutique.")
+        raise FileRefused(_("No SIM card in stock for this boutique."))
     return sim
 
 
@@ -297,7 +312,7 @@ def file_accept(
 ) -> SubscriptionFile:
     """R3.2, R4.1: a complete file is accepted; a number and a SIM are assigned, the line opens."""
     if file.status != S.COMPLETE:
-        raise FileRefused("Only a complete file can be accepted.")
+        raise FileRefused(_("Only a complete file can be accepted."))
     with transaction.atomic():
         file_transition(file=file, to=S.ACCEPTED, actor=actor, reason=gettext_noop("Accepted"))
         file.line = _open_line(file=file, actor=actor, number=number, sim=sim)
@@ -310,7 +325,7 @@ def file_accept(
 def file_refuse(*, file: SubscriptionFile, actor: User, motive: str) -> SubscriptionFile:
     """R6.2: a written, motivated refusal; the letter is produced and sent after commit."""
     if not motive.strip():
-        raise FileRefused("A refusal needs its motive.")
+        raise FileRefused(_("A refusal needs its motive."))
     with transaction.atomic():
         file.refusal_motive = motive.strip()
         file.save(update_fields=["refusal_motive"])

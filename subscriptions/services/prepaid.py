@@ -323,9 +323,23 @@ def _failures_recently(user: User) -> int:
     return RechargeCodeFailure.objects.filter(user=user, at__gte=since).count()
 
 
+def scratch_card_check(line: Line) -> None:
+    """R10.6, R10.7: recharge cards credit a prepaid line, or a capped postpaid line whose fees
+    may be paid from that credit; an ordinary postpaid line pays its usage by invoice."""
+    if line.offer.kind == Offer.Kind.POSTPAID:
+        raise TopUpRefused(
+            _(
+                "This line is postpaid: its usage is billed on its monthly invoice, so it "
+                "cannot be topped up with a recharge card. Only prepaid lines and capped "
+                "postpaid offers take recharge cards."
+            )
+        )
+
+
 def top_up_with_code(*, line: Line, code: str, user: User) -> TopUp:
     """R2.3: a recharge card or ticket, used once. A used code fails with the day it was used;
     wrong codes are counted and, past the limit, refused for a while without being checked."""
+    scratch_card_check(line)  # before the code is claimed: a refused line keeps the code good
     if _failures_recently(user) >= FAILURE_LIMIT:
         raise TopUpRefused(
             _("Too many wrong codes. Try again in %(minutes)d minutes.")

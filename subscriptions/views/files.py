@@ -20,6 +20,7 @@ from privacy.selectors import consent_state
 from privacy.services import consents_at_subscription, staff_access_record
 from subscriptions.forms import files as forms
 from subscriptions.models import FilePiece, SubscriptionFile
+from subscriptions.selectors.files import file_still_missing
 from subscriptions.selectors.records import customer_of_account
 from subscriptions.services.files import (
     FileRefused,
@@ -27,6 +28,7 @@ from subscriptions.services.files import (
     file_draft_for,
     file_save_step,
     file_submit,
+    file_takes_pieces,
     piece_attach,
     required_documents,
 )
@@ -258,8 +260,11 @@ def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if file.status == SubscriptionFile.Status.DRAFT:
         return redirect("portal:subscribe")
     pieces = list(file.pieces.select_related("required_document"))
+    open_to_pieces = file_takes_pieces(file)  # a refused or closed file takes nothing more
     to_send = [
-        p for p in pieces if p.status in (FilePiece.Status.MISSING, FilePiece.Status.REJECTED)
+        p
+        for p in pieces
+        if open_to_pieces and p.status in (FilePiece.Status.MISSING, FilePiece.Status.REJECTED)
     ]
     form = forms.DocumentsForm(
         request.POST or None,
@@ -268,20 +273,43 @@ def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
         already_sent=set(),
     )
     if request.method == "POST":
+        if not to_send:
+            messages.error(request, _("This file is closed."))
+            return redirect("portal:file_detail", pk=file.pk)
         form.is_valid()
-        try:
-            for document, upload in form.valid_uploads():
-                piece_attach(file=file, document=document, upload=upload, actor=request.user)
-        except FileRefused as refusal:
-            messages.error(request, str(refusal))
-        if form.is_valid() or form.valid_uploads():
+        accepted = _pieces_attach(request, file, form)
+        if accepted:
+            _refusals_report(request, form)  # kept for the next page, with the thanks
             messages.success(request, _("Thank you: the boutique will check what you sent."))
             return redirect("portal:file_detail", pk=file.pk)
+    missing = file_still_missing(file, pieces) if open_to_pieces else None
     return render(
         request,
         "subscriptions/file_detail.html",
-        {"file": file, "pieces": pieces, "form": form if to_send else None},
+        {"file": file, "pieces": pieces, "form": form if to_send else None, "missing": missing},
     )
+
+
+def _pieces_attach(request: HttpRequest, file: SubscriptionFile, form) -> int:
+    """Attach each upload that passed its checks; how many were kept."""
+    kept = 0
+    for document, upload in form.valid_uploads():
+        try:
+            piece_attach(file=file, document=document, upload=upload, actor=request.user)
+        except FileRefused as refusal:
+            messages.error(request, str(refusal))
+            break
+        kept += 1
+    return kept
+
+
+def _refusals_report(request: HttpRequest, form) -> None:
+    """Each refused upload's message, named by its piece, for the page after the redirect."""
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        label = field.label if field is not None else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
 
 
 @login_required
@@ -337,4 +365,5 @@ def piece_download(request: HttpRequest, pk: int) -> HttpResponse:
         piece.document.open("rb"),
         filename=f"{piece.required_document.code}-{piece.pk}.{extension}",
         content_type=piece.content_type,
+        inline=True,  # the browser shows a scan or a PDF itself
     )

@@ -272,9 +272,13 @@ def test_r3_1_r3_2_new_customer_subscribes_online_agent_activates_in_admin_custo
     file.refresh_from_db()
     assert file.status == SubscriptionFile.Status.COMPLETE
     run_action(admin, file, "accept_and_activate")
-    expect(admin.locator(".messagelist .success")).to_have_text(
-        french("%(count)d line(s) activated.", count=1)
-    )
+    # R3.2, R4.1: the number and the SIM proposed, which the agent may change; kept here.
+    proposed = MobileNumber.objects.order_by("msisdn").first()
+    expect(admin.get_by_label(french("Number"))).to_have_value(str(proposed.pk))
+    screenshot("admin-activation", of=admin)
+    admin.get_by_role("button", name=french("Activate the lines")).click()
+    admin.wait_for_url(f"**{reverse(QUEUE)}")
+    expect(admin.locator(".messagelist .success")).to_contain_text(proposed.msisdn)
     expect(admin.locator(".messagelist .error")).to_have_count(0)
     screenshot("admin-activated", of=admin)
 

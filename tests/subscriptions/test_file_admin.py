@@ -63,7 +63,12 @@ def test_agent_marks_pieces_records_the_fee_and_activates(client, grid, lac, age
     client.post(reverse(QUEUE), {"action": "record_connection_fee", "_selected_action": [file.pk]})
     file.refresh_from_db()
     assert file.status == "complete"
-    client.post(reverse(QUEUE), {"action": "accept_and_activate", "_selected_action": [file.pk]})
+    chosen = {"action": "accept_and_activate", "_selected_action": [file.pk]}
+    page = client.post(reverse(QUEUE), chosen)
+    (proposal,) = page.context["forms"]  # R3.2: the agent sees the number and SIM proposed
+    for field in ("number", "sim"):
+        chosen[f"file-{file.pk}-{field}"] = proposal.initial[field]
+    client.post(reverse(QUEUE), {**chosen, "activate": "1"})
     file.refresh_from_db()
     assert file.status == "active" and file.line.status == "active"
     assert file.line.sim.boutique == lac
@@ -120,4 +125,6 @@ def test_r13_1_agent_cannot_sell_to_another_boutiques_customer(client, grid, lac
 def test_customer_page_in_the_admin_shows_the_history_of_files_and_lines(client, alice, agent):
     client.force_login(agent)
     page = client.get(reverse("admin:subscriptions_customer_change", args=[alice.pk]))
-    assert "pending → active" in page.text.replace("&gt;", ">")
+    # The statuses and reasons in the reader's language (French here), not their stored codes.
+    assert "activation → Active" in page.text.replace("&gt;", ">")
+    assert "pending → active" not in page.text.replace("&gt;", ">")

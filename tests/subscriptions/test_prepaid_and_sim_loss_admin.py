@@ -16,6 +16,7 @@ from PIL import Image
 from subscriptions.models import Line, RechargeCode, SimLossDeclaration, TopUp
 from subscriptions.services.prepaid import top_up_with_code
 from tests.factories import SimCardFactory
+from tests.subscriptions.prepaid_lines import prepaid_line
 
 S = Line.Status
 CHECKS = {
@@ -58,7 +59,9 @@ def test_r2_3_an_agent_cannot_top_up_another_boutiques_line(client, agent, bob):
     assert not TopUp.objects.filter(reference="L-1").exists()
 
 
-def test_r2_3_supervisor_gets_the_codes_once_as_a_csv_and_they_work(client, supervisor, line):
+def test_r2_3_supervisor_gets_the_codes_once_as_a_csv_and_they_work(client, grid, supervisor, lac):
+    # R10.7: a recharge card credits a prepaid (or capped) line, not alice's postpaid one.
+    line = prepaid_line(boutique=lac, email="carte@example.tn", activated=datetime(2026, 11, 2, 9))
     client.force_login(supervisor)
     response = client.post(
         reverse("admin:subscriptions_rechargecodebatch_add"),

@@ -60,9 +60,11 @@ def _finish_file(client, address=None):
 def _accept(client, file):
     assert _mark_all_received(client, file).status_code == 302
     client.post(reverse(QUEUE), {"action": "record_connection_fee", "_selected_action": [file.pk]})
-    return client.post(
-        reverse(QUEUE), {"action": "accept_and_activate", "_selected_action": [file.pk]}
-    )
+    chosen = {"action": "accept_and_activate", "_selected_action": [file.pk]}
+    (proposal,) = client.post(reverse(QUEUE), chosen).context["forms"]  # R4.1: proposed
+    for field in ("number", "sim"):
+        chosen[f"file-{file.pk}-{field}"] = proposal.initial[field]
+    return client.post(reverse(QUEUE), {**chosen, "activate": "1"})
 
 
 def test_the_dashboard_offers_a_new_line(client, alice):

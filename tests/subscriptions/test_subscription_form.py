@@ -168,8 +168,9 @@ def test_documents_are_served_only_to_their_owner_and_the_boutique(
     own = client.get(url)
     assert own.status_code == 200
     assert own["X-Content-Type-Options"] == "nosniff" and own["Content-Disposition"].startswith(
-        "attachment"
+        "inline"
     )
+    assert own["Content-Type"] == "image/png" and own["Cache-Control"] == "private, no-store"
     for viewer, expected in ((bob.user, 404), (sfax_agent, 404), (agent, 200), (supervisor, 200)):
         client.force_login(viewer)
         assert client.get(url).status_code == expected, viewer
