@@ -13,6 +13,12 @@ from vulture.whitelists.whitelist_utils import Whitelist
 from accounts.backends import EmailOrMobileBackend, axes_username
 from accounts.models import User, UserManager
 from accounts.staff_permissions import apply_staff_permissions
+from api.access import ApiKeyAuthentication, HasScope, PerKeyRateThrottle
+from api.apps import ApiConfig
+from api.http import TmfJSONRenderer, tmf_exception_handler
+from api.openapi import ApiKeyScheme
+from api.tasks import collect_events
+from api.views import ProfileDetail
 from billing.recovery import RecoveryStatement
 from billing.tasks import run_credit_control, start_monthly_billing
 from portal.emails import ConsoleEmailBackend
@@ -32,6 +38,21 @@ from terminations.rules import Terms
 from terminations.tasks import resume_conditions_notifications
 
 FRAMEWORK_CALLS = [
+    # REST_FRAMEWORK in portal/settings.py names them; DRF calls their hooks by name.
+    ApiKeyAuthentication,
+    ApiKeyAuthentication.authenticate_header,
+    HasScope,
+    HasScope.has_permission,
+    PerKeyRateThrottle,
+    PerKeyRateThrottle.get_rate,
+    PerKeyRateThrottle.get_cache_key,
+    TmfJSONRenderer,
+    tmf_exception_handler,
+    ProfileDetail.patch,  # DRF dispatches PATCH to it
+    # drf-spectacular finds its extensions by subclass; Django calls AppConfig.ready.
+    ApiKeyScheme,
+    ApiKeyScheme.get_security_definition,
+    ApiConfig.ready,
     # portal/settings.py names them as dotted strings.
     axes_username,  # AXES_USERNAME_CALLABLE
     EmailOrMobileBackend.authenticate,  # AUTHENTICATION_BACKENDS
@@ -48,6 +69,7 @@ FRAMEWORK_CALLS = [
     run_credit_control,
     resend_overdue_deliveries,
     expire_access_exports,
+    collect_events,
     run_sweep,
     resume_conditions_notifications,
     redeliver_outbox,
@@ -68,6 +90,14 @@ FRAMEWORK_CALLS = [
 ]
 
 # Arguments that the caller's signature imposes: RunPython(apps, schema_editor), fetch(url,
-# headers), SimpleListFilter.lookups(request, model_admin).
+# headers), SimpleListFilter.lookups(request, model_admin), DRF's Renderer.render(data,
+# accepted_media_type, renderer_context), drf-spectacular's get_security_definition(auto_schema).
 _ = Whitelist()
-IMPOSED_ARGUMENTS = [_.schema_editor, _.headers, _.model_admin]
+IMPOSED_ARGUMENTS = [
+    _.schema_editor,
+    _.headers,
+    _.model_admin,
+    _.accepted_media_type,
+    _.renderer_context,
+    _.auto_schema,
+]
