@@ -2,19 +2,18 @@
 delivered to each subscriber through an outbox, signed and retried with backoff."""
 
 import enum
-import json
 import time
 import urllib.request
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from api.bills import bill_tmf, bills_visible
+from api.http import json_bytes
 from api.models import BillStateSeen, Event, EventCursor, EventDelivery, Hub, Scope
 from api.privacy_tmf import consents_by_customer, profile_tmf
 from billing.models import PaymentAllocation
@@ -64,34 +63,48 @@ def hubs_live(api: str) -> list[Hub]:
 
 
 def event_add(
-    *, api: str, event_type: str, customer: Customer, dedupe_key: str, body: dict, hubs: list[Hub]
+    *,
+    api: str,
+    event_type: str,
+    customer: Customer,
+    dedupe_key: str,
+    body: dict,
+    hubs: list[Hub],
+    occurred_at: datetime,
 ) -> list[EventDelivery]:
-    """The event, once (its key), with a delivery per hub allowed to read that customer."""
+    """The event, once (its key), with a delivery per hub that existed when it occurred and
+    may read that customer (its key's scope and boutique); nothing when no hub wants it."""
+    wanted = [
+        hub
+        for hub in hubs
+        if hub.created_at <= occurred_at
+        and READ_SCOPE[api] in hub.key.scopes
+        and hub.key.boutique_id in (None, customer.boutique_id)
+        and hub_wants(hub, event_type)
+    ]
+    if not wanted:
+        return []
     event, created = Event.objects.get_or_create(
         dedupe_key=dedupe_key,
-        defaults={"api": api, "event_type": event_type, "customer": customer, "payload": {}},
+        defaults={"api": api, "event_type": event_type, "customer": customer},
     )
     if not created:
         return []
     payload = {
         "@type": event_type,
+        "id": str(event.event_id),
         "eventId": str(event.event_id),
         "eventTime": timezone.localtime(event.created_at).isoformat(),
         "eventType": event_type,
-        "timeOccurred": timezone.localtime(event.created_at).isoformat(),
+        "timeOccurred": timezone.localtime(occurred_at).isoformat(),
         "domain": api,
         "event": body,
     }
-    Event.objects.filter(pk=event.pk).update(
-        payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
-    )
+    event.payload = json_bytes(payload).decode()
+    event.save(update_fields=["payload"])
     now = timezone.now()
     return EventDelivery.objects.bulk_create(
-        EventDelivery(event=event, hub=hub, next_attempt_at=now)
-        for hub in hubs
-        if READ_SCOPE[api] in hub.key.scopes
-        and hub.key.boutique_id in (None, customer.boutique_id)
-        and hub_wants(hub, event_type)
+        EventDelivery(event=event, hub=hub, next_attempt_at=now) for hub in wanted
     )
 
 
@@ -117,6 +130,7 @@ def _bill_events(now, hubs: list[Hub]) -> list[EventDelivery]:
                 dedupe_key=f"bill-create:{invoice.pk}",
                 body={"customerBill": bill_tmf(invoice, base)},
                 hubs=hubs,
+                occurred_at=invoice.created_at,
             )
     paid = PaymentAllocation.objects.filter(
         Q(payment__recorded_at__gte=since) | Q(payment__reversed_at__gte=since)
@@ -136,6 +150,7 @@ def _bill_events(now, hubs: list[Hub]) -> list[EventDelivery]:
                 dedupe_key=f"bill-state:{invoice.pk}:{seen.changes}",
                 body={"customerBill": bill_tmf(invoice, base)},
                 hubs=hubs,
+                occurred_at=now,
             )
     cursor.last_at = now
     cursor.save(update_fields=["last_at"])
@@ -167,6 +182,7 @@ def _privacy_events(hubs: list[Hub]) -> list[EventDelivery]:
                 dedupe_key=f"privacy:{customer.pk}:{latest[customer.pk]}",
                 body={"partyPrivacyProfile": profile_tmf(customer, history, base)},
                 hubs=hubs,
+                occurred_at=history[-1].at,
             )
     cursor.last_id = rows[-1][0]
     cursor.save(update_fields=["last_id"])
@@ -205,7 +221,7 @@ def _post(delivery: EventDelivery) -> None:
     hub = delivery.hub
     if not hub.callback.startswith(("https://", "http://")):
         raise ValueError("A callback is an HTTP(S) URL.")
-    body = json.dumps(delivery.event.payload, sort_keys=True).encode()
+    body = delivery.event.payload.encode()
     timestamp = str(int(time.time()))
     request = urllib.request.Request(  # noqa: S310 (the scheme is checked above)
         hub.callback,

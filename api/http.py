@@ -8,7 +8,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
@@ -68,6 +67,9 @@ def tmf_error(code: int, message: str) -> Response:
 
 def tmf_exception_handler(exc, context):
     """DRF's answer (its status and headers: WWW-Authenticate, Retry-After) in TMF's shape."""
+    # Imported here: rest_framework.views reads the settings, which name this module's renderer.
+    from rest_framework.views import exception_handler
+
     response = exception_handler(exc, context)
     if response is None:
         return None

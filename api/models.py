@@ -125,7 +125,8 @@ class Event(models.Model):
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
     )
     dedupe_key = models.CharField(max_length=120, unique=True)
-    payload = models.JSONField()
+    # The JSON sent, as sent: money keeps its three decimals.
+    payload = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
