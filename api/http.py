@@ -75,6 +75,8 @@ def tmf_exception_handler(exc, context):
         return None
     data = response.data
     detail = data.get("detail", data) if isinstance(data, dict) else data
+    if isinstance(detail, list):
+        detail = " ".join(str(item) for item in detail)
     error = tmf_error(response.status_code, str(detail))
     for name, value in response.items():
         if name.lower() in {"www-authenticate", "retry-after", "allow"}:

@@ -13,3 +13,12 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "A registered system's API key: `Authorization: Bearer tnp_...`.",
         }
+
+
+def request_bodies_required(result, generator, request, public):
+    """drf-spectacular's postprocessing hook: every write of this API needs its body."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation["requestBody"]["required"] = True
+    return result

@@ -199,10 +199,16 @@ PROFILE_IN = {
         },
     },
 }
+# A callback: an https URL (plain http too under DEBUG, for a laptop).
+CALLBACK = r"https://[a-z0-9]([a-z0-9.-]{0,200}[a-z0-9])?(:[0-9]{1,5})?(/[!-~]{0,250})?"
+CALLBACK_DEBUG = r"https?" + CALLBACK[5:]
 HUB_IN = {
     "type": "object",
     "required": ["callback"],
-    "properties": {"callback": {"type": "string", "format": "uri"}, "query": STR},
+    "properties": {
+        "callback": {"type": "string", "pattern": f"^{CALLBACK}$", "maxLength": 500},
+        "query": {"type": "string", "maxLength": 255},
+    },
 }
 HUB = {
     "type": "object",

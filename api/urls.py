@@ -1,5 +1,5 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularYAMLAPIView
 
 from api import views
 from api.tmf import BILLS_BASE, PRIVACY_BASE
@@ -51,8 +51,13 @@ urlpatterns = [
     path(f"{PRIVACY}/hub/<str:id>", views.PrivacyHubDetail.as_view(), name="privacy_hub_detail"),
     path(
         "tmf-api/openapi.json",
-        SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]),
+        SpectacularJSONAPIView.as_view(authentication_classes=[], permission_classes=[]),
         name="openapi",
+    ),
+    path(
+        "tmf-api/openapi.yaml",
+        SpectacularYAMLAPIView.as_view(authentication_classes=[], permission_classes=[]),
+        name="openapi_yaml",
     ),
     path("tmf-api/docs", views.DocsPage.as_view(), name="docs"),
 ]

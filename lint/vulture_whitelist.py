@@ -16,7 +16,7 @@ from accounts.staff_permissions import apply_staff_permissions
 from api.access import ApiKeyAuthentication, HasScope, PerKeyRateThrottle
 from api.apps import ApiConfig
 from api.http import TmfJSONRenderer, tmf_exception_handler
-from api.openapi import ApiKeyScheme
+from api.openapi import ApiKeyScheme, request_bodies_required
 from api.tasks import collect_events
 from api.views import ProfileDetail
 from billing.recovery import RecoveryStatement
@@ -52,6 +52,7 @@ FRAMEWORK_CALLS = [
     # drf-spectacular finds its extensions by subclass; Django calls AppConfig.ready.
     ApiKeyScheme,
     ApiKeyScheme.get_security_definition,
+    request_bodies_required,  # SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]
     ApiConfig.ready,
     # portal/settings.py names them as dotted strings.
     axes_username,  # AXES_USERNAME_CALLABLE
@@ -100,4 +101,6 @@ IMPOSED_ARGUMENTS = [
     _.accepted_media_type,
     _.renderer_context,
     _.auto_schema,
+    _.generator,
+    _.public,
 ]

@@ -293,6 +293,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "5.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.openapi.request_bodies_required",
+    ],
 }
 
 # The operator's identity as printed on documents (invoices, letters).
