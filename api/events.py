@@ -204,7 +204,8 @@ def retry_delay(attempts: int) -> float:
 
 
 def delivery_claim(delivery_id: int) -> bool:
-    """A conditional update: one attempt at a time, never after an acknowledgement."""
+    """A conditional update: one attempt at a time, never after an acknowledgement, never to a
+    deleted hub or for a revoked key."""
     now = timezone.now()
     return (
         EventDelivery.objects.filter(
@@ -212,6 +213,7 @@ def delivery_claim(delivery_id: int) -> bool:
             status=D.PENDING,
             next_attempt_at__lte=now,
             hub__deleted_at__isnull=True,
+            hub__key__revoked_at__isnull=True,
         ).update(next_attempt_at=now + LEASE, attempts=F("attempts") + 1)
         == 1
     )
@@ -261,7 +263,10 @@ def deliveries_due() -> list[int]:
     """Pending deliveries whose time has come (their task was lost, or a retry is due)."""
     return list(
         EventDelivery.objects.filter(
-            status=D.PENDING, next_attempt_at__lte=timezone.now(), hub__deleted_at__isnull=True
+            status=D.PENDING,
+            next_attempt_at__lte=timezone.now(),
+            hub__deleted_at__isnull=True,
+            hub__key__revoked_at__isnull=True,
         )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:1000]

@@ -2,9 +2,11 @@
 missing scopes and other boutiques' customers refused; a rate per key; last use recorded."""
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.test import Client
 
+from accounts.models import User
 from api.keys import key_revoke
 from api.models import ApiKey, Scope
 from tests.api.conftest import ApiClient
@@ -103,3 +105,26 @@ def test_tmf678_each_key_has_its_own_rate(alice, system_key):
     assert refused.status_code == 429
     assert "Retry-After" in refused
     assert other.get(f"{BILLS}/billCycle").status_code == 200
+
+
+def test_tmf678_a_key_made_in_the_back_office_is_shown_once_and_revoked_there(alice, db):
+    admin = User.objects.create_superuser(email="root@example.tn", password="x-long-password-1")
+    client = Client()
+    client.force_login(admin)
+    answer = client.post(
+        "/admin/api/apikey/add/",
+        {"name": "Finance", "scopes": '["customerBill:read"]', "rate_per_minute": "60"},
+    )
+    assert answer.status_code == 302
+    [shown] = [str(m) for m in get_messages(answer.wsgi_request) if "tnp_" in str(m)]
+    text = shown[shown.index("tnp_") :]
+    key = ApiKey.objects.get(name="Finance")
+    assert (key.created_by, key.scopes) == (admin, ["customerBill:read"])
+    assert ApiClient(text).get(f"{BILLS}/billCycle").status_code == 200
+    client.post(
+        "/admin/api/apikey/",
+        {"action": "revoke", "_selected_action": [key.pk]},
+    )
+    key.refresh_from_db()
+    assert key.revoked_by == admin
+    assert ApiClient(text).get(f"{BILLS}/billCycle").status_code == 401
