@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 
 from api.tmf import BILLS_BASE, instant, local_start, money, period, ref
 from billing.models import BillingRun, Invoice, InvoiceLine
-from billing.money import ZERO, tnd
+from lib.money import ZERO, tnd
 
 LIVE = Q(allocations__payment__reversed_at__isnull=True)
 # What the invoice asks, less the advance payments it deducts (R11.2): `Invoice.amount_due`.

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from billing.money import tnd
+from lib.money import tnd
 
 BILLS_BASE = "/tmf-api/customerBillManagement/v5"
 PRIVACY_BASE = "/tmf-api/partyPrivacyManagement/v5"
