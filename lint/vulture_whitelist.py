@@ -13,6 +13,12 @@ from vulture.whitelists.whitelist_utils import Whitelist
 from accounts.backends import EmailOrMobileBackend, axes_username
 from accounts.models import User, UserManager
 from accounts.staff_permissions import apply_staff_permissions
+from api.access import ApiKeyAuthentication, HasScope, PerKeyRateThrottle
+from api.apps import ApiConfig
+from api.http import TmfJSONRenderer, tmf_exception_handler
+from api.openapi import ApiKeyScheme, request_bodies_required
+from api.tasks import collect_events
+from api.views import ProfileDetail
 from billing.recovery import RecoveryStatement
 from billing.tasks import (
     resend_billing_notices,
@@ -39,6 +45,22 @@ from terminations.rules import Terms
 from terminations.tasks import resume_conditions_notifications
 
 FRAMEWORK_CALLS = [
+    # REST_FRAMEWORK in portal/settings.py names them; DRF calls their hooks by name.
+    ApiKeyAuthentication,
+    ApiKeyAuthentication.authenticate_header,
+    HasScope,
+    HasScope.has_permission,
+    PerKeyRateThrottle,
+    PerKeyRateThrottle.get_rate,
+    PerKeyRateThrottle.get_cache_key,
+    TmfJSONRenderer,
+    tmf_exception_handler,
+    ProfileDetail.patch,  # DRF dispatches PATCH to it
+    # drf-spectacular finds its extensions by subclass; Django calls AppConfig.ready.
+    ApiKeyScheme,
+    ApiKeyScheme.get_security_definition,
+    request_bodies_required,  # SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]
+    ApiConfig.ready,
     # portal/settings.py names them as dotted strings.
     axes_username,  # AXES_USERNAME_CALLABLE
     EmailOrMobileBackend.authenticate,  # AUTHENTICATION_BACKENDS
@@ -59,6 +81,7 @@ FRAMEWORK_CALLS = [
     resend_billing_notices,
     resend_overdue_deliveries,
     expire_access_exports,
+    collect_events,
     run_sweep,
     resume_conditions_notifications,
     redeliver_outbox,
@@ -80,7 +103,19 @@ FRAMEWORK_CALLS = [
 ]
 
 # Arguments that the caller's signature imposes: RunPython(apps, schema_editor), fetch(url,
-# headers), SimpleListFilter.lookups(request, model_admin).
+# headers), SimpleListFilter.lookups(request, model_admin), DRF's Renderer.render(data,
+# accepted_media_type, renderer_context), drf-spectacular's get_security_definition(auto_schema).
 _ = Whitelist()
-# signxml's signature annotators: annotator(sig_root, signing_settings=...).
-IMPOSED_ARGUMENTS = [_.schema_editor, _.headers, _.model_admin, _.signing_settings]
+# signxml's signature annotators: annotator(sig_root, signing_settings=...); DRF's renderers and
+# drf-spectacular's hooks.
+IMPOSED_ARGUMENTS = [
+    _.schema_editor,
+    _.headers,
+    _.model_admin,
+    _.signing_settings,
+    _.accepted_media_type,
+    _.renderer_context,
+    _.auto_schema,
+    _.generator,
+    _.public,
+]

@@ -47,6 +47,12 @@ app.conf.beat_schedule = {
         "task": "einvoicing.tasks.resend_due_einvoices",
         "schedule": crontab(minute="*/10"),
     },
+    # Every minute: the API's events (new bills, bill states, privacy choices) and their
+    # deliveries that are due.
+    "api-collect-events": {
+        "task": "api.tasks.collect_events",
+        "schedule": crontab(minute="*"),
+    },
     # Every day at 04:20: copies of customers' data past their date are deleted (R21.1).
     "privacy-expire-access-exports": {
         "task": "privacy.tasks.expire_access_exports",

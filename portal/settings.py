@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "einvoicing",
     "privacy",
     "terminations",
+    "rest_framework",
+    "drf_spectacular",
+    "api",
     "portal",
 ]
 
@@ -289,6 +292,32 @@ BILLING_BATCH_SIZE = env.int("BILLING_BATCH_SIZE", default=200)
 # (doubled at each attempt, capped at an hour).
 PRIVACY_EXPORT_DAYS = env.int("PRIVACY_EXPORT_DAYS", default=7)
 PRIVACY_DELIVERY_RETRY_SECONDS = env.int("PRIVACY_DELIVERY_RETRY_SECONDS", default=30)
+
+# The API for the operator's other systems (TMF678 bills, TMF644 privacy; api/): registered
+# systems' keys only, never a session; TM Forum's error shape and money with 3 decimals.
+# API_PUBLIC_URL: the portal's public address, for the absolute links inside events.
+API_PUBLIC_URL = env.str("API_PUBLIC_URL", default="")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.access.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.access.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.access.PerKeyRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["api.http.TmfJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.http.tmf_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Portal API: TMF678 Customer Bill and TMF644 Privacy",
+    "DESCRIPTION": "For the operator's registered systems: `Authorization: Bearer <key>`.",
+    "VERSION": "5.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.openapi.request_bodies_required",
+    ],
+}
 
 # The operator's identity as printed on documents (invoices, letters).
 OPERATOR = {

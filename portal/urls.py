@@ -69,5 +69,6 @@ portal_patterns = [
 urlpatterns = [
     path("", include((portal_patterns, "portal"))),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include(("api.urls", "api"))),
     path("admin/", admin.site.urls),
 ]

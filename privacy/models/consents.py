@@ -41,6 +41,7 @@ class Consent(ChangeRecord):
         BOUTIQUE = "boutique", _("Boutique")
         PHONE = "phone", _("Phone")
         STOP_SMS = "stop_sms", _("STOP SMS")
+        API = "api", _("API (another system of the operator)")
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="consents"

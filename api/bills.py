@@ -1,0 +1,231 @@
+"""TMF678 Customer Bill, read side: the invoices, their lines and the monthly runs as TM Forum
+shapes, each page in a constant number of queries."""
+
+import calendar
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from api.tmf import BILLS_BASE, instant, local_start, money, period, ref
+from billing.models import BillingRun, Invoice, InvoiceLine
+from lib.money import ZERO, tnd
+
+LIVE = Q(allocations__payment__reversed_at__isnull=True)
+# What the invoice asks, less the advance payments it deducts (R11.2): `Invoice.amount_due`.
+ADVANCE = LIVE & Q(allocations__payment__is_advance=True)
+
+# TMF's CustomerBillStateType from the invoice: frozen at issue ("validated"), e-mailed ("sent"),
+# partly or wholly paid by live payments and credit notes; a credit note owes nothing.
+# "new" and "onHold" are not used: an invoice is never drafted nor held.
+STATES = ["validated", "sent", "partiallyPaid", "settled"]
+
+RATE_TYPES = {
+    InvoiceLine.Kind.SUBSCRIPTION: "recurringCharge",
+    InvoiceLine.Kind.OPTION: "recurringCharge",
+    InvoiceLine.Kind.USAGE: "usageCharge",
+    InvoiceLine.Kind.ONE_OFF: "oneTimeCharge",
+    InvoiceLine.Kind.MINIMUM: "recurringCharge",
+    InvoiceLine.Kind.CARRIED_DEBT: "oneTimeCharge",
+}
+
+
+def bills_visible(boutique_id: int | None) -> QuerySet[Invoice]:
+    """The invoices and credit notes a key may read: its boutique's customers' when it has one.
+    Each with `paid`, `advance`, `state` and `in_run` (one query for a page)."""
+    invoices = Invoice.objects.all()
+    if boutique_id is not None:
+        invoices = invoices.filter(contract__customer__boutique_id=boutique_id)
+    return (
+        invoices.select_related("contract")
+        .annotate(
+            paid=Coalesce(Sum("allocations__amount", filter=LIVE), ZERO),
+            advance=Coalesce(Sum("allocations__amount", filter=ADVANCE), ZERO),
+            in_run=Exists(BillingRun.objects.filter(period_start=OuterRef("period_start"))),
+        )
+        .annotate(
+            state=Case(
+                When(kind=Invoice.Kind.CREDIT_NOTE, then=Value("settled")),
+                When(paid__gte=F("total_incl_tax"), then=Value("settled")),
+                When(paid__gt=0, then=Value("partiallyPaid")),
+                When(emailed_at__isnull=False, then=Value("sent")),
+                default=Value("validated"),
+                output_field=CharField(),
+            ),
+            is_credit_note=Case(
+                When(kind=Invoice.Kind.CREDIT_NOTE, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .order_by("-issued_on", "-pk")
+    )
+
+
+def bill_href(base: str, invoice_id: int) -> str:
+    return f"{base}{BILLS_BASE}/customerBill/{invoice_id}"
+
+
+def account_ref(base: str, invoice: Invoice) -> dict:
+    return ref(
+        "BillingAccountRef",
+        invoice.contract.reference,
+        f"{base}{BILLS_BASE}/customerBill?billingAccount.id={invoice.contract.reference}",
+        name=invoice.contract.reference,
+        ratingType="postpaid",
+    )
+
+
+def bill_tmf(invoice: Invoice, base: str) -> dict:
+    """One invoice (annotated by `bills_visible`) as a TMF CustomerBill."""
+    href = bill_href(base, invoice.pk)
+    credit_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
+    due = ZERO if credit_note else invoice.total_incl_tax - invoice.advance
+    remaining = ZERO if credit_note else max(invoice.total_incl_tax - invoice.paid, ZERO)
+    bill = {
+        "id": str(invoice.pk),
+        "href": href,
+        "@type": "CustomerBill",
+        "billNo": invoice.number,
+        "category": "creditNote" if credit_note else ("last" if invoice.is_final else "normal"),
+        "runType": "onCycle" if invoice.in_run and not invoice.is_final else "offCycle",
+        "state": invoice.state,
+        "billDate": local_start(invoice.issued_on),
+        "lastUpdate": instant(invoice.created_at),
+        "paymentDueDate": local_start(invoice.due_on),
+        "billingPeriod": period(invoice.period_start, invoice.period_end),
+        "billingAccount": account_ref(base, invoice),
+        "amountDue": money(due),
+        "remainingAmount": money(remaining),
+        "taxExcludedAmount": money(invoice.total_excl_tax),
+        "taxIncludedAmount": money(invoice.total_incl_tax),
+        "taxItem": [
+            {
+                "@type": "TaxItem",
+                "taxCategory": "VAT",
+                "taxRate": float(invoice.vat_rate),
+                "taxAmount": money(invoice.vat_amount),
+            },
+            {
+                "@type": "TaxItem",
+                "taxCategory": "stampDuty",
+                "taxAmount": money(invoice.stamp_duty),
+            },
+        ],
+        "billDocument": [
+            {
+                "@type": "AttachmentRef",
+                "@referredType": "Attachment",
+                "id": f"{invoice.number}.pdf",
+                "href": f"{href}/document",
+                "url": f"{href}/document",
+                "name": f"{invoice.number}.pdf",
+                "description": "PDF",
+            }
+        ],
+    }
+    if invoice.in_run and invoice.kind == Invoice.Kind.INVOICE and not invoice.is_final:
+        cycle = f"{invoice.period_start:%Y-%m}"
+        bill["billCycle"] = ref(
+            "BillCycleRef", cycle, f"{base}{BILLS_BASE}/billCycle/{cycle}", name=cycle
+        )
+    return bill
+
+
+def rates_visible(boutique_id: int | None) -> QuerySet[InvoiceLine]:
+    lines = InvoiceLine.objects.all()
+    if boutique_id is not None:
+        lines = lines.filter(invoice__contract__customer__boutique_id=boutique_id)
+    return lines.select_related("invoice__contract", "line__number").order_by("invoice_id", "pk")
+
+
+def rate_tmf(row: InvoiceLine, base: str) -> dict:
+    """A line of an invoice (a fee, an option, usage beyond allowances, a one-off charge) as a
+    TMF AppliedCustomerBillingRate: billed, on its bill."""
+    invoice = row.invoice
+    vat = tnd(row.amount_excl_tax * invoice.vat_rate) if row.taxable else ZERO
+    rate = {
+        "id": str(row.pk),
+        "href": f"{base}{BILLS_BASE}/appliedCustomerBillingRate/{row.pk}",
+        "@type": "AppliedCustomerBillingRate",
+        "name": row.label,
+        "description": str(row.get_kind_display()),
+        "appliedBillingRateType": RATE_TYPES[row.kind],
+        "date": local_start(invoice.issued_on),
+        "isBilled": True,
+        "bill": ref(
+            "CustomerBillRef",
+            str(invoice.pk),
+            bill_href(base, invoice.pk),
+            name=invoice.number,
+        ),
+        "billingAccount": account_ref(base, invoice),
+        "periodCoverage": period(invoice.period_start, invoice.period_end),
+        "taxExcludedAmount": money(row.amount_excl_tax),
+        "taxIncludedAmount": money(row.amount_excl_tax + vat),
+        "appliedTax": (
+            [
+                {
+                    "@type": "AppliedBillingTaxRate",
+                    "taxCategory": "VAT",
+                    "taxRate": float(invoice.vat_rate),
+                    "taxAmount": money(vat),
+                }
+            ]
+            if row.taxable
+            else []
+        ),
+        "characteristic": [
+            {
+                "@type": "NumberCharacteristic",
+                "name": "quantity",
+                "valueType": "number",
+                "value": row.quantity,
+            },
+            {
+                "@type": "NumberCharacteristic",
+                "name": "unitPriceExcludingTax",
+                "valueType": "number",
+                "value": tnd(row.unit_price),
+            },
+        ],
+    }
+    if row.line is not None:
+        rate["product"] = {
+            "id": str(row.line_id),
+            "@type": "ProductRef",
+            "@referredType": "Product",
+            "name": row.line.number.msisdn,
+        }
+    return rate
+
+
+def cycle_tmf(run: BillingRun, base: str) -> dict:
+    """A monthly billing run as a TMF BillCycle."""
+    start = run.period_start
+    last = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+    cycle = f"{start:%Y-%m}"
+    item = {
+        "id": cycle,
+        "href": f"{base}{BILLS_BASE}/billCycle/{cycle}",
+        "@type": "BillCycle",
+        "name": cycle,
+        "billingPeriod": cycle,
+        "description": run.get_status_display(),
+        "billingDate": instant(run.started_at),
+        "validFor": period(start, last),
+    }
+    if run.finished_at is not None:
+        item["mailingDate"] = instant(run.finished_at)
+    return item

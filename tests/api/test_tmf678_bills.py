@@ -1,0 +1,188 @@
+"""TMF678 Customer Bill (read side): bills, their lines and the monthly runs, as TM Forum's
+published schemas define them, money in TND with three decimals, a page in constant queries."""
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+from django.utils import timezone
+
+from billing.invoicing import Period, invoice_issue
+from billing.models import BillingRun, Invoice, InvoiceLine
+from billing.payments import payment_record
+from tests.api.tmf_schema import tmf_validate
+
+BASE = "/tmf-api/customerBillManagement/v5"
+MONEY = re.compile(r'"value":(-?\d+(?:\.\d+)?)')
+
+
+@pytest.fixture
+def march_run(db):
+    return BillingRun.objects.create(
+        period_start=date(2026, 3, 1), status="done", finished_at=timezone.now()
+    )
+
+
+def test_tmf678_bills_and_one_bill_match_the_tmf_schema_with_their_amounts(
+    alice, bob, march_run, crm
+):
+    answer = crm.get(f"{BASE}/customerBill")
+    assert answer.status_code == 200
+    bills = answer.json()
+    assert answer["X-Total-Count"] == "2"
+    for bill in bills:
+        tmf_validate("TMF678", "CustomerBill", bill)
+    # Money is TND with its three decimals, as written.
+    assert all(re.fullmatch(r"-?\d+\.\d{3}", value) for value in MONEY.findall(answer.text))
+    invoice = alice.contracts.get().invoices.get()
+    one = crm.get(f"{BASE}/customerBill/{invoice.pk}").json()
+    tmf_validate("TMF678", "CustomerBill", one)
+    assert one["billNo"] == invoice.number
+    assert one["billingAccount"]["id"] == invoice.contract.reference
+    assert one["taxIncludedAmount"] == {"unit": "TND", "value": float(invoice.total_incl_tax)}
+    assert one["taxExcludedAmount"]["value"] == float(invoice.total_excl_tax)
+    assert one["amountDue"]["value"] == float(invoice.amount_due)
+    assert one["remainingAmount"]["value"] == 0  # paid in full by the fixture
+    assert one["state"] == "settled"
+    vat, stamp = one["taxItem"]
+    assert (vat["taxCategory"], vat["taxAmount"]["value"]) == ("VAT", float(invoice.vat_amount))
+    assert stamp["taxAmount"]["value"] == float(invoice.stamp_duty)
+    assert one["billingPeriod"]["startDateTime"].startswith("2026-03-01T00:00:00+01:00")
+    assert one["paymentDueDate"].startswith(invoice.due_on.isoformat())
+    assert one["billCycle"]["id"] == "2026-03"
+    assert one["billDocument"][0]["href"].endswith(f"/customerBill/{invoice.pk}/document")
+
+
+def test_tmf678_bill_states_follow_sending_and_payments(alice, agent, crm):
+    contract = alice.contracts.get()
+    april = invoice_issue(
+        contract_id=contract.pk, period=Period.month(date(2026, 4, 1)), issued_on=date(2026, 5, 1)
+    )
+
+    def state() -> str:
+        return crm.get(f"{BASE}/customerBill/{april.pk}").json()["state"]
+
+    assert state() == "validated"
+    Invoice.objects.filter(pk=april.pk).update(emailed_at=timezone.now())
+    assert state() == "sent"
+    payment_record(contract=contract, amount="1.000", method="cash", actor=agent)
+    one = crm.get(f"{BASE}/customerBill/{april.pk}").json()
+    assert one["state"] == "partiallyPaid"
+    assert Decimal(str(one["remainingAmount"]["value"])) == april.total_incl_tax - Decimal("1.000")
+    payment_record(contract=contract, amount=april.total_incl_tax, method="cash", actor=agent)
+    assert state() == "settled"
+
+
+def test_tmf678_filters_pagination_and_fields(alice, bob, crm):
+    contract = alice.contracts.get()
+    for month in (4, 5):
+        invoice_issue(
+            contract_id=contract.pk,
+            period=Period.month(date(2026, month, 1)),
+            issued_on=date(2026, month + 1, 1),
+        )
+    mine = crm.get(f"{BASE}/customerBill", **{"billingAccount.id": contract.reference}).json()
+    assert {bill["billingAccount"]["id"] for bill in mine} == {contract.reference}
+    assert len(mine) == 3
+    unpaid = crm.get(f"{BASE}/customerBill", state="validated").json()
+    assert len(unpaid) == 2
+    assert [
+        b["billDate"][:10] for b in crm.get(f"{BASE}/customerBill", billDate="2026-06-01").json()
+    ] == ["2026-06-01"]
+    assert len(crm.get(f"{BASE}/customerBill", **{"billDate.gte": "2026-05-01"}).json()) == 2
+    page = crm.get(f"{BASE}/customerBill", offset=1, limit=2)
+    assert (page["X-Total-Count"], page["X-Result-Count"], len(page.json())) == ("4", "2", 2)
+    assert (
+        crm.get(f"{BASE}/customerBill", offset=1, limit=2).json()
+        == crm.get(f"{BASE}/customerBill").json()[1:3]
+    )
+    slim = crm.get(f"{BASE}/customerBill", fields="state,amountDue").json()
+    assert set(slim[0]) == {"id", "href", "@type", "state", "amountDue"}
+    assert crm.get(f"{BASE}/customerBill", state="paid").status_code == 400
+    assert crm.get(f"{BASE}/customerBill", limit="many").status_code == 400
+    bad = crm.get(f"{BASE}/customerBill", billDate="yesterday")
+    assert bad.status_code == 400
+    tmf_validate("TMF678", "Error", bad.json())
+
+
+def test_tmf678_applied_rates_are_the_bill_lines(alice, crm):
+    invoice = alice.contracts.get().invoices.get()
+    answer = crm.get(f"{BASE}/appliedCustomerBillingRate", **{"bill.id": str(invoice.pk)})
+    rates = answer.json()
+    assert len(rates) == invoice.lines.count() > 0
+    for rate in rates:
+        tmf_validate("TMF678", "AppliedCustomerBillingRate", rate)
+        assert rate["bill"]["id"] == str(invoice.pk)
+    total = sum(Decimal(str(rate["taxExcludedAmount"]["value"])) for rate in rates)
+    assert total == invoice.lines.aggregate(s=Sum("amount_excl_tax"))["s"]
+    one = crm.get(f"{BASE}/appliedCustomerBillingRate/{rates[0]['id']}").json()
+    assert one == rates[0]
+
+
+def test_tmf678_bill_cycles_are_the_monthly_runs(march_run, crm):
+    cycles = crm.get(f"{BASE}/billCycle").json()
+    assert [cycle["id"] for cycle in cycles] == ["2026-03"]
+    one = crm.get(f"{BASE}/billCycle/2026-03").json()
+    tmf_validate("TMF678", "BillCycle", one)
+    assert one["validFor"]["endDateTime"].startswith("2026-03-31T23:59:59")
+    assert crm.get(f"{BASE}/billCycle/2026-02").status_code == 404
+
+
+def test_tmf678_bill_document_is_the_invoice_pdf(alice, crm):
+    invoice = alice.contracts.get().invoices.get()
+    answer = crm.get(f"{BASE}/customerBill/{invoice.pk}/document")
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/pdf"
+    assert b"".join(answer.streaming_content).startswith(b"%PDF")
+
+
+def many_bills(contract, count: int, first: int = 0) -> None:
+    """`count` invoices of the account, three lines each, some paid, written at once."""
+    invoices = Invoice.objects.bulk_create(
+        Invoice(
+            contract=contract,
+            period_start=date(2010, 1, 1) + timedelta(days=31 * i),
+            period_end=date(2010, 1, 28) + timedelta(days=31 * i),
+            number=f"F-TEST-{i:05d}",
+            issued_on=date(2011, 1, 1) + timedelta(days=i),
+            due_on=date(2011, 1, 20) + timedelta(days=i),
+            customer_name="Test",
+            customer_identity="00000000",
+            customer_address="Tunis",
+            total_excl_tax=Decimal("10.000"),
+            vat_rate=Decimal("0.19"),
+            vat_amount=Decimal("1.900"),
+            stamp_duty=Decimal("1.000"),
+            total_incl_tax=Decimal("12.900"),
+        )
+        for i in range(first, first + count)
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            kind="subscription",
+            label=f"Line {n}",
+            quantity=Decimal(1),
+            unit_price=Decimal("10.000"),
+            amount_excl_tax=Decimal("10.000") / 3,
+        )
+        for invoice in invoices
+        for n in range(3)
+    )
+
+
+def test_tmf678_a_page_of_100_bills_takes_a_constant_number_of_queries(
+    alice, agent, crm, django_assert_max_num_queries
+):
+    contract = alice.contracts.get()
+    many_bills(contract, 10)
+    with django_assert_max_num_queries(4):  # key, count, page (and the key's last use)
+        assert len(crm.get(f"{BASE}/customerBill", limit=100).json()) == 11
+    many_bills(contract, 120, first=10)
+    payment_record(contract=contract, amount="500.000", method="cash", actor=agent)
+    with django_assert_max_num_queries(4):
+        assert len(crm.get(f"{BASE}/customerBill", limit=100).json()) == 100
+    with django_assert_max_num_queries(4):
+        assert len(crm.get(f"{BASE}/appliedCustomerBillingRate", limit=100).json()) == 100
