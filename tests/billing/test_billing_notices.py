@@ -16,7 +16,7 @@ from billing.notices import billing_notice_send, suspension_warnings_record
 from billing.payments import payment_record
 from billing.tasks import resend_billing_notices, send_billing_notices, warn_before_suspension
 from catalogue.models import GridParameters
-from portal import sms
+from lib import sms
 from portal.celery import app
 
 
