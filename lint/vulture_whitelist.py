@@ -15,6 +15,7 @@ from accounts.models import User, UserManager
 from accounts.staff_permissions import apply_staff_permissions
 from billing.recovery import RecoveryStatement
 from billing.tasks import run_credit_control, start_monthly_billing
+from catalogue.selectors import SubscriptionPrices
 from portal.emails import ConsoleEmailBackend
 from portal.pdf import StaticFilesFetcher
 from portal.sms import ConsoleSmsBackend, LocmemSmsBackend
@@ -65,6 +66,8 @@ FRAMEWORK_CALLS = [
     Terms.procedure_display,
     # templates/pdf/recovery_statement.html
     RecoveryStatement.rate_percent,
+    # templates/subscriptions/_prices.html and templates/pdf/subscription_form.html
+    SubscriptionPrices.monthly_total,
 ]
 
 # Arguments that the caller's signature imposes: RunPython(apps, schema_editor), fetch(url,

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Boutique, User
 from catalogue.models import Offer, Option, RequiredDocument
+from catalogue.price_labels import offer_price_label, option_price_label
+from catalogue.selectors import offers_on_sale, options_on_sale
 from privacy.models import Purpose
 from subscriptions.identifiers import (
     normalize_cin,
@@ -96,6 +98,7 @@ class OfferStepForm(StepForm):
 
     def __init__(self, *args, customer: Customer | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        _priced_offers(self.fields["offer"])
         if customer is not None:  # an account is one customer: their new line is of their kind
             self.fields["customer_kind"].choices = [(customer.kind, customer.get_kind_display())]
 
@@ -111,6 +114,23 @@ class OptionsStepForm(StepForm):
     def __init__(self, *args, offer: Offer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["options"].queryset = offer.options.filter(is_sold=True)
+        _priced_options(self.fields["options"])
+
+
+def _priced_offers(field: forms.ModelChoiceField) -> None:
+    """Issue 14, point 4: each offer is shown with its monthly fee in force today."""
+    cards = {card.offer.pk: card for card in offers_on_sale(on=timezone.localdate())}
+    field.label_from_instance = lambda offer: (
+        offer_price_label(cards[offer.pk]) if offer.pk in cards else offer.label
+    )
+
+
+def _priced_options(field: forms.ModelChoiceField) -> None:
+    """Issue 14, point 4: each option or pass with its fee in force today and its period."""
+    cards = {card.option.pk: card for card in options_on_sale(on=timezone.localdate())}
+    field.label_from_instance = lambda option: (
+        option_price_label(cards[option.pk]) if option.pk in cards else option.label
+    )
 
 
 def _keep_recorded_details(form: forms.Form, customer: Customer | None) -> None:
@@ -328,6 +348,7 @@ class OptionRequestForm(forms.Form):
         self.fields["option"].queryset = line.offer.options.filter(is_sold=True).exclude(
             pk__in=taken
         )
+        _priced_options(self.fields["option"])
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Take this option")))
 

@@ -17,6 +17,7 @@ from accounts.models import User
 from billing.models import Charge
 from catalogue.models import Fee, Offer
 from catalogue.selectors import fee_amount
+from portal.templatetags.money import format_tnd
 from subscriptions.lifecycle import sims_move
 from subscriptions.models import (
     Line,
@@ -178,6 +179,6 @@ def _replacement_fee_charge(
         prepaid_debit(line=line, amount=fee, label=label, actor=actor)
     except CreditTooLow:
         raise SimLossRefused(
-            _("The replacement costs %(fee)s TND, paid from the credit: top up the line first.")
-            % {"fee": fee}
+            _("The replacement costs %(fee)s, paid from the credit: top up the line first.")
+            % {"fee": format_tnd(fee)}
         ) from None

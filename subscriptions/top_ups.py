@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -125,7 +126,7 @@ def top_up_with_code(*, line: Line, code: str, user: User) -> TopUp:
     if used:
         raise TopUpRefused(
             _("This code was already used on %(date)s. A code can be used once only.")
-            % {"date": timezone.localtime(used.used_at).strftime("%d/%m/%Y %H:%M")}
+            % {"date": date_format(timezone.localtime(used.used_at), "SHORT_DATETIME_FORMAT")}
         )
     raise TopUpRefused(_("This code is not valid. Check the digits on the card."))
 

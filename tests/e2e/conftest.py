@@ -28,6 +28,8 @@ from playwright.sync_api import (
 )
 from pytest_django.live_server_helper import LiveServer
 
+from tests.e2e.accessibility import expect_accessible
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = Path(settings.BASE_DIR) / "build" / "screenshots"
 # Chromium asks for /favicon.ico on its own; the portal has none (templates/base.html links no
@@ -154,9 +156,15 @@ def other_page(browser: Browser, live_server, browser_errors: list[str]) -> Iter
 @pytest.fixture
 def screenshot(page: Page, request: pytest.FixtureRequest):
     """Save the page (or `of`, another page such as `other_page`) as
-    build/screenshots/<test name>[-<step>].png for a human to look at."""
+    build/screenshots/<test name>[-<step>].png for a human to look at.
+
+    Each customer page a journey shows this way is first checked with axe-core (issue 14,
+    point 6): the test fails on a serious or critical violation. The back office (`of`) is
+    Django's admin, not checked here."""
 
     def take(step: str = "", of: Page | None = None) -> Path:
+        if of is None:
+            expect_accessible(page)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{request.node.name}{'-' + step if step else ''}.png"
         (of or page).screenshot(path=path, full_page=True)
