@@ -168,3 +168,19 @@ def up_to_summary(client, lac, option_code: str) -> None:
 
 def _option(code: str) -> Option:
     return Option.objects.get(code=code)
+
+
+def test_issue14_point_5_the_top_up_help_is_in_the_pages_language(client, grid, lac):
+    """Formatted per request: at import, it was French on every page."""
+    line = prepaid_line(boutique=lac, email="carla@example.tn", activated=datetime(2026, 4, 30))
+    client.force_login(line.contract.customer.user)
+    client.cookies["django_language"] = "ar"
+    page = client.get(reverse("portal:line_top_up", args=[line.pk])).text
+    assert "الأرقام الـ 14 الموجودة تحت الشريط القابل للحك." in page
+    assert "zone à gratter" not in page
+
+
+def test_issue14_point_6_required_fields_are_marked_and_said_so(client, grid):
+    page = client.get(reverse("portal:login")).text
+    assert "Les champs marqués d'un astérisque (*) sont obligatoires." in page
+    assert page.count('class="asteriskField"') == 2 and page.count(" required") >= 2
