@@ -24,13 +24,24 @@ def _axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
-def axe_violations(page: Page) -> list[str]:
-    """The serious and critical violations axe-core finds on the page as it is now, one line
-    each: the rule, its impact and the elements at fault."""
+def axe_start(page: Page) -> None:
+    """Start axe-core on the page as it is now, without waiting: two pages (a desktop and a
+    phone) are checked at once, each in its own renderer."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(_axe_source())
+    page.evaluate(
+        "() => { window.axeResults = window.axe.run(document, {resultTypes: ['violations']}); }"
+    )
+
+
+def axe_violations(page: Page) -> list[str]:
+    """The serious and critical violations axe-core finds on the page (started by `axe_start`,
+    or now), one line each: the rule, its impact and the elements at fault."""
+    if not page.evaluate("() => window.axeResults instanceof Promise"):
+        axe_start(page)
     violations = page.evaluate(
-        "async () => (await window.axe.run(document, {resultTypes: ['violations']})).violations"
+        "async () => { const results = await window.axeResults; delete window.axeResults;"
+        " return results.violations; }"
     )
     return [
         f"{page.url} {violation['id']} ({violation['impact']}): "

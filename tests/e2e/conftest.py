@@ -123,7 +123,11 @@ def watched_page(browser: Browser, base_url: str, browser_errors: list[str]) -> 
     # A French-speaking visitor: the portal's default language, whatever the machine's locale.
     context = browser.new_context(base_url=base_url, locale="fr-TN")
     context.set_default_timeout(10_000)
-    page = context.new_page()
+    return watched(context.new_page(), browser_errors)
+
+
+def watched(page: Page, browser_errors: list[str]) -> Page:
+    """`page`, whose problems go to `browser_errors` (another tab of the same person, too)."""
 
     def on_console(message: ConsoleMessage) -> None:
         url = message.location.get("url", "")

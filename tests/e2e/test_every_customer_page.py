@@ -23,8 +23,8 @@ from privacy.services import consent_record
 from subscriptions.file_services import file_draft_for, file_save_step
 from subscriptions.models import Customer, FilePiece, Line, SubscriptionFile
 from terminations.models import TerminationRequest
-from tests.e2e.accessibility import DESKTOP, PHONE, axe_violations, sideways_scroll
-from tests.e2e.conftest import SCREENSHOTS, watched_page
+from tests.e2e.accessibility import DESKTOP, PHONE, axe_start, axe_violations, sideways_scroll
+from tests.e2e.conftest import SCREENSHOTS, watched, watched_page
 from tests.e2e.test_dashboard_journey import sign_in
 from tests.factories import PASSWORD
 
@@ -92,32 +92,40 @@ def customer_pages(customer: Customer) -> list[tuple[str, str]]:
     return pages
 
 
-def check_every_page(page: Page, pages: list[tuple[str, str]], language: str) -> list[str]:
-    """Each page at both widths (one load, then the window narrowed): what scrolls sideways and
-    what axe-core finds serious. The Arabic pages on a phone are saved as screenshots
-    (build/screenshots/every-page-ar-phone-*.png) to be looked at."""
+def check_every_page(
+    desktop: Page, phone: Page, pages: list[tuple[str, str]], language: str
+) -> list[str]:
+    """Each page in two tabs of the same person, a desktop and a 375-px phone, checked at once:
+    what scrolls sideways and what axe-core finds serious. The Arabic pages on a phone are saved
+    as screenshots (build/screenshots/every-page-ar-phone-*.png) to be looked at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
+    sizes = (("desktop", desktop), ("phone", phone))
     for name, url in pages:
-        page.set_viewport_size(DESKTOP)
-        page.goto(url)
-        for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-            page.set_viewport_size(viewport)
+        for _size, page in sizes:
+            page.goto(url)
+            axe_start(page)
+        for size, page in sizes:
             expect(page.locator("html")).to_have_attribute("lang", language)
             problems += [f"[{language} {size}] {p}" for p in axe_violations(page)]
             if wide := sideways_scroll(page):
                 problems.append(f"[{language} {size}] {wide}")
-            if language == "ar" and size == "phone":
-                page.screenshot(
-                    path=SCREENSHOTS / f"every-page-ar-{size}-{name}.png", full_page=True
-                )
+        if language == "ar":
+            phone.screenshot(path=SCREENSHOTS / f"every-page-ar-phone-{name}.png", full_page=True)
     return problems
 
 
 def in_language(page: Page, language: str) -> None:
-    page.context.add_cookies(
-        [{"name": "django_language", "value": language, "url": page.url or "http://localhost"}]
-    )
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": page.url}])
+
+
+def desktop_and_phone(browser: Browser, base_url: str, errors: list[str]) -> tuple[Page, Page]:
+    """Two tabs of one person (one context: the same cookies), a desktop and a phone."""
+    desktop = watched_page(browser, base_url, errors)
+    desktop.set_viewport_size(DESKTOP)
+    phone = watched(desktop.context.new_page(), errors)
+    phone.set_viewport_size(PHONE)
+    return desktop, phone
 
 
 def test_issue14_points_5_6_every_customer_page_fits_a_phone_and_passes_axe_in_fr_and_ar(
@@ -126,18 +134,17 @@ def test_issue14_points_5_6_every_customer_page_fits_a_phone_and_passes_axe_in_f
     a_new_line_being_filled_in(alice)
     pages = customer_pages(alice)
     problems: list[str] = []
-    visitor = watched_page(browser, live_server.url, browser_errors)
-    customer = watched_page(browser, live_server.url, browser_errors)
-    customer.goto(reverse("portal:login"))
-    sign_in(customer, alice.user.email)
+    visitor = desktop_and_phone(browser, live_server.url, browser_errors)
+    customer = desktop_and_phone(browser, live_server.url, browser_errors)
+    customer[0].goto(reverse("portal:login"))
+    sign_in(customer[0], alice.user.email)
     for language in ("fr", "ar"):
-        for page in (visitor, customer):
-            page.goto(reverse("portal:home"))
-            in_language(page, language)
-        problems += check_every_page(visitor, ANONYMOUS_PAGES, language)
-        problems += check_every_page(customer, pages, language)
-    visitor.context.close()
-    customer.context.close()
+        for tabs, seen in ((visitor, ANONYMOUS_PAGES), (customer, pages)):
+            tabs[0].goto(reverse("portal:home"))
+            in_language(tabs[0], language)
+            problems += check_every_page(*tabs, seen, language)
+    visitor[0].context.close()
+    customer[0].context.close()
     assert problems == [], "\n".join(problems)
     assert browser_errors == []
 
