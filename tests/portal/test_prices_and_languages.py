@@ -184,3 +184,23 @@ def test_issue14_point_6_required_fields_are_marked_and_said_so(client, grid):
     page = client.get(reverse("portal:login")).text
     assert "Les champs marqués d'un astérisque (*) sont obligatoires." in page
     assert page.count('class="asteriskField"') == 2 and page.count(" required") >= 2
+
+
+@signed_up
+def test_issue14_point_4_the_summary_reads_its_prices_in_the_same_queries_for_any_options(
+    client, grid, lac, django_assert_max_num_queries
+):
+    up_to_summary(client, lac, "internet-10go")
+    with django_assert_max_num_queries(30) as one_option:
+        client.get(reverse(STEP, args=["summary"]))
+    file = SubscriptionFile.objects.get(applicant__email="nour@example.tn")
+    file.options.set(Option.objects.filter(code__in=["internet-10go", "sms-illimites"]))
+    with django_assert_max_num_queries(len(one_option.captured_queries)):
+        client.get(reverse(STEP, args=["summary"]))
+
+
+def test_issue14_point_4_the_conditions_page_reads_the_grid_once(
+    client, grid, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(2):
+        assert client.get(reverse("portal:conditions")).status_code == 200
