@@ -22,9 +22,9 @@ from catalogue.selectors import fee_amount, grid_parameters, offers_on_sale, opt
 from portal.forms import InvoiceDeliveryForm
 from subscriptions.forms import OptionRequestForm
 from subscriptions.models import Contract, Customer, IdentityCheck, Line
-from subscriptions.selectors import lines_of_customer
-from subscriptions.services import IDENTITY_CHECKS, OptionRefused
-from subscriptions.services import line_option_add as line_option_add_service
+from subscriptions.selectors.records import lines_of_customer
+from subscriptions.services.records import IDENTITY_CHECKS, OptionRefused
+from subscriptions.services.records import line_option_add as line_option_add_service
 from terminations.selectors import open_requests_of_customer
 
 

@@ -12,14 +12,14 @@ from catalogue.models import Offer, Option, RequiredDocument
 from catalogue.price_labels import offer_price_label, option_price_label
 from catalogue.selectors import offers_on_sale, options_on_sale
 from privacy.models import Purpose
-from subscriptions.identifiers import (
+from lib.identifiers import (
     normalize_cin,
     normalize_msisdn,
     normalize_passport,
     normalize_tax_id,
 )
 from subscriptions.models import Customer
-from subscriptions.uploads import DocumentField
+from lib.uploads import DocumentField
 
 
 class StepForm(forms.Form):

@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from billing.money import tnd
+from lib.money import tnd
 from subscriptions.models import Line, SimCard, TopUp
-from subscriptions.top_ups import CODE_DIGITS, MAX_BATCH, code_normalise
-from subscriptions.uploads import DocumentField
+from subscriptions.services.prepaid import CODE_DIGITS, MAX_BATCH, code_normalise
+from lib.uploads import DocumentField
 
 
 def _helper(label: str) -> FormHelper:

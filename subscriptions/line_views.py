@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from portal.templatetags.money import format_tnd
-from subscriptions.customer_suspension import (
+from subscriptions.services.suspensions import (
     CUSTOMER_REQUEST,
     SuspensionRequestRefused,
     line_suspension_request,
@@ -23,13 +23,13 @@ from subscriptions.line_forms import (
     TopUpCodeForm,
 )
 from subscriptions.models import Customer, Line, SimLossDeclaration
-from subscriptions.selectors import lines_of_customer
-from subscriptions.sim_loss import (
+from subscriptions.selectors.records import lines_of_customer
+from subscriptions.services.sim_loss import (
     SimLossRefused,
     police_declaration_attach,
     sim_loss_declare,
 )
-from subscriptions.top_ups import TopUpRefused, top_up_with_code
+from subscriptions.services.prepaid import TopUpRefused, top_up_with_code
 
 
 def _get_line_for_customer(request: HttpRequest, pk: int) -> Line:

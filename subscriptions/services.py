@@ -13,10 +13,10 @@ from accounts.models import User
 from catalogue.models import Offer, Option
 from catalogue.selectors import option_fee
 from portal.templatetags.money import format_tnd
-from subscriptions.lifecycle import line_transition, numbers_move, sims_move
+from subscriptions.lifecycle.records import line_transition, numbers_move, sims_move
 from subscriptions.models import IdentityCheck, Line, LineOption, MobileNumber, SimCard
 from subscriptions.models.files import IDENTITY_CHECKS
-from subscriptions.prepaid import CreditTooLow, prepaid_debit
+from subscriptions.services.prepaid import CreditTooLow, prepaid_debit
 
 LIVE = [status for status in Line.Status.values if status != Line.Status.TERMINATED]
 

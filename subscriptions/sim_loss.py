@@ -18,7 +18,7 @@ from billing.models import Charge
 from catalogue.models import Fee, Offer
 from catalogue.selectors import fee_amount
 from portal.templatetags.money import format_tnd
-from subscriptions.lifecycle import sims_move
+from subscriptions.lifecycle.records import sims_move
 from subscriptions.models import (
     Line,
     ProvisioningOrder,
@@ -26,11 +26,11 @@ from subscriptions.models import (
     SimLossDeclaration,
     SuspensionCause,
 )
-from subscriptions.prepaid import CreditTooLow, prepaid_debit
-from subscriptions.provisioning import provisioning_request
-from subscriptions.services import IDENTITY_CHECKS
-from subscriptions.suspensions import suspension_lift, suspension_open
-from subscriptions.uploads import CleanDocument, stored_name
+from subscriptions.services.prepaid import CreditTooLow, prepaid_debit
+from subscriptions.services.suspensions import provisioning_request
+from subscriptions.services.records import IDENTITY_CHECKS
+from subscriptions.services.suspensions import suspension_lift, suspension_open
+from lib.uploads import CleanDocument, stored_name
 
 # R14.1: the copy of the police declaration follows the declaration within 4 days.
 POLICE_DECLARATION_DELAY = timedelta(days=4)

@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import User
-from billing.money import tnd
+from lib.money import tnd
 from catalogue.models import Offer
 from catalogue.selectors import prepaid_validity_days
-from subscriptions.lifecycle import line_transition
+from subscriptions.lifecycle.records import line_transition
 from subscriptions.models import (
     Line,
     PrepaidAccount,
@@ -32,7 +32,7 @@ from subscriptions.models import (
     RechargeCodeFailure,
     TopUp,
 )
-from subscriptions.provisioning import provisioning_request
+from subscriptions.services.suspensions import provisioning_request
 
 S = Line.Status
 CODE_DIGITS = 14

@@ -17,12 +17,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.admin_scope import boutique_filter
 from accounts.services import account_open, confirmation_send, email_confirm
 from catalogue.selectors import SubscriptionPrices, subscription_prices
-from portal.pdf import render_pdf
+from lib.pdf import render_pdf
 from privacy.models import StaffAccessLog
 from privacy.selectors import consent_state
 from privacy.services import consents_at_subscription, staff_access_record
 from subscriptions import forms
-from subscriptions.file_services import (
+from subscriptions.services.files import (
     FileRefused,
     file_draft_for,
     file_save_step,
@@ -31,7 +31,7 @@ from subscriptions.file_services import (
     required_documents,
 )
 from subscriptions.models import FilePiece, SubscriptionFile
-from subscriptions.selectors import customer_of_account
+from subscriptions.selectors.records import customer_of_account
 
 STEPS = [
     ("offer", gettext_lazy("Offer")),

@@ -20,7 +20,7 @@ from catalogue.models import Option, RequiredDocument
 from privacy.models import Consent
 from privacy.selectors import consent_state
 from privacy.services import consent_record
-from subscriptions.file_services import file_draft_for, file_save_step
+from subscriptions.services.files import file_draft_for, file_save_step
 from subscriptions.models import Customer, FilePiece, Line, SubscriptionFile
 from terminations.models import TerminationRequest
 from tests.e2e.accessibility import DESKTOP, PHONE, axe_start, axe_violations, sideways_scroll

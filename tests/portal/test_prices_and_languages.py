@@ -19,7 +19,7 @@ from catalogue.price_labels import option_price_label
 from catalogue.selectors import OptionCard
 from portal.templatetags.bidi import FIRST_STRONG_ISOLATE, LEFT_TO_RIGHT_ISOLATE
 from subscriptions.models import Line, SubscriptionFile
-from subscriptions.top_ups import recharge_batch_generate
+from subscriptions.services.prepaid import recharge_batch_generate
 from tests.subscriptions.prepaid_lines import prepaid_line
 from tests.subscriptions.test_subscription_form import (  # noqa: F401  (newcomer: a fixture)
     STEP,

@@ -18,8 +18,8 @@ from subscriptions.models import (
     RechargeCodeFailure,
     TopUp,
 )
-from subscriptions.prepaid import prepaid_sweep
-from subscriptions.top_ups import (
+from subscriptions.services.prepaid import prepaid_sweep
+from subscriptions.services.prepaid import (
     FAILURE_LIMIT,
     TopUpRefused,
     recharge_batch_generate,
