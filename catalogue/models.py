@@ -134,7 +134,9 @@ class Option(TranslatedName):
     minimum_commitment_months = models.PositiveSmallIntegerField(
         _("minimum commitment (months)"), default=0
     )
-    description = models.CharField(_("what it includes"), max_length=255, blank=True)
+    description = models.CharField(_("what it includes (French)"), max_length=255, blank=True)
+    description_ar = models.CharField(_("what it includes (Arabic)"), max_length=255, blank=True)
+    description_en = models.CharField(_("what it includes (English)"), max_length=255, blank=True)
     offers = models.ManyToManyField(
         Offer, verbose_name=_("available on"), related_name="options", blank=True
     )
@@ -145,6 +147,12 @@ class Option(TranslatedName):
         ordering = ["position", "code"]
         verbose_name = _("option or pass")
         verbose_name_plural = _("options and passes")
+
+    @property
+    def description_label(self) -> str:
+        """What it includes, in the page's language (French when the grid has no translation)."""
+        language = (get_language() or "fr")[:2]
+        return getattr(self, f"description_{language}", "") or self.description
 
 
 class OptionPrice(EffectiveDated):

@@ -181,3 +181,40 @@ def options_on_sale(*, on: date) -> list[OptionCard]:
         for option in options
         if (price := _latest_on(option.prices_up_to_day)) is not None
     ]
+
+
+@dataclass(frozen=True)
+class SubscriptionPrices:
+    """Issue 14, point 4: what a subscription costs, shown before the customer commits (the
+    summary step and the form to sign): the offer's monthly fee, each option's fee for its period,
+    the one-off connection fee and the deposit (R1.3, R12.1), all in force on the same day."""
+
+    offer: OfferCard
+    options: list[OptionCard]
+    connection_fee: Decimal
+    deposit: Decimal
+
+    @property
+    def monthly_total(self) -> Decimal:
+        """The offer's fee and the fees of the options billed by the month."""
+        monthly = [card.fee for card in self.options if card.option.period == Option.Period.MONTH]
+        return self.offer.terms.monthly_fee + sum(monthly, Decimal(0))
+
+
+def subscription_prices(offer: Offer, options: list[Option], *, on: date) -> SubscriptionPrices:
+    """In five queries however many options: their prices are read together (R1.3 in memory)."""
+    prices: dict[int, list[OptionPrice]] = {}
+    for price in OptionPrice.objects.filter(option__in=options).order_by("-effective_from"):
+        prices.setdefault(price.option_id, []).append(price)
+    return SubscriptionPrices(
+        offer=OfferCard(offer=offer, terms=offer_terms(offer, on=on)),
+        options=[
+            OptionCard(
+                option=option,
+                fee=_latest_among(prices.get(option.pk, []), on, f"price of {option}").fee,
+            )
+            for option in options
+        ],
+        connection_fee=fee_amount(Fee.Kind.CONNECTION, on=on, offer=offer),
+        deposit=fee_amount(Fee.Kind.DEPOSIT, on=on, offer=offer),
+    )

@@ -26,6 +26,7 @@ from billing.tasks import (
     start_monthly_billing,
     warn_before_suspension,
 )
+from catalogue.selectors import SubscriptionPrices
 from einvoicing.backends import HttpBackend, RecordingBackend
 from einvoicing.tasks import resend_due_einvoices
 from lib.emails import ConsoleEmailBackend
@@ -100,6 +101,8 @@ FRAMEWORK_CALLS = [
     Terms.procedure_display,
     # templates/pdf/recovery_statement.html
     RecoveryStatement.rate_percent,
+    # templates/subscriptions/_prices.html and templates/pdf/subscription_form.html
+    SubscriptionPrices.monthly_total,
 ]
 
 # Arguments that the caller's signature imposes: RunPython(apps, schema_editor), fetch(url,

@@ -52,6 +52,7 @@ auth_patterns = [
 
 portal_patterns = [
     path("", views.home, name="home"),
+    path("conditions/", views.conditions, name="conditions"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("lines/<int:pk>/", line_views.line_detail, name="line_detail"),
     path("lines/<int:pk>/options/add/", line_views.line_option_add, name="line_option_add"),

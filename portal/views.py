@@ -30,6 +30,21 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+def conditions(request: HttpRequest) -> HttpResponse:
+    """The general subscription conditions a customer accepts, with the grid's figures of today."""
+    parameters = grid_parameters(on=timezone.localdate())
+    return render(
+        request,
+        "portal/conditions.html",
+        {
+            "parameters": parameters,
+            "today": timezone.localdate(),
+            "interest_percent": parameters.late_interest_rate * 100,
+        },
+    )
+
+
+@require_safe
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The customer's lines and subscription files; a newcomer sees only their files."""

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from billing.recovery import line_fees_owed_after
 from catalogue.models import GridParameters
 from catalogue.selectors import grid_parameters
+from lib.bidi import ltr
 from lib.money import ZERO, tnd
 from subscriptions.models import Line, SubscriptionFile
 from terminations.models import ConditionsNotice, TerminationLine, TerminationRequest
@@ -82,17 +83,17 @@ def _just_motive_refusal(
         ) % {
             "received": date_format(received_on),
             "days": parameters.just_motive_subscription_days,
-            "number": line.number,
+            "number": ltr(line.number),
             "start": date_format(start),
         }
     notice = notice_for(line, motive, notices)
     if notice is None:
         if motive == Motive.TARIFF_INCREASE:
             return _("No price increase of the offer of %(number)s was notified to you.") % {
-                "number": line.number
+                "number": ltr(line.number)
             }
         return _("No change of the conditions of %(number)s was notified to you.") % {
-            "number": line.number
+            "number": ltr(line.number)
         }
     # R16.7, R16.9: within the grid's days (10) of the notification, kept per customer (R5.1).
     notified = timezone.localdate(notice.notified_at)

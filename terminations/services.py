@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from catalogue.selectors import grid_parameters
+from lib.bidi import ltr
 from lib.uploads import CleanDocument, stored_name
 from subscriptions.lifecycle.records import line_record
 from subscriptions.models import Customer, Line, SuspensionCause
@@ -47,7 +48,7 @@ def termination_request_prepare(
                 Line.Status.TERMINATED,
             ):
                 raise TerminationRefused(
-                    _("Line %(number)s cannot be terminated.") % {"number": line.number}
+                    _("Line %(number)s cannot be terminated.") % {"number": ltr(line.number)}
                 )
         if TerminationLine.objects.filter(
             line__in=locked, request__status__in=LIVE_REQUEST

@@ -18,7 +18,6 @@ class TopUpCodeForm(forms.Form):
         label=_("Recharge code"),
         max_length=40,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        help_text=_("The %(digits)d digits under the scratch panel.") % {"digits": CODE_DIGITS},
     )
     error_messages = {
         "code_length": _("A recharge code has %(digits)d digits."),
@@ -26,6 +25,10 @@ class TopUpCodeForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Issue 14, point 5: formatted per request, in the page's language, not once at import.
+        self.fields["code"].help_text = _("The %(digits)d digits under the scratch panel.") % {
+            "digits": CODE_DIGITS
+        }
         self.helper = submit_helper(_("Top up"))
 
     def clean_code(self) -> str:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Offer, Option
+from catalogue.price_labels import options_priced
 
 
 class OptionRequestForm(forms.Form):
@@ -35,6 +36,7 @@ class OptionRequestForm(forms.Form):
         self.fields["option"].queryset = line.offer.options.filter(is_sold=True).exclude(
             pk__in=taken
         )
+        options_priced(self.fields["option"])  # issue 14, point 4: its price before commitment
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Take this option")))
 

@@ -35,6 +35,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -366,7 +367,7 @@ def top_up_with_code(*, line: Line, code: str, user: User) -> TopUp:
     if used:
         raise TopUpRefused(
             _("This code was already used on %(date)s. A code can be used once only.")
-            % {"date": timezone.localtime(used.used_at).strftime("%d/%m/%Y %H:%M")}
+            % {"date": date_format(timezone.localtime(used.used_at), "SHORT_DATETIME_FORMAT")}
         )
     raise TopUpRefused(_("This code is not valid. Check the digits on the card."))
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from catalogue.models import Offer, Option
 from catalogue.selectors import option_fee
+from lib.money import format_tnd
 from subscriptions.lifecycle.records import line_record, line_transition, numbers_move, sims_move
 from subscriptions.models import IdentityCheck, Line, LineOption, MobileNumber, SimCard
 from subscriptions.models.files import IDENTITY_CHECKS
@@ -108,8 +109,8 @@ def _prepaid_option_pay(*, line: Line, option: Option, actor: User, on) -> None:
         prepaid_debit(line=line, amount=fee, label=f"{option.name} — {line.number}", actor=actor)
     except CreditTooLow:
         raise OptionRefused(
-            _("The option costs %(fee)s TND, paid from the credit: top up the line first.")
-            % {"fee": fee}
+            _("The option costs %(fee)s, paid from the credit: top up the line first.")
+            % {"fee": format_tnd(fee)}
         ) from None
 
 

@@ -19,6 +19,7 @@ from billing.charges import charges_add
 from billing.models import Charge
 from catalogue.models import Fee, Offer
 from catalogue.selectors import fee_amount
+from lib.money import format_tnd
 from lib.uploads import CleanDocument, stored_name
 from subscriptions.lifecycle.records import sims_move
 from subscriptions.models import (
@@ -188,6 +189,6 @@ def _replacement_fee_charge(
         prepaid_debit(line=line, amount=fee, label=label, actor=actor)
     except CreditTooLow:
         raise SimLossRefused(
-            _("The replacement costs %(fee)s TND, paid from the credit: top up the line first.")
-            % {"fee": fee}
+            _("The replacement costs %(fee)s, paid from the credit: top up the line first.")
+            % {"fee": format_tnd(fee)}
         ) from None

@@ -7,12 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.admin_scope import boutique_filter
 from accounts.services import account_open, confirmation_send, email_confirm
+from catalogue.selectors import SubscriptionPrices, subscription_prices
 from lib.downloads import private_download
 from lib.pdf import render_pdf
 from privacy.models import StaffAccessLog
@@ -24,7 +26,6 @@ from subscriptions.selectors.files import file_still_missing
 from subscriptions.selectors.records import customer_of_account
 from subscriptions.services.files import (
     FileRefused,
-    file_charges,
     file_draft_for,
     file_save_step,
     file_submit,
@@ -211,9 +212,14 @@ def subscribe_step(request: HttpRequest, step: str) -> HttpResponse:
         "pieces": {p.required_document_id: p for p in file.pieces.all()},
     }
     if step == "summary":
-        context["charges"] = file_charges(offer=file.offer)
+        context["prices"] = _prices(file)
         context["email_confirmed"] = request.user.email_confirmed_at is not None
     return render(request, f"subscriptions/step_{step}.html", context)
+
+
+def _prices(file: SubscriptionFile) -> SubscriptionPrices:
+    """Issue 14, point 4: the file's prices in force today, from the grid."""
+    return subscription_prices(file.offer, list(file.options.all()), on=timezone.localdate())
 
 
 def _submit(request: HttpRequest, file: SubscriptionFile, form) -> HttpResponse:
@@ -323,7 +329,7 @@ def file_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             "file": file,
             "identity": file.draft.get("identity", {}),
             "address": file.draft.get("address", {}),
-            "charges": file_charges(offer=file.offer),
+            "prices": _prices(file),
             "operator": settings.OPERATOR,
         },
         language=request.LANGUAGE_CODE,

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from lib.money import format_tnd
 from subscriptions.forms.prepaid import TopUpCodeForm
 from subscriptions.forms.records import OptionRequestForm
 from subscriptions.forms.sim_loss import PasswordConfirmForm, PoliceDeclarationForm
@@ -56,7 +57,8 @@ def line_top_up(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(amount)s TND added to your line.") % {"amount": top_up.amount},
+                # Issue 14, point 5: the amount written as the page writes amounts.
+                _("%(amount)s added to your line.") % {"amount": format_tnd(top_up.amount)},
             )
             return redirect("portal:line_top_up", pk=line.pk)
     account = getattr(line, "prepaid_account", None)

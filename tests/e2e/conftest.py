@@ -28,6 +28,8 @@ from playwright.sync_api import (
 )
 from pytest_django.live_server_helper import LiveServer
 
+from tests.e2e.accessibility import expect_accessible
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = Path(settings.BASE_DIR) / "build" / "screenshots"
 # Chromium asks for /favicon.ico on its own; the portal has none (templates/base.html links no
@@ -121,7 +123,11 @@ def watched_page(browser: Browser, base_url: str, browser_errors: list[str]) -> 
     # A French-speaking visitor: the portal's default language, whatever the machine's locale.
     context = browser.new_context(base_url=base_url, locale="fr-TN")
     context.set_default_timeout(10_000)
-    page = context.new_page()
+    return watched(context.new_page(), browser_errors)
+
+
+def watched(page: Page, browser_errors: list[str]) -> Page:
+    """`page`, whose problems go to `browser_errors` (another tab of the same person, too)."""
 
     def on_console(message: ConsoleMessage) -> None:
         url = message.location.get("url", "")
@@ -154,9 +160,15 @@ def other_page(browser: Browser, live_server, browser_errors: list[str]) -> Iter
 @pytest.fixture
 def screenshot(page: Page, request: pytest.FixtureRequest):
     """Save the page (or `of`, another page such as `other_page`) as
-    build/screenshots/<test name>[-<step>].png for a human to look at."""
+    build/screenshots/<test name>[-<step>].png for a human to look at.
+
+    Each customer page a journey shows this way is first checked with axe-core (issue 14,
+    point 6): the test fails on a serious or critical violation. The back office (`of`) is
+    Django's admin, not checked here."""
 
     def take(step: str = "", of: Page | None = None) -> Path:
+        if of is None:
+            expect_accessible(page)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{request.node.name}{'-' + step if step else ''}.png"
         (of or page).screenshot(path=path, full_page=True)

@@ -99,11 +99,16 @@ def open_account(page: Page) -> None:
 
 def fill_offer_to_address(page: Page, offer: Offer, option: Option, boutique: Boutique) -> None:
     page.get_by_label(french("Individual"), exact=True).check()
-    page.get_by_label(offer.name, exact=True).check()
+    # Issue 14, point 4: each offer and option is shown with its price where it is chosen.
+    chosen = page.locator("label.form-check-label", has_text=offer.name).first
+    expect(chosen).to_contain_text(re.compile(r"— \W?20,000\sTND\W? HT par mois"))
+    chosen.click()
     page.locator("#id_boutique").select_option(label=boutique.name)
     continue_to(page, "options")
 
-    page.get_by_label(option.name, exact=True).check()
+    chosen = page.locator("label.form-check-label", has_text=option.name)
+    expect(chosen).to_contain_text(re.compile(r"— \W?10,000\sTND\W? HT par mois"))
+    chosen.click()
     continue_to(page, "identity")
 
     # The names of the account come back on the identity step.
@@ -204,9 +209,13 @@ def test_r3_1_r3_2_new_customer_subscribes_online_agent_activates_in_admin_custo
         french("Your e-mail address is confirmed.")
     )
     expect(summary.locator(".alert-warning")).to_have_count(0)
-    prices = summary.locator("td.price")
-    expect(prices.nth(0)).to_have_text(tnd("10,000"))  # the connection fee of the grid
-    expect(prices.nth(1)).to_have_text(tnd("50,000"))  # the deposit of Forfait Liberté 20
+    # Issue 14, point 4: the monthly fees, the one-off fee and the deposit, from the grid.
+    expect(summary.locator("[data-price=offer]")).to_have_text(tnd("20,000"))
+    expect(summary.locator("[data-price=option]")).to_have_text(tnd("10,000"))
+    expect(summary.locator("[data-price=monthly-total]")).to_have_text(tnd("30,000"))
+    expect(summary.locator("[data-price=connection]")).to_have_text(tnd("10,000"))
+    expect(summary.locator("[data-price=deposit]")).to_have_text(tnd("50,000"))
+    expect(summary.locator(f'a[href="{reverse("portal:conditions")}"]')).to_have_count(1)
     expect(summary.locator("dl")).to_contain_text(offer.name)
     expect(summary.locator("dl")).to_contain_text(option.name)
     expect(summary.locator("dl")).to_contain_text(CIN)

@@ -1,11 +1,14 @@
 """Top-ups (R2.3): recharge codes, Banka and Light, and a top-up in each period (R2.7 to R2.9)."""
 
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.db import connection
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from subscriptions.models import (
     Line,
@@ -63,7 +66,10 @@ def test_r2_3_recharge_code_credits_the_line_once_then_fails_with_a_message(line
         codes[0].serial,
         user,
     )
-    with pytest.raises(TopUpRefused, match="already used on 02/05/2026"):
+    # The date as the customer's language writes it (issue 14, point 5).
+    used_at = timezone.localtime(RechargeCode.objects.get(serial=codes[0].serial).used_at)
+    used_on = date_format(used_at, "SHORT_DATETIME_FORMAT")
+    with pytest.raises(TopUpRefused, match=f"already used on {re.escape(used_on)}"):
         top_up_with_code(line=line, code=codes[0].code, user=user)
     line.prepaid_account.refresh_from_db()
     assert line.prepaid_account.credit == Decimal("5.000")
