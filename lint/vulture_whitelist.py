@@ -31,6 +31,13 @@ from subscriptions.tasks import (
 from terminations.rules import Terms
 from terminations.tasks import resume_conditions_notifications
 
+from portal.health import HealthMiddleware  # isort: skip
+from portal.observability import (  # isort: skip
+    JsonFormatter,
+    RequestIdFilter,
+    RequestIdMiddleware,
+)
+
 FRAMEWORK_CALLS = [
     # portal/settings.py names them as dotted strings.
     axes_username,  # AXES_USERNAME_CALLABLE
@@ -66,6 +73,10 @@ FRAMEWORK_CALLS = [
     # templates/pdf/recovery_statement.html
     RecoveryStatement.rate_percent,
 ]
+
+# portal/settings.py names them as dotted strings: MIDDLEWARE, LOGGING's filter and formatter
+# (logging calls format()).
+OPERATIONS = [HealthMiddleware, RequestIdMiddleware, RequestIdFilter, JsonFormatter.format]
 
 # Arguments that the caller's signature imposes: RunPython(apps, schema_editor), fetch(url,
 # headers), SimpleListFilter.lookups(request, model_admin).

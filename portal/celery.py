@@ -4,12 +4,17 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import task_prerun
+
+from portal.observability import task_request_id_bind
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# A task's log lines carry its id where a request's carry the request id.
+task_prerun.connect(task_request_id_bind, weak=False)
 
 # Every job selects what is due and not yet done, so a missed or repeated run is harmless.
 app.conf.beat_schedule = {
