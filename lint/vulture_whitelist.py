@@ -31,6 +31,7 @@ from subscriptions.tasks import (
 from terminations.rules import Terms
 from terminations.tasks import resume_conditions_notifications
 
+from billing.tasks import redeliver_billing  # isort: skip
 from portal.health import HealthMiddleware  # isort: skip
 from portal.observability import (  # isort: skip
     JsonFormatter,
@@ -77,6 +78,8 @@ FRAMEWORK_CALLS = [
 # portal/settings.py names them as dotted strings: MIDDLEWARE, LOGGING's filter and formatter
 # (logging calls format()).
 OPERATIONS = [HealthMiddleware, RequestIdMiddleware, RequestIdFilter, JsonFormatter.format]
+# portal/celery.py's beat schedule (issue 16's outbox).
+OUTBOX = [redeliver_billing]
 
 # Arguments that the caller's signature imposes: RunPython(apps, schema_editor), fetch(url,
 # headers), SimpleListFilter.lookups(request, model_admin).

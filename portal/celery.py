@@ -92,6 +92,13 @@ app.conf.beat_schedule = {
         "task": "terminations.tasks.resume_conditions_notifications",
         "schedule": crontab(minute="*/15"),
     },
+    # Every 5 minutes: invoices without their PDF or mail (or claimed by a worker that died),
+    # billing runs left running by an outage and incomplete paper batches are queued again
+    # (billing/outbox.py); what is done already is not done twice.
+    "billing-redelivery": {
+        "task": "billing.tasks.redeliver_billing",
+        "schedule": crontab(minute="*/5"),
+    },
     # Every 10 minutes: provisioning orders and customer notifications whose queued send was
     # lost (a worker killed) are queued again; their keys make a second send harmless.
     "outbox-redelivery": {

@@ -96,8 +96,11 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-def task_request_id_bind(task_id: str | None = None, **_kwargs) -> None:
-    """Celery's task_prerun: the task's log lines carry its id as their request id."""
+def task_request_id_bind(task_id: str | None = None, task=None, **_kwargs) -> None:
+    """Celery's task_prerun: a worker's task logs its id as its request id (a task run eagerly
+    inside a request keeps the request's)."""
+    if task is not None and task.request.is_eager:
+        return
     request_id.set(task_id or "-")
 
 

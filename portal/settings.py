@@ -283,6 +283,10 @@ CELERY_TASK_ROUTES = {
 # Accounts per billing task: a batch is one transaction (a worker killed in the middle loses at
 # most one batch, which the rerun picks up) billed with a fixed number of queries.
 BILLING_BATCH_SIZE = env.int("BILLING_BATCH_SIZE", default=200)
+# Issue 16: after this many seconds without news, a claimed invoice mail is a dead worker's, an
+# invoice without its PDF or mail a lost message, a running billing run a stalled one: the beat
+# job billing.tasks.redeliver_billing queues them again (billing/outbox.py).
+OUTBOX_STALE_SECONDS = env.int("OUTBOX_STALE_SECONDS", default=300)
 
 # Personal data (R21.1, R21.3): days a copy of a customer's data stays downloadable, and the
 # first delay before an objection is delivered again to a recipient that did not acknowledge it
