@@ -3,6 +3,7 @@ named after its Message-ID, so that the test counts what went out from any proce
 backend can say whether it already has a message (`message_sent`, as a provider's API can)."""
 
 import hashlib
+import os
 import uuid
 from pathlib import Path
 
@@ -18,9 +19,15 @@ def spooled(directory: Path) -> list[Path]:
     return sorted(Path(directory).glob("*.eml"))
 
 
+def _directory() -> Path:
+    """The test's EMAIL_FILE_PATH setting, or in a worker process its environment's (the
+    portal's settings do not read that variable)."""
+    return Path(getattr(settings, "EMAIL_FILE_PATH", None) or os.environ["EMAIL_FILE_PATH"])
+
+
 class SpoolEmailBackend(BaseEmailBackend):
     def send_messages(self, email_messages) -> int:
-        directory = Path(settings.EMAIL_FILE_PATH)
+        directory = _directory()
         directory.mkdir(parents=True, exist_ok=True)
         for message in email_messages:
             message_id = message.extra_headers.get("Message-ID", uuid.uuid4().hex)
@@ -29,4 +36,4 @@ class SpoolEmailBackend(BaseEmailBackend):
         return len(email_messages)
 
     def message_sent(self, message_id: str) -> bool:
-        return any(Path(settings.EMAIL_FILE_PATH).glob(f"{_key(message_id)}-*.eml"))
+        return any(_directory().glob(f"{_key(message_id)}-*.eml"))
