@@ -10,7 +10,7 @@ give it its door (a page, an admin action, a management command or a task), or d
 
 from vulture.whitelists.whitelist_utils import Whitelist
 
-from accounts.backends import EmailOrMobileBackend, axes_username
+from accounts.backends import EmailOrMobileBackend, SignInLimitBackend, axes_username
 from accounts.models import User, UserManager
 from accounts.staff_permissions import apply_staff_permissions
 from billing.recovery import RecoveryStatement
@@ -43,6 +43,7 @@ FRAMEWORK_CALLS = [
     # portal/settings.py names them as dotted strings.
     axes_username,  # AXES_USERNAME_CALLABLE
     EmailOrMobileBackend.authenticate,  # AUTHENTICATION_BACKENDS
+    SignInLimitBackend,  # AUTHENTICATION_BACKENDS (issue 16: lockout per account and address)
     ConsoleSmsBackend,  # SMS_BACKEND's default
     ConsoleEmailBackend.write_message,  # EMAIL_BACKEND's default under DEBUG; Django calls it
     LocmemSmsBackend,  # SMS_BACKEND of the tests, like Django's locmem mail backend

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "phonenumber_field",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "anymail",
     "accounts",
     "catalogue",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The second factor of the session (staff: TOTP, required by the admin, portal/admin.py).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # AxesMiddleware turns a lockout into the lockout page; it must come last.
@@ -121,8 +125,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    # Axes first: it refuses a locked-out identifier before any password is checked.
-    "axes.backends.AxesStandaloneBackend",
+    # Axes first: it refuses a locked-out account, or an address over its own limit, before
+    # any password is checked.
+    "accounts.backends.SignInLimitBackend",
     "accounts.backends.EmailOrMobileBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -136,13 +141,19 @@ LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "portal:home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
-# Lockout after 5 failed sign-ins on one identifier (e-mail or mobile, normalised so that
-# "20 123 456" and "+21620123456" count together), lifted after the cool-off.
+# Lockout after 5 failed sign-ins on one account, whatever identifier is typed: its e-mail or
+# any spelling of its mobile ("20 123 456", "+21620123456") count together (issue 16, point 5;
+# accounts.backends.axes_username), lifted after the cool-off.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 # Per identifier, not per IP: mobile customers sit behind carrier-grade NAT, where one address
 # is shared by thousands of people and an IP lockout would lock them all out (hence axes.W006).
 AXES_LOCKOUT_PARAMETERS = ["username"]
+# ...but one address guessing across many accounts is stopped past this many failures within
+# the cool-off: high enough for a carrier's NAT, where thousands of customers share it.
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=500)
+# Staff open identity documents: the admin asks for a TOTP code (django-otp) at every sign-in.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Portail client")
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 AXES_RESET_ON_SUCCESS = True
