@@ -32,6 +32,12 @@ from terminations.rules import Terms
 from terminations.tasks import resume_conditions_notifications
 
 from billing.tasks import redeliver_billing  # isort: skip
+from portal.frozen_rows import (  # isort: skip
+    drop_sql,
+    frozen_rows_sql,
+    on_postgresql,
+    refused_when_sql,
+)
 from portal.health import HealthMiddleware  # isort: skip
 from portal.observability import (  # isort: skip
     JsonFormatter,
@@ -79,6 +85,8 @@ FRAMEWORK_CALLS = [
 # portal/settings.py names them as dotted strings: MIDDLEWARE, LOGGING's filter and formatter
 # (logging calls format()).
 OPERATIONS = [HealthMiddleware, RequestIdMiddleware, RequestIdFilter, JsonFormatter.format]
+# The migrations billing 0016 and privacy 0005 install the frozen-row triggers with these.
+FROZEN_ROWS = [drop_sql, frozen_rows_sql, on_postgresql, refused_when_sql]
 # portal/celery.py's beat schedule (issue 16's outbox).
 OUTBOX = [redeliver_billing]
 
