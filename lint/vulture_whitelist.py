@@ -39,6 +39,10 @@ from portal.frozen_rows import (  # isort: skip
     refused_when_sql,
 )
 from portal.health import HealthMiddleware  # isort: skip
+from portal.static_files import (  # isort: skip
+    PersonalPagesNoStoreMiddleware,
+    StaticFilesMiddleware,
+)
 from portal.observability import (  # isort: skip
     JsonFormatter,
     RequestIdFilter,
@@ -85,6 +89,8 @@ FRAMEWORK_CALLS = [
 # portal/settings.py names them as dotted strings: MIDDLEWARE, LOGGING's filter and formatter
 # (logging calls format()).
 OPERATIONS = [HealthMiddleware, RequestIdMiddleware, RequestIdFilter, JsonFormatter.format]
+# MIDDLEWARE too; WhiteNoise calls find_file() by name (issue 16, point 6).
+PAGES = [PersonalPagesNoStoreMiddleware, StaticFilesMiddleware.find_file]
 # The migrations billing 0016 and privacy 0005 install the frozen-row triggers with these.
 FROZEN_ROWS = [drop_sql, frozen_rows_sql, on_postgresql, refused_when_sql]
 # portal/celery.py's beat schedule (issue 16's outbox).

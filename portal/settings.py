@@ -64,13 +64,16 @@ MIDDLEWARE = [
     "portal.observability.RequestIdMiddleware",
     "portal.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # WhiteNoise, less the static manifest (portal/static_files.py).
+    "portal.static_files.StaticFilesMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Pages served to someone signed in: Cache-Control private, no-store.
+    "portal.static_files.PersonalPagesNoStoreMiddleware",
     # The second factor of the session (staff: TOTP, required by the admin, portal/admin.py).
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
