@@ -4,7 +4,6 @@ Light payments; supervisors generate batches of recharge codes, shown once as a 
 Every action calls `subscriptions.top_ups`; nothing here changes a balance by itself.
 """
 
-import csv
 import io
 
 from django.contrib import admin, messages
@@ -14,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin
+from portal.csv_cells import SafeCsvWriter
 from subscriptions.line_forms import RechargeBatchForm, TopUpRecordForm
 from subscriptions.models import (
     PrepaidAccount,
@@ -150,7 +150,7 @@ class RechargeCodeBatchAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             batch, printed = recharge_batch_generate(actor=request.user, **form.cleaned_data)
             output = io.StringIO()
-            writer = csv.writer(output)
+            writer = SafeCsvWriter(output)  # no cell read as a formula (issue 16)
             writer.writerow(["serial", "code", "amount"])
             writer.writerows([p.serial, p.code, batch.amount] for p in printed)
             response = HttpResponse(output.getvalue(), content_type="text/csv; charset=utf-8")
