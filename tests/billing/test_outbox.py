@@ -154,7 +154,7 @@ def test_a_paper_batch_missing_an_invoice_is_rebuilt(
     assert billing_redeliver()["paper_batches"] == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_billing_run_with_the_broker_down_says_so_and_the_run_resumes(grid, settings):
     from portal.celery import app
     from tests.conftest import _forget_connections

@@ -166,7 +166,7 @@ def _get(url: str) -> tuple[int, dict[str, str], bytes]:
         return error.code, dict(error.headers), error.read()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_gunicorn_serves_the_portal_with_its_config(grid, tmp_path):
     """`make run` with DATABASE_URL set starts gunicorn with deploy/gunicorn.conf.py: it serves
     pages through the pool, answers the probes and logs JSON lines with the request id."""
