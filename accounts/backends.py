@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import User
-from subscriptions.identifiers import normalize_msisdn
+from lib.identifiers import normalize_msisdn
 
 
 def normalize_identifier(identifier: str) -> str:

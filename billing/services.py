@@ -12,7 +12,7 @@ from billing.invoicing import Period, accounts_to_bill, invoices_issue
 from billing.models import BillingRun, BillingRunAccount, Charge, Invoice
 from catalogue.models import Fee
 from catalogue.selectors import fee_amount
-from portal.bulk import ids_in
+from lib.bulk import ids_in
 
 
 def issue_date(period: Period) -> date:

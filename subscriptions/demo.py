@@ -13,8 +13,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Boutique, User
 from catalogue.models import Offer, Option
-from subscriptions.identifiers import luhn_check_digit
-from subscriptions.lifecycle import line_transition
+from lib.identifiers import luhn_check_digit
+from subscriptions.lifecycle.records import line_transition
 from subscriptions.models import (
     Contract,
     Customer,
@@ -25,8 +25,8 @@ from subscriptions.models import (
     RechargeCodeBatch,
     SimCard,
 )
-from subscriptions.services import commitment_end, line_activate
-from subscriptions.top_ups import code_digest
+from subscriptions.services.records import commitment_end, line_activate
+from subscriptions.services.prepaid import code_digest
 
 DEMO_JOB = "demo data"
 

@@ -1,7 +1,7 @@
 """Back office of top-ups (R2.3) and recharge accounts (R2.7 to R2.9): agents record Banka and
 Light payments; supervisors generate batches of recharge codes, shown once as a CSV to print.
 
-Every action calls `subscriptions.top_ups`; nothing here changes a balance by itself.
+Every action calls `subscriptions.services.prepaid`; nothing here changes a balance by itself.
 """
 
 import io
@@ -22,7 +22,7 @@ from subscriptions.models import (
     RechargeCodeBatch,
     TopUp,
 )
-from subscriptions.top_ups import recharge_batch_generate, top_up_record
+from subscriptions.services.prepaid import recharge_batch_generate, top_up_record
 
 LINE_BOUTIQUE = "contract__customer__boutique"
 

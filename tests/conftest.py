@@ -33,7 +33,7 @@ from catalogue.management.commands.grid_load import DEMO_GRID
 from catalogue.models import Offer, Option, RequiredDocument
 from privacy.models import AccessRequest, Recipient, RectificationRequest
 from privacy.services import consent_record
-from subscriptions.lifecycle import line_transition
+from subscriptions.lifecycle.records import line_transition
 from subscriptions.models import (
     Customer,
     FilePiece,
@@ -45,8 +45,8 @@ from subscriptions.models import (
     SuspensionCause,
     TopUp,
 )
-from subscriptions.services import line_activate
-from subscriptions.top_ups import top_up_record
+from subscriptions.services.records import line_activate
+from subscriptions.services.prepaid import top_up_record
 from terminations.models import (
     LineTransfer,
     OperatorTermination,

@@ -654,7 +654,7 @@ def prorated_invoice(month: date, language: str = "fr") -> tuple[Invoice, str]:
 def assert_adds_up(printed: dict, month: date, first_day: int, fee: str) -> None:
     from calendar import monthrange
 
-    from billing.money import tnd
+    from lib.money import tnd
 
     last_day = monthrange(month.year, month.month)[1]
     assert printed["start"] == (first_day, month.month)

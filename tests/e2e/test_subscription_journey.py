@@ -24,9 +24,9 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Boutique, User
 from catalogue.models import Offer, Option, RequiredDocument
-from subscriptions.file_admin import SubscriptionFileAdmin
+from subscriptions.admin.files import SubscriptionFileAdmin
 from subscriptions.models import Customer, FilePiece, MobileNumber, SubscriptionFile
-from subscriptions.uploads import MESSAGES
+from lib.uploads import MESSAGES
 from tests.factories import PASSWORD, MobileNumberFactory, SimCardFactory
 
 pytestmark = [

@@ -49,7 +49,7 @@ def empty_broker():
 def test_r10_4_the_beat_schedule_sweeps_run_on_a_worker(
     alice, empty_broker, celery_worker_on_redis, settings
 ):
-    settings.SMS_BACKEND = "portal.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "lib.sms.LocmemSmsBackend"
     line = Line.objects.get(contract__customer=alice)
     with rewriting_history():
         Invoice.objects.filter(contract=line.contract).update(due_on=date(2026, 1, 1))
