@@ -26,7 +26,9 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP) run-packages
 
-# A laptop: SQLite and eager tasks unless DATABASE_URL / CELERY_BROKER_URL say otherwise.
+# A laptop: SQLite, eager tasks and runserver unless DATABASE_URL / CELERY_BROKER_URL say
+# otherwise; with DATABASE_URL the web server is gunicorn (deploy/gunicorn.conf.py), as in
+# production.
 # The port is PORT's (`make run PORT=8001`), 8000 by default.
 PORT ?= 8000
 run: export DEBUG ?= true
@@ -41,7 +43,9 @@ run: install
 	  $(BIN)/celery -A portal worker -Q celery,documents -l info --concurrency 2 & \
 	  $(BIN)/celery -A portal beat -l info & \
 	else echo "No CELERY_BROKER_URL: tasks run in the web process."; fi; \
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	if [ -n "$${DATABASE_URL:-}" ]; then \
+	  PORT=$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py; \
+	else $(BIN)/python manage.py runserver 127.0.0.1:$(PORT); fi
 
 # Installs the Debian packages that are missing (as root, or with sudo), once. Where neither
 # works (no apt-get, no root, no sudo), it says what to install and goes on: the portal's start-up

@@ -1,8 +1,15 @@
 """Sign-in with an e-mail address or a Tunisian mobile number."""
 
+from axes.backends import AxesStandaloneBackend
+from axes.exceptions import AxesBackendPermissionDenied
+from axes.helpers import get_client_ip_address
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
+from django.db.models import Sum
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.models import User
 from lib.identifiers import normalize_msisdn
@@ -20,9 +27,46 @@ def normalize_identifier(identifier: str) -> str:
 
 
 def axes_username(request: HttpRequest, credentials: dict | None) -> str:
-    """What django-axes counts failures against: the normalised identifier (R: lockout)."""
+    """What django-axes counts failures against: the account (its e-mail, or its mobile when it
+    has no e-mail) whatever identifier was typed, so that guesses through the e-mail and through
+    any spelling of the mobile share one count (issue 16, point 5); an identifier of no account
+    is counted as typed, normalised."""
     raw = (credentials or {}).get("username") or request.POST.get("username", "")
-    return normalize_identifier(raw)
+    identifier = normalize_identifier(raw)
+    if not identifier:
+        return identifier
+    field = "email" if "@" in identifier else "mobile"
+    account = User.objects.filter(**{field: identifier}).values_list("email", "mobile").first()
+    if account is None:
+        return identifier
+    email, mobile = account
+    return email or str(mobile)
+
+
+def ip_failures(ip_address: str | None) -> int:
+    """Failed sign-ins from one address within the cool-off, all accounts together."""
+    if not ip_address:
+        return 0
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    return (
+        AccessAttempt.objects.filter(ip_address=ip_address, attempt_time__gte=since).aggregate(
+            total=Sum("failures_since_start")
+        )["total"]
+        or 0
+    )
+
+
+class SignInLimitBackend(AxesStandaloneBackend):
+    """Axes' lockout per account, plus a limit per address (AXES_IP_FAILURE_LIMIT) set high
+    enough for carrier-grade NAT: one address guessing across many accounts is stopped too."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is not None and ip_failures(get_client_ip_address(request)) >= (
+            settings.AXES_IP_FAILURE_LIMIT
+        ):
+            request.axes_locked_out = True  # AxesMiddleware answers with the lockout page
+            raise AxesBackendPermissionDenied("Too many failed sign-ins from this address")
+        return super().authenticate(request, username=username, password=password, **kwargs)
 
 
 class EmailOrMobileBackend(ModelBackend):

@@ -61,25 +61,41 @@ def paper_invoices(run: BillingRun):
     )
 
 
+def paper_batch_due(run: BillingRun) -> bool:
+    """Issue 16: a finished run's printable batch is to (re)build when it is missing or holds
+    fewer invoices than the run's paper invoices (one was missing when it was built)."""
+    if run.status != BillingRun.Status.DONE:
+        return False
+    count = paper_invoices(run).count()
+    return bool(count) and (not run.paper_batch or run.paper_batch_invoices != count)
+
+
 def paper_batch_build(*, run: BillingRun) -> BillingRun:
-    """Store one PDF of the run's paper invoices, once; a run not yet done has none. Outside any
-    transaction: each missing invoice PDF is rendered first (and stored, like on download)."""
+    """Store one PDF of the run's paper invoices once the run is done, every invoice with its
+    PDF (a missing one is rendered first and stored, like on download); built again when the
+    run has paper invoices the stored batch does not hold. Outside any transaction."""
     run.refresh_from_db()
-    if run.paper_batch or run.status != BillingRun.Status.DONE:
+    if not paper_batch_due(run):
         return run
+    invoices = list(paper_invoices(run))
     writer = PdfWriter()
-    for invoice in paper_invoices(run):
+    for invoice in invoices:
         invoice = invoice_pdf_render(invoice)
         with invoice.pdf.open("rb") as stored:
             writer.append(PdfReader(io.BytesIO(stored.read())))
-    if not writer.pages:
-        return run
     out = io.BytesIO()
     writer.write(out)
     storage = run.paper_batch.storage
     name = storage.save(f"paper/{run.period_start:%Y-%m}.pdf", ContentFile(out.getvalue()))
-    # Claimed like an invoice's PDF: a second builder racing this one deletes its own copy.
-    if not BillingRun.objects.filter(pk=run.pk, paper_batch="").update(paper_batch=name):
+    # Claimed like an invoice's PDF: a second builder racing this one deletes its own copy; a
+    # rebuild replaces the batch it read, and the older file goes.
+    previous = run.paper_batch.name or ""
+    if BillingRun.objects.filter(pk=run.pk, paper_batch=previous).update(
+        paper_batch=name, paper_batch_invoices=len(invoices)
+    ):
+        if previous:
+            storage.delete(previous)
+    else:
         storage.delete(name)
     run.refresh_from_db()
     return run

@@ -9,10 +9,12 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db.models import Q
 from django.utils import timezone, translation
 
 from billing.invoice_text import amounts_aligned, usage_groups
 from billing.models import Invoice, UsageRecord
+from billing.outbox import invoice_message_id, outbox_stale, provider_has_sent
 from lib.emails import send_templated
 from lib.money import format_tnd
 from lib.pdf import render_pdf
@@ -111,17 +113,27 @@ def invoice_email_send(*, invoice_id: int) -> bool:
     to = invoice_recipient(invoice)
     if not to:
         return False
-    # The claim comes first so that two runs never both send. A worker killed between the
-    # claim and the sending leaves the mail unsent: "never twice" wins over "at least once".
-    claimed = Invoice.objects.filter(pk=invoice_id, emailed_at__isnull=True).update(
-        emailed_at=timezone.now()
+    # Issue 16: the claim comes first so that two workers never both send; a claim older than
+    # OUTBOX_STALE_SECONDS is a dead worker's and is taken over (billing/outbox.py). The mail
+    # goes out with a Message-ID of its own, the same at every attempt: when the worker died
+    # after the backend accepted the mail, a backend that can tell (`message_sent`) stops the
+    # second sending; one that cannot gets it again (at least once).
+    now = timezone.now()
+    message_id = invoice_message_id(invoice)
+    claimed = (
+        Invoice.objects.filter(pk=invoice_id, emailed_at__isnull=True)
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - outbox_stale()))
+        .update(email_claimed_at=now, email_message_id=message_id)
     )
     if not claimed:
         return False
+    if invoice.email_claimed_at is not None and provider_has_sent(message_id):
+        Invoice.objects.filter(pk=invoice_id).update(emailed_at=now)
+        return False  # the dead worker's mail went out: not sent twice
     try:
         with invoice.pdf.open("rb") as stored:
             pdf = stored.read()
-        send_templated(
+        message = send_templated(
             to=to,
             template="invoice-issued",
             context={  # R11.2: the amount asked is what the advances deducted leave
@@ -131,9 +143,15 @@ def invoice_email_send(*, invoice_id: int) -> bool:
             },
             language=invoice.language,
             attachments=[(f"facture-{invoice.number}.pdf", pdf, "application/pdf")],
+            headers={"Message-ID": message_id},
         )
     except Exception:
         # Nothing went out: give the claim back so that the retry sends it.
-        Invoice.objects.filter(pk=invoice_id).update(emailed_at=None)
+        Invoice.objects.filter(pk=invoice_id, email_claimed_at=now).update(email_claimed_at=None)
         raise
+    status = getattr(message, "anymail_status", None)  # the provider's own id, when it has one
+    Invoice.objects.filter(pk=invoice_id).update(
+        emailed_at=timezone.now(),
+        email_message_id=(status and status.message_id) or message_id,
+    )
     return True

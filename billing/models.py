@@ -56,8 +56,16 @@ class Invoice(models.Model):
     total_incl_tax = MoneyField(_("total incl. tax"))
     commitment_ends_on = models.DateField(_("commitment until"), null=True, blank=True)
     pdf = models.FileField(_("PDF"), blank=True, editable=False)
-    # Set when the invoice e-mail is claimed, cleared if the sending fails (billing/documents.py).
+    # The invoice e-mail's outbox state (billing/documents.py, billing/outbox.py): claimed by a
+    # worker (a claim older than OUTBOX_STALE_SECONDS is a dead worker's), then sent, with the
+    # Message-ID given to the mail and the provider's id once it accepted it.
+    email_claimed_at = models.DateTimeField(
+        _("e-mail claimed at"), null=True, blank=True, editable=False
+    )
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True, editable=False)
+    email_message_id = models.CharField(
+        _("e-mail message id"), max_length=255, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # A credit note: the invoice it corrects, why, and who issued it (billing/credit_notes.py).
     corrects = models.ForeignKey(
@@ -191,8 +199,13 @@ class BillingRun(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    # One PDF of the run's paper invoices, for the post (billing/delivery.py); stored once.
+    # The last progress: a run still running with none for OUTBOX_STALE_SECONDS was left by an
+    # outage and resumes from beat (billing/outbox.py).
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # One PDF of the run's paper invoices, for the post (billing/delivery.py), with the number
+    # of invoices it holds: rebuilt when the run has more (one was missing when it was built).
     paper_batch = models.FileField(_("printable batch"), blank=True, editable=False)
+    paper_batch_invoices = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-period_start"]

@@ -32,7 +32,9 @@ def _progress_save(run: BillingRun) -> bool:
     finished = run.accounts_done == run.accounts_total and run.status == BillingRun.Status.RUNNING
     if finished:
         run.status, run.finished_at = BillingRun.Status.DONE, timezone.now()
-    run.save(update_fields=["accounts_total", "accounts_done", "status", "finished_at"])
+    run.save(
+        update_fields=["accounts_total", "accounts_done", "status", "finished_at", "updated_at"]
+    )
     return finished
 
 

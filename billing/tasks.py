@@ -6,10 +6,23 @@ from django.utils import timezone
 from billing.credit import credit_control_sweep
 from billing.documents import invoice_email_send
 from billing.invoicing import Period
+from billing.outbox import billing_redeliver
 from billing.services import billing_run_batch, billing_run_start
 
+# Issue 16: a retry waits long enough for a database or broker outage to end (5 s doubling to
+# 5 minutes, about an hour and a half over its 20 attempts); and whatever gives up is queued
+# again by `redeliver_billing` from what the database says is still to do.
+RETRY = {
+    "autoretry_for": (Exception,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": False,
+    "max_retries": 20,
+    "acks_late": True,
+}
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5, acks_late=True)
+
+@shared_task(**RETRY)
 def bill_accounts(run_id: int, contract_ids: list[int]) -> int:
     """A batch of a billing run; safe to run again (an invoiced account is skipped)."""
     return billing_run_batch(run_id=run_id, contract_ids=contract_ids)
@@ -22,7 +35,7 @@ def start_monthly_billing() -> int:
     return billing_run_start(period=Period.month(previous)).pk
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5, acks_late=True)
+@shared_task(**RETRY)
 def render_and_send_invoice(invoice_id: int) -> bool:
     """After an invoice is issued: its PDF, rendered once, e-mailed to the customer once (a
     failed sending gives its claim back, so the retry sends it)."""
@@ -48,7 +61,7 @@ def run_credit_control() -> int:
     return len(credit_control_sweep(today=timezone.localdate()))
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5, acks_late=True)
+@shared_task(**RETRY)
 def render_document(invoice_id: int) -> None:
     """After a credit note is issued: its PDF, rendered once and stored like an invoice's."""
     from billing.documents import invoice_pdf_render
@@ -57,7 +70,7 @@ def render_document(invoice_id: int) -> None:
     invoice_pdf_render(Invoice.objects.get(pk=invoice_id))
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=5, acks_late=True)
+@shared_task(**RETRY)
 def build_paper_batch(run_id: int) -> bool:
     """Once a run is done: one printable PDF of its paper invoices, stored on the run once."""
     from billing.delivery import paper_batch_build
@@ -93,3 +106,10 @@ def resend_billing_notices() -> int:
     if ids:
         send_billing_notices.delay(ids)
     return len(ids)
+
+
+@shared_task
+def redeliver_billing() -> dict[str, int]:
+    """Beat, every 5 minutes: invoices without their PDF or mail, runs left running and paper
+    batches missing or incomplete are queued again (billing/outbox.py)."""
+    return billing_redeliver()

@@ -1,7 +1,12 @@
 """Import of the mediation's usage records (CSV, documented in docs/usage-csv.md).
 
 A bad row is reported with its line number and the good rows still go in; a row already
-imported (same line, time, kind, destination and quantity) is not imported again.
+imported (same line, time, kind, destination and quantity) is not imported again. Issue 16:
+no cell aborts the import (NaN, Infinity, overflowing or vanishing quantities, over-long
+destinations, times in the future are refused per row), a file that is not UTF-8 gets one clear
+message, and the duplicate key is built from the parsed values, so the same call spelled
+differently (`60`, `60.0`, `6E+1`; `09:00:00Z`, `10:00+01:00`) is one record. The import's
+report is written with its records in one transaction: a crash leaves none.
 """
 
 import contextlib
@@ -9,8 +14,8 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,6 +30,10 @@ from subscriptions.models import Line
 COLUMNS = ["msisdn", "started_at", "kind", "destination", "quantity"]
 KINDS = {choice.value for choice in UsageRecord.Kind}
 BATCH = 2000  # rows per insert: a few MB of objects, one round trip
+THOUSANDTH = Decimal("0.001")
+_QUANTITY = UsageRecord._meta.get_field("quantity")
+QUANTITY_LIMIT = Decimal(10) ** (_QUANTITY.max_digits - _QUANTITY.decimal_places)
+DESTINATION_MAX = UsageRecord._meta.get_field("destination").max_length
 
 
 class RowRefused(ValueError):
@@ -78,27 +87,61 @@ def _parse(row: dict) -> tuple[str, datetime, str, str, Decimal]:
     kind = (row.get("kind") or "").strip().lower()
     if kind not in KINDS:
         raise RowRefused(f"kind: {kind!r} is not one of {', '.join(sorted(KINDS))}")
-    destination = (row.get("destination") or "").strip()
+    if at > timezone.now():
+        raise RowRefused(f"started_at: {row.get('started_at')!r} is in the future")
+    destination = " ".join((row.get("destination") or "").split())
     if kind == "international" and not destination:
         raise RowRefused("destination: an international call needs its zone")
+    if len(destination) > DESTINATION_MAX:
+        raise RowRefused(f"destination: longer than {DESTINATION_MAX} characters")
+    return msisdn, at, kind, destination, _quantity(row.get("quantity"))
+
+
+def _quantity(cell: str | None) -> Decimal:
+    """A positive finite quantity that fits the column, to the thousandth."""
     try:
-        quantity = Decimal((row.get("quantity") or "").strip())
+        quantity = Decimal((cell or "").strip())
     except InvalidOperation as error:
-        raise RowRefused(f"quantity: {row.get('quantity')!r} is not a number") from error
+        raise RowRefused(f"quantity: {cell!r} is not a number") from error
+    if not quantity.is_finite():
+        raise RowRefused(f"quantity: {cell!r} is not a number")
+    if quantity >= QUANTITY_LIMIT:
+        raise RowRefused(f"quantity: {cell!r} is too large")
     if quantity <= 0:
         raise RowRefused("quantity: must be positive")
-    return msisdn, at, kind, destination, quantity
+    quantity = quantity.quantize(THOUSANDTH, rounding=ROUND_HALF_UP)
+    if quantity == 0:
+        raise RowRefused(f"quantity: {cell!r} rounds to zero")
+    return quantity
+
+
+def record_key(msisdn: str, at: datetime, kind: str, destination: str, quantity: Decimal) -> str:
+    """The duplicate key, from the parsed values (never the text as spelled)."""
+    instant = at.astimezone(UTC).isoformat()
+    parts = [msisdn, instant, kind, destination.upper(), f"{quantity.quantize(THOUSANDTH)}"]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _refused_file(name: str, error: str) -> UsageImport:
+    return UsageImport.objects.create(name=name, errors=[{"row": 1, "error": error}])
 
 
 def usage_import(*, name: str, content: bytes) -> UsageImport:
-    reader = csv.DictReader(io.StringIO(content.decode("utf-8-sig")))
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return _refused_file(
+            name, "the file is not UTF-8 text: save it as “CSV UTF-8” and import it again"
+        )
+    reader = csv.DictReader(io.StringIO(text))
     missing = set(COLUMNS) - set(reader.fieldnames or [])
-    report = UsageImport.objects.create(name=name)
     if missing:
-        report.errors = [{"row": 1, "error": f"missing columns: {', '.join(sorted(missing))}"}]
-        report.save(update_fields=["errors"])
-        return report
-    rows = list(reader)
+        return _refused_file(name, f"missing columns: {', '.join(sorted(missing))}")
+    try:
+        rows = list(reader)
+    except csv.Error as error:
+        return _refused_file(name, f"not a CSV file: {error}")
+    report = UsageImport(name=name)
     numbers = set()
     for row in rows:
         with contextlib.suppress(ValidationError):  # reported with its row number below
@@ -119,7 +162,6 @@ def usage_import(*, name: str, content: bytes) -> UsageImport:
         except RowRefused as error:
             errors.append({"row": number, "error": str(error)})
             continue
-        key = "|".join([msisdn, at.isoformat(), kind, destination, str(quantity)])
         records.append(
             UsageRecord(
                 line=line,
@@ -129,14 +171,14 @@ def usage_import(*, name: str, content: bytes) -> UsageImport:
                 quantity=quantity,
                 unit_price=unit_price,
                 usage_import=report,
-                record_key=hashlib.sha256(key.encode()).hexdigest(),
+                record_key=record_key(msisdn, at, kind, destination, quantity),
             )
         )
-    with transaction.atomic():
-        before = UsageRecord.objects.filter(usage_import=report).count()
+    with transaction.atomic():  # the report and its records together, or nothing
+        report.save()
         for start in range(0, len(records), BATCH):
             UsageRecord.objects.bulk_create(records[start : start + BATCH], ignore_conflicts=True)
-        imported = UsageRecord.objects.filter(usage_import=report).count() - before
+        imported = UsageRecord.objects.filter(usage_import=report).count()
         report.rows_total = len(rows)
         report.rows_imported = imported
         report.rows_duplicate = len(records) - imported

@@ -16,18 +16,21 @@ def send_templated(
     context: dict,
     language: str = "fr",
     attachments: list[tuple[str, bytes, str]] = (),  # type: ignore[assignment]
-) -> None:
-    """Send one e-mail in the recipient's language. Call it outside any transaction."""
+    headers: dict[str, str] | None = None,
+) -> EmailMultiAlternatives:
+    """Send one e-mail in the recipient's language; the message sent is returned (an Anymail
+    backend sets its `anymail_status`). Call it outside any transaction."""
     context = {**context, "LANGUAGE_CODE": language, "operator": settings.OPERATOR}
     with translation.override(language):
         subject = render_to_string(f"emails/{template}-subject.txt", context)
         text = render_to_string(f"emails/{template}-body.txt", context)
         html = render_to_string(f"emails/{template}-body.html", context)
-    message = EmailMultiAlternatives(" ".join(subject.split()), text, to=[to])
+    message = EmailMultiAlternatives(" ".join(subject.split()), text, to=[to], headers=headers)
     message.attach_alternative(html, "text/html")
     for name, content, mimetype in attachments:
         message.attach(name, content, mimetype)
     message.send()
+    return message
 
 
 class ConsoleEmailBackend(DjangoConsoleBackend):

@@ -10,7 +10,7 @@ give it its door (a page, an admin action, a management command or a task), or d
 
 from vulture.whitelists.whitelist_utils import Whitelist
 
-from accounts.backends import EmailOrMobileBackend, axes_username
+from accounts.backends import EmailOrMobileBackend, SignInLimitBackend, axes_username
 from accounts.models import User, UserManager
 from accounts.staff_permissions import apply_staff_permissions
 from api.access import ApiKeyAuthentication, HasScope, PerKeyRateThrottle
@@ -45,6 +45,24 @@ from subscriptions.tasks import (
 from terminations.rules import Terms
 from terminations.tasks import resume_conditions_notifications
 
+from billing.tasks import redeliver_billing  # isort: skip
+from lib.frozen_rows import (  # isort: skip
+    drop_sql,
+    frozen_rows_sql,
+    on_postgresql,
+    refused_when_sql,
+)
+from portal.health import HealthMiddleware  # isort: skip
+from portal.static_files import (  # isort: skip
+    PersonalPagesNoStoreMiddleware,
+    StaticFilesMiddleware,
+)
+from portal.observability import (  # isort: skip
+    JsonFormatter,
+    RequestIdFilter,
+    RequestIdMiddleware,
+)
+
 FRAMEWORK_CALLS = [
     # REST_FRAMEWORK in portal/settings.py names them; DRF calls their hooks by name.
     ApiKeyAuthentication,
@@ -65,6 +83,7 @@ FRAMEWORK_CALLS = [
     # portal/settings.py names them as dotted strings.
     axes_username,  # AXES_USERNAME_CALLABLE
     EmailOrMobileBackend.authenticate,  # AUTHENTICATION_BACKENDS
+    SignInLimitBackend,  # AUTHENTICATION_BACKENDS (issue 16: lockout per account and address)
     ConsoleSmsBackend,  # SMS_BACKEND's default
     ConsoleEmailBackend.write_message,  # EMAIL_BACKEND's default under DEBUG; Django calls it
     LocmemSmsBackend,  # SMS_BACKEND of the tests, like Django's locmem mail backend
@@ -104,6 +123,16 @@ FRAMEWORK_CALLS = [
     # templates/subscriptions/_prices.html and templates/pdf/subscription_form.html
     SubscriptionPrices.monthly_total,
 ]
+
+# portal/settings.py names them as dotted strings: MIDDLEWARE, LOGGING's filter and formatter
+# (logging calls format()).
+OPERATIONS = [HealthMiddleware, RequestIdMiddleware, RequestIdFilter, JsonFormatter.format]
+# MIDDLEWARE too; WhiteNoise calls find_file() by name (issue 16, point 6).
+PAGES = [PersonalPagesNoStoreMiddleware, StaticFilesMiddleware.find_file]
+# The migrations billing 0016 and privacy 0005 install the frozen-row triggers with these.
+FROZEN_ROWS = [drop_sql, frozen_rows_sql, on_postgresql, refused_when_sql]
+# portal/celery.py's beat schedule (issue 16's outbox).
+OUTBOX = [redeliver_billing]
 
 # Arguments that the caller's signature imposes: RunPython(apps, schema_editor), fetch(url,
 # headers), SimpleListFilter.lookups(request, model_admin), DRF's Renderer.render(data,

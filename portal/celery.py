@@ -4,12 +4,17 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import task_prerun
+
+from portal.observability import task_request_id_bind
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# A task's log lines carry its id where a request's carry the request id.
+task_prerun.connect(task_request_id_bind, weak=False)
 
 # Every job selects what is due and not yet done, so a missed or repeated run is harmless.
 app.conf.beat_schedule = {
@@ -110,6 +115,13 @@ app.conf.beat_schedule = {
     "conditions-resume-notifications": {
         "task": "terminations.tasks.resume_conditions_notifications",
         "schedule": crontab(minute="*/15"),
+    },
+    # Every 5 minutes: invoices without their PDF or mail (or claimed by a worker that died),
+    # billing runs left running by an outage and incomplete paper batches are queued again
+    # (billing/outbox.py); what is done already is not done twice.
+    "billing-redelivery": {
+        "task": "billing.tasks.redeliver_billing",
+        "schedule": crontab(minute="*/5"),
     },
     # Every 10 minutes: provisioning orders and customer notifications whose queued send was
     # lost (a worker killed) are queued again; their keys make a second send harmless.

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "phonenumber_field",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "anymail",
     "accounts",
     "catalogue",
@@ -61,14 +63,23 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The request id first, so that every log line of the request carries it; then the load
+    # balancer's probes, answered before the host check and the HTTPS redirect (portal/health.py).
+    "portal.observability.RequestIdMiddleware",
+    "portal.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # WhiteNoise, less the static manifest (portal/static_files.py).
+    "portal.static_files.StaticFilesMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Pages served to someone signed in: Cache-Control private, no-store.
+    "portal.static_files.PersonalPagesNoStoreMiddleware",
+    # The second factor of the session (staff: TOTP, required by the admin, portal/admin.py).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # AxesMiddleware turns a lockout into the lockout page; it must come last.
@@ -103,12 +114,27 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL outside DEBUG: each process keeps a bounded pool of connections (psycopg's pool),
+# so load never exhausts the server's connections: at most DB_POOL_MAX_SIZE per process (as many
+# as gunicorn's threads, deploy/gunicorn.conf.py), a request waiting DB_POOL_TIMEOUT seconds at
+# most for one. A pool replaces persistent connections (CONN_MAX_AGE must then be 0).
+DB_POOL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DB_POOL", default=not DEBUG
+)
+if DB_POOL:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=4),
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    # Axes first: it refuses a locked-out identifier before any password is checked.
-    "axes.backends.AxesStandaloneBackend",
+    # Axes first: it refuses a locked-out account, or an address over its own limit, before
+    # any password is checked.
+    "accounts.backends.SignInLimitBackend",
     "accounts.backends.EmailOrMobileBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -122,13 +148,19 @@ LOGIN_REDIRECT_URL = "portal:dashboard"
 LOGOUT_REDIRECT_URL = "portal:home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
-# Lockout after 5 failed sign-ins on one identifier (e-mail or mobile, normalised so that
-# "20 123 456" and "+21620123456" count together), lifted after the cool-off.
+# Lockout after 5 failed sign-ins on one account, whatever identifier is typed: its e-mail or
+# any spelling of its mobile ("20 123 456", "+21620123456") count together (issue 16, point 5;
+# accounts.backends.axes_username), lifted after the cool-off.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 # Per identifier, not per IP: mobile customers sit behind carrier-grade NAT, where one address
 # is shared by thousands of people and an IP lockout would lock them all out (hence axes.W006).
 AXES_LOCKOUT_PARAMETERS = ["username"]
+# ...but one address guessing across many accounts is stopped past this many failures within
+# the cool-off: high enough for a carrier's NAT, where thousands of customers share it.
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=500)
+# Staff open identity documents: the admin asks for a TOTP code (django-otp) at every sign-in.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Portail client")
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
 AXES_RESET_ON_SUCCESS = True
@@ -268,6 +300,8 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# Workers log through LOGGING above (JSON lines with the task's id), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 30
@@ -286,6 +320,10 @@ CELERY_TASK_ROUTES = {
 # Accounts per billing task: a batch is one transaction (a worker killed in the middle loses at
 # most one batch, which the rerun picks up) billed with a fixed number of queries.
 BILLING_BATCH_SIZE = env.int("BILLING_BATCH_SIZE", default=200)
+# Issue 16: after this many seconds without news, a claimed invoice mail is a dead worker's, an
+# invoice without its PDF or mail a lost message, a running billing run a stalled one: the beat
+# job billing.tasks.redeliver_billing queues them again (billing/outbox.py).
+OUTBOX_STALE_SECONDS = env.int("OUTBOX_STALE_SECONDS", default=300)
 
 # Personal data (R21.1, R21.3): days a copy of a customer's data stays downloadable, and the
 # first delay before an objection is delivered again to a recipient that did not acknowledge it
@@ -328,11 +366,24 @@ OPERATOR = {
     "tax_id": env.str("OPERATOR_TAX_ID", default="0000000A/A/M/000"),
 }
 
+# Logs: one JSON object a line outside DEBUG (LOG_FORMAT=json), readable text on a laptop; each
+# line carries the request's id (or the Celery task's), answered in X-Request-ID.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "portal.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "portal.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
@@ -340,3 +391,14 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Errors of the web and of the workers reported to Sentry when a DSN is given (no personal data).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from portal.observability import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

@@ -1,5 +1,6 @@
 """Demo boutiques, staff, number pool, SIM stock and customers for `make run` (idempotent)."""
 
+import base64
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -8,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Boutique, User
 from catalogue.models import Offer, Option
@@ -74,6 +76,23 @@ def _user(email: str, password: str, **fields) -> User:
     return user
 
 
+# Issue 16, point 5: the demo staff's second factor, published like their passwords (DEBUG
+# only): one TOTP secret for them all, to add to an authenticator app (base32 below) or to read
+# with `manage.py demo_totp`.
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+def demo_totp_secret() -> str:
+    """The demo TOTP secret in base32, as authenticator apps take it."""
+    return base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
+
+
+def _second_factor(user: User) -> None:
+    TOTPDevice.objects.update_or_create(
+        user=user, name="demo", defaults={"key": DEMO_TOTP_KEY, "confirmed": True}
+    )
+
+
 def _line(contract: Contract, offer: Offer, msisdn: str, sim: SimCard, activated: date) -> Line:
     number = MobileNumber.objects.get(msisdn=msisdn)
     line, _ = Line.objects.get_or_create(
@@ -137,6 +156,8 @@ def demo_load() -> list[DemoLogin]:
         is_staff=True,
     )
     supervisor.groups.add(supervisors)
+    for staff in User.objects.filter(is_staff=True, email__endswith="@demo.tn"):
+        _second_factor(staff)
     _recharge_codes(created_by=supervisor)
 
     for n in range(50):

@@ -131,6 +131,30 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def staff_second_factor(monkeypatch):
+    """Issue 16, point 5: the admin asks staff for a TOTP code. A test that signs a staff member
+    in with `client.force_login` gives the session its second factor too, as the admin's sign-in
+    form does (tests/accounts/test_staff_second_factor.py signs in through that form)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    force_login = Client.force_login
+
+    def force_login_verified(self, user, backend=None):
+        force_login(self, user, backend)
+        if user.is_staff:
+            device, _ = TOTPDevice.objects.get_or_create(
+                user=user, name="tests", defaults={"confirmed": True}
+            )
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login_verified)
+
+
 @pytest.fixture
 def grid(db) -> None:
     """The demo tariff grid of the repository (catalogue/data/demo_grid.toml)."""

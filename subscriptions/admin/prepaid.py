@@ -4,7 +4,6 @@ Light payments; supervisors generate batches of recharge codes, shown once as a 
 Every action calls `subscriptions.services.prepaid`; nothing here changes a balance by itself.
 """
 
-import csv
 import io
 
 from django.contrib import admin, messages
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin
 from lib.admin import ReadOnlyAdmin
+from lib.csv_cells import SafeCsvWriter
 from subscriptions.forms.prepaid import RechargeBatchForm, TopUpRecordForm
 from subscriptions.models import (
     PrepaidAccount,
@@ -151,7 +151,7 @@ class RechargeCodeBatchAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             batch, printed = recharge_batch_generate(actor=request.user, **form.cleaned_data)
             output = io.StringIO()
-            writer = csv.writer(output)
+            writer = SafeCsvWriter(output)  # no cell read as a formula (issue 16)
             writer.writerow(["serial", "code", "amount"])
             writer.writerows([p.serial, p.code, batch.amount] for p in printed)
             response = HttpResponse(output.getvalue(), content_type="text/csv; charset=utf-8")

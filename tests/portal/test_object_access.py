@@ -359,6 +359,7 @@ def test_admin_changelist_lists_only_the_agents_boutique(
 
 ADMIN_ARGUMENTS = {
     "object_id": "1",
+    "pk": "1",  # a staff TOTP device's set-up page (django_otp)
     "id": "1",
     "content_type_id": "1",
     "app_label": "auth",

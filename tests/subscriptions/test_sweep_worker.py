@@ -23,6 +23,7 @@ from subscriptions.models import (
     SuspensionCause,
 )
 from tests.factories import BoutiqueFactory, UserFactory
+from tests.frozen_rows import rewriting_history
 from tests.subscriptions.helpers import OVERDUE, _generate
 from tests.worker_process import celery_command
 
@@ -50,7 +51,8 @@ def test_r10_4_the_beat_schedule_sweeps_run_on_a_worker(
 ):
     settings.SMS_BACKEND = "lib.sms.LocmemSmsBackend"
     line = Line.objects.get(contract__customer=alice)
-    Invoice.objects.filter(contract=line.contract).update(due_on=date(2026, 1, 1))
+    with rewriting_history():
+        Invoice.objects.filter(contract=line.contract).update(due_on=date(2026, 1, 1))
     Invoice.objects.filter(contract=line.contract).first().allocations.all().delete()
     jobs = {
         name: entry

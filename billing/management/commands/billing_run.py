@@ -1,6 +1,7 @@
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
+from kombu.exceptions import OperationalError
 
 from billing.invoicing import Period
 from billing.services import billing_run_start
@@ -21,7 +22,15 @@ class Command(BaseCommand):
         parser.add_argument("--period", required=True, type=month, help="YYYY-MM")
 
     def handle(self, *args, period: date, **options):
-        run = billing_run_start(period=Period.month(period))
+        try:
+            run = billing_run_start(period=Period.month(period))
+        except OperationalError as error:
+            # Issue 16: the run and its accounts are committed before their batches are
+            # queued; the beat job resumes it (billing.tasks.redeliver_billing).
+            raise CommandError(
+                f"The task broker does not answer ({error}). The run of {period:%Y-%m} is "
+                "saved: it resumes by itself once the broker is back, or run this command again."
+            ) from error
         run.refresh_from_db()
         self.stdout.write(
             f"Billing {run}: {run.accounts_done}/{run.accounts_total} accounts, "

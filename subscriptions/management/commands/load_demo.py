@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from subscriptions.demo import RECHARGE_CODES, demo_load
+from subscriptions.demo import RECHARGE_CODES, demo_load, demo_totp_secret
 
 
 class Command(BaseCommand):
@@ -18,3 +18,8 @@ class Command(BaseCommand):
         self.stdout.write("Demo recharge codes (each works once; make run again renews them):")
         for demo in RECHARGE_CODES:
             self.stdout.write(f"  {demo.code}   {demo.amount} TND")
+        self.stdout.write(
+            "Back office second factor (TOTP) of the demo staff: secret "
+            f"{demo_totp_secret()} in an authenticator app, or the current code with "
+            "`.venv/bin/python manage.py demo_totp`."
+        )
