@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "billing",
     "privacy",
     "terminations",
+    "passes",
     "portal",
 ]
 

@@ -112,6 +112,16 @@ def _prepaid_option_pay(*, line: Line, option: Option, actor: User, on) -> None:
         ) from None
 
 
+def _pass_open(*, line_option: LineOption, actor: User) -> None:
+    """R1.2: a pass runs by its period from now, paid or charged as it starts (passes app)."""
+    from passes.services import PassRefused, pass_open  # passes builds on this module
+
+    try:
+        pass_open(line_option=line_option, actor=actor)
+    except PassRefused as error:
+        raise OptionRefused(str(error)) from None
+
+
 def line_option_add(
     *, line: Line, option: Option, actor: User, channel: str, checks: dict[str, bool]
 ) -> LineOption:
@@ -134,7 +144,9 @@ def line_option_add(
             started_on=today,
             commitment_ends_on=commitment_end(start=today, months=option.minimum_commitment_months),
         )
-        if line.offer.kind == Offer.Kind.PREPAID:
+        if option.kind == Option.Kind.PASS:
+            _pass_open(line_option=line_option, actor=actor)
+        elif line.offer.kind == Offer.Kind.PREPAID:
             _prepaid_option_pay(line=line, option=option, actor=actor, on=today)
         IdentityCheck.objects.create(
             line=line,

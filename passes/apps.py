@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PassesConfig(AppConfig):
+    name = "passes"
+    verbose_name = _("Passes and partner interruptions")
