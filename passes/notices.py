@@ -71,7 +71,7 @@ def _claim(ids: list[int]) -> list[int]:
     (two senders at once claim each notice once)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {PassNotice._meta.db_table} SET sent_at = %s "
+            "UPDATE passes_passnotice SET sent_at = %s "
             "WHERE id = ANY(%s) AND sent_at IS NULL RETURNING id",
             [timezone.now(), ids],
         )

@@ -27,7 +27,7 @@ from subscriptions.prepaid import CreditTooLow, prepaid_debit
 from subscriptions.services import commitment_end
 
 JOB = "passes_renew"
-PASS_FEE = "pass"  # Charge.fee_kind of a pass's period (billing/invoicing.py bills it as such)
+PERIOD_FEE_KIND = "pass"  # Charge.fee_kind of a period (billing/invoicing.py bills it so)
 STEPS = {
     Option.Period.WEEK: relativedelta(weeks=1),
     Option.Period.MONTH: relativedelta(months=1),
@@ -95,7 +95,7 @@ def _period_open(
         period.charge = Charge.objects.create(
             contract_id=line.contract_id,
             line=line,
-            fee_kind=PASS_FEE,
+            fee_kind=PERIOD_FEE_KIND,
             label=label[:200],
             amount=fee,
             charged_on=on,  # R9.2: billed by the invoice of the month the period starts
