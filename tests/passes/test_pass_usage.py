@@ -42,9 +42,7 @@ def test_r1_1_international_calls_are_rated_by_the_longest_prefix_of_the_dated_t
     )
     assert report.rows_imported == 5
     assert "+999123" in report.errors[0]["error"] and report.errors[0]["row"] == 7
-    rated = list(
-        UsageRecord.objects.order_by("started_at").values_list("country", "unit_price")
-    )
+    rated = list(UsageRecord.objects.order_by("started_at").values_list("country", "unit_price"))
     assert rated == [
         ("MA", Decimal("0.450")),  # Maghreb before the 15th
         ("TN", Decimal("0.450")),  # +216 is Tunisia, whatever zone groups it
