@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
+from passes import views as passes_views
 from portal import views
 from portal.forms import ResetPasswordForm, SignInForm
 from privacy.urls import urlpatterns as privacy_patterns
@@ -52,6 +53,7 @@ portal_patterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("lines/<int:pk>/", views.line_detail, name="line_detail"),
     path("lines/<int:pk>/options/add/", views.line_option_add, name="line_option_add"),
+    path("lines/<int:pk>/passes/", passes_views.line_passes, name="line_passes"),
     path("invoices/", views.invoice_list, name="invoice_list"),
     path("invoices/delivery/", views.invoice_delivery, name="invoice_delivery"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),

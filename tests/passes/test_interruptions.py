@@ -111,14 +111,14 @@ def test_rk_3_eighteen_days_of_full_cut_then_a_partial_restoration_are_credited_
     take(line, "maroc-illimite-mois", at(2026, 9, 1, 10, 0))  # 01/09 10:00 - 01/10 10:00
     with django_capture_on_commit_callbacks(execute=True):
         interruption = cut(supervisor, at(2026, 9, 7, 0, 0))
-    with time_machine.travel(at(2026, 9, 25, 8, 0), tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            interruption_scope_change(
-                interruption=interruption,
-                scope="partial",
-                effective_at=at(2026, 9, 25, 0, 0),
-                actor=supervisor,
-            )
+    restored = time_machine.travel(at(2026, 9, 25, 8, 0), tick=False)
+    with restored, django_capture_on_commit_callbacks(execute=True):
+        interruption_scope_change(
+            interruption=interruption,
+            scope="partial",
+            effective_at=at(2026, 9, 25, 0, 0),
+            actor=supervisor,
+        )
     credit = InterruptionCredit.objects.get()
     # 18 days of a 30-day period at 25.000: 25.000 x 18 / 30 = 15.000, to the millime.
     assert (credit.days, credit.amount) == (18, Decimal("15.000"))

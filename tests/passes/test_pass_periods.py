@@ -11,7 +11,7 @@ from django.core import mail
 from billing.invoicing import Period
 from billing.models import Charge
 from catalogue.models import Option
-from passes.models import PassHolding, PassNotice
+from passes.models import PassNotice
 from passes.services import PassRefused, pass_renewal_set, passes_renew
 from portal import sms
 from subscriptions.models import PrepaidMovement
