@@ -86,6 +86,8 @@ SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # RK.1: supervisors record a partner's interruption and each change of its scope.
     "passes.interruption": EDIT,
     "passes.interruptionchange": ("view", "add"),
+    # R7.7: supervisors record a report of advertising SMS, which suspends the line for fraud.
+    "abuse.advertisingsmsreport": ("view", "add"),
 }
 
 

@@ -25,7 +25,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 # The modules of bench/, each with a run(report, median_ms), in the order they run.
-FIGURES = ("pages", "pdfs", "billing", "sweeps")
+FIGURES = ("pages", "pdfs", "billing", "sweeps", "interruptions")
 ROUNDS = 30  # per figure: enough for a stable median on 2 cores, a few seconds in all
 
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "privacy",
     "terminations",
     "passes",
+    "abuse",
     "portal",
 ]
 
