@@ -73,3 +73,6 @@ class AdvertisingSmsReportAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         """Saved by advertising_sms_suspend (save_form)."""
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """A report has no related rows to save."""

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -225,11 +225,12 @@ def _credit_one(
 ) -> bool:
     holding = period.holding
     line = holding.line_option.line
-    label = _("Credit: %(pass)s interrupted %(days)s day(s) — %(number)s") % {
-        "pass": holding.line_option.option.name,
-        "days": days,
-        "number": line.number,
-    }
+    with translation.override(line.contract.customer.language):  # the invoice's language
+        label = _("Credit: %(pass)s interrupted %(days)s day(s) — %(number)s") % {
+            "pass": holding.line_option.option.label,
+            "days": days,
+            "number": line.number,
+        }
     try:
         with transaction.atomic():
             credit = InterruptionCredit.objects.create(
@@ -283,7 +284,11 @@ def interruption_change_credit(change: InterruptionChange, *, job: str) -> int:
             holding__line_option__option__in=change.interruption.options.all(),
             starts_at__lt=end,
             ends_at__gt=start,
-        ).select_related("holding__line_option__line__number", "holding__line_option__option")
+        ).select_related(
+            "holding__line_option__line__number",
+            "holding__line_option__line__contract__customer__user",
+            "holding__line_option__option",
+        )
         for period in periods.order_by("pk"):
             days, period_days = credit_days(start, end, period)
             amount = tnd(period.fee * days * share / period_days)

@@ -142,3 +142,32 @@ def test_r4_2_the_renewal_of_a_committed_pass_is_not_stopped_within_its_commitme
     holding.refresh_from_db()
     assert holding.ending == "not_renewed"
     assert Charge.objects.filter(line=line, fee_kind="pass").count() == 3
+
+
+def test_r10_7_a_capped_line_pays_its_pass_from_its_top_up_balance_when_the_grid_says_so(grid):
+    from datetime import datetime
+
+    from catalogue.models import GridParameters
+    from subscriptions.models import TopUp
+    from subscriptions.top_ups import top_up_record
+    from tests.billing.test_invoicing import account
+
+    capped = account(offer_code="plafonne-15", activated=datetime(2026, 9, 1, 9, 0))
+    top_up_record(
+        line=capped, channel=TopUp.Channel.BANKA, amount=Decimal("10"), reference="C1", job="t"
+    )
+    take(capped, "maroc-illimite-semaine", at(2026, 10, 3, 10, 0))  # the grid says no: billed
+    assert Charge.objects.filter(line=capped, fee_kind="pass").count() == 1
+
+    GridParameters.objects.update(capped_balance_pays_passes=True)
+    other = account(offer_code="plafonne-15", activated=datetime(2026, 9, 1, 9, 0))
+    top_up_record(
+        line=other, channel=TopUp.Channel.BANKA, amount=Decimal("10"), reference="C2", job="t"
+    )
+    take(other, "maroc-illimite-semaine", at(2026, 10, 3, 10, 0))
+    other.prepaid_account.refresh_from_db()
+    assert other.prepaid_account.credit == Decimal("3.000")  # 10 - 7, nothing on the invoice
+    assert not Charge.objects.filter(line=other).exists()
+    poor = account(offer_code="plafonne-15", activated=datetime(2026, 9, 1, 9, 0))
+    take(poor, "maroc-illimite-semaine", at(2026, 10, 3, 10, 0))  # no balance: billed
+    assert Charge.objects.filter(line=poor, fee_kind="pass").count() == 1
