@@ -26,12 +26,17 @@ def invoice_usage(invoice: Invoice):
     """The detail of usage of the invoice's period, line by line, in time order."""
     start = timezone.make_aware(datetime.combine(invoice.period_start, time.min))
     end = timezone.make_aware(datetime.combine(invoice.period_end + timedelta(days=1), time.min))
-    return (
-        UsageRecord.objects.filter(
-            line__contract_id=invoice.contract_id, started_at__gte=start, started_at__lt=end
+    from passes.selectors import usage_marked  # passes imports billing's models
+
+    # R1.2: usage a pass includes shows at 0.000 with the pass's name.
+    return usage_marked(
+        list(
+            UsageRecord.objects.filter(
+                line__contract_id=invoice.contract_id, started_at__gte=start, started_at__lt=end
+            )
+            .select_related("line__number")
+            .order_by("line__number__msisdn", "started_at", "pk")
         )
-        .select_related("line__number")
-        .order_by("line__number__msisdn", "started_at", "pk")
     )
 
 

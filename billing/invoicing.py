@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from billing.models import Charge, Invoice, InvoiceCounter, InvoiceLine, Payment, UsageRecord
 from billing.money import ZERO, tnd
 from billing.payments import payments_allocate
-from billing.rating import PassWindow, allowances_in_force, usage_split
-from catalogue.models import Option, PassAllowance
+from billing.rating import usage_split
+from catalogue.models import Option
 from catalogue.selectors import GridSnapshot
 from portal.bulk import bulk_insert, ids_in, rows_insert
 from portal.templatetags.money import format_tnd
@@ -338,33 +338,11 @@ def contracts_for_billing(
 
 
 def _pass_windows(ids, start: datetime, end: datetime, by_pk: dict[int, Line]) -> None:
-    """R1.2: the periods of passes running during [start, end[ on each line's `pass_windows`,
-    with the allowances in force on each period's first day."""
-    from passes.models import PassPeriod  # passes imports billing's models
+    """R1.2: the periods of passes running during [start, end[ on each line's `pass_windows`."""
+    from passes.selectors import pass_windows  # passes imports billing's models
 
-    periods = list(
-        PassPeriod.objects.filter(
-            holding__line_option__line__contract_id__in=ids, starts_at__lt=end, ends_at__gt=start
-        )
-        .select_related("holding__line_option__option")
-        .order_by("starts_at", "pk")
-    )
-    options = {period.holding.line_option.option_id for period in periods}
-    allowances: dict[int, list[PassAllowance]] = defaultdict(list)
-    for row in PassAllowance.objects.filter(option_id__in=options):
-        allowances[row.option_id].append(row)
-    for period in periods:
-        option = period.holding.line_option.option
-        by_pk[period.holding.line_option.line_id].pass_windows.append(
-            PassWindow(
-                option=option,
-                starts_at=period.starts_at,
-                ends_at=period.ends_at,
-                allowances=allowances_in_force(
-                    allowances[option.pk], on=timezone.localdate(period.starts_at)
-                ),
-            )
-        )
+    for line_id, windows in pass_windows(list(by_pk), start, end).items():
+        by_pk[line_id].pass_windows = windows
 
 
 def contract_for_billing(contract_id: int, period: Period) -> Contract:

@@ -14,7 +14,13 @@ from billing.money import tnd
 from billing.rating import PassWindow, allowances_in_force, usage_split
 from catalogue.models import Option, PassAllowance
 from catalogue.selectors import NotInForce, offer_terms, option_fee
-from passes.models import Interruption, InterruptionChange, InterruptionCredit, PassHolding
+from passes.models import (
+    Interruption,
+    InterruptionChange,
+    InterruptionCredit,
+    PassHolding,
+    PassPeriod,
+)
 from subscriptions.models import Line
 
 ZERO = Decimal("0.000")
@@ -93,6 +99,59 @@ def passes_to_take(line: Line) -> list[tuple[Option, Decimal]]:
     return sold
 
 
+def pass_windows(line_ids, start: datetime, end: datetime) -> dict[int, list[PassWindow]]:
+    """R1.2: per line, the periods of its passes running during [start, end[, in time order,
+    each with the allowances in force on its first day."""
+    periods = list(
+        PassPeriod.objects.filter(
+            holding__line_option__line_id__in=line_ids, starts_at__lt=end, ends_at__gt=start
+        )
+        .select_related("holding__line_option__option")
+        .order_by("starts_at", "pk")
+    )
+    options = {period.holding.line_option.option_id for period in periods}
+    allowances: dict[int, list[PassAllowance]] = defaultdict(list)
+    for row in PassAllowance.objects.filter(option_id__in=options):
+        allowances[row.option_id].append(row)
+    windows: dict[int, list[PassWindow]] = defaultdict(list)
+    for period in periods:
+        option = period.holding.line_option.option
+        windows[period.holding.line_option.line_id].append(
+            PassWindow(
+                option=option,
+                starts_at=period.starts_at,
+                ends_at=period.ends_at,
+                allowances=allowances_in_force(
+                    allowances[option.pk], on=timezone.localdate(period.starts_at)
+                ),
+            )
+        )
+    return windows
+
+
+def usage_marked(records: list[UsageRecord]) -> list[UsageRecord]:
+    """R1.2: the invoice's usage detail (records in time order per line) with each record a pass
+    includes shown at 0.000 and the pass's name after its destination, in the active language;
+    the records are not saved."""
+    if not records:
+        return records
+    start = min(record.started_at for record in records)
+    end = max(record.started_at for record in records) + timedelta(seconds=1)
+    windows = pass_windows({record.line_id for record in records}, start, end)
+    by_line: dict[int, list[UsageRecord]] = defaultdict(list)
+    for record in records:
+        by_line[record.line_id].append(record)
+    for line_id, members in by_line.items():
+        if not windows.get(line_id):
+            continue
+        rows = [(r.kind, r.quantity, r.unit_price, r.started_at, r.country) for r in members]
+        for record, rated in zip(members, usage_split(rows, windows[line_id]), strict=True):
+            if rated.window is not None and not rated.charged:
+                record.unit_price = ZERO
+                record.destination = f"{record.destination} ({rated.window.name})".strip()
+    return records
+
+
 @dataclass
 class KindUse:
     used: Decimal = ZERO
@@ -127,29 +186,7 @@ def consumption_so_far(line: Line) -> Consumption:
         .order_by("started_at", "pk")
         .values_list("kind", "quantity", "unit_price", "started_at", "country")
     )
-    holdings = PassHolding.objects.filter(line_option__line=line).select_related(
-        "line_option__option"
-    )
-    allowances: dict[int, list[PassAllowance]] = defaultdict(list)
-    for row in PassAllowance.objects.filter(
-        option__in=[holding.line_option.option_id for holding in holdings]
-    ):
-        allowances[row.option_id].append(row)
-    windows = [
-        PassWindow(
-            option=holding.line_option.option,
-            starts_at=period.starts_at,
-            ends_at=period.ends_at,
-            allowances=allowances_in_force(
-                allowances[holding.line_option.option_id],
-                on=timezone.localdate(period.starts_at),
-            ),
-        )
-        for holding in holdings.prefetch_related("periods")
-        for period in holding.periods.all()
-        if period.starts_at < now + timedelta(seconds=1) and period.ends_at > since
-    ]
-    windows.sort(key=lambda window: window.starts_at)
+    windows = pass_windows([line.pk], since, now + timedelta(seconds=1)).get(line.pk, [])
     by_kind = {kind: KindUse() for kind in UsageRecord.Kind.values}
     if line.offer.is_postpaid:
         try:
