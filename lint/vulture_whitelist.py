@@ -10,11 +10,15 @@ give it its door (a page, an admin action, a management command or a task), or d
 
 from vulture.whitelists.whitelist_utils import Whitelist
 
+from abuse.admin import AdvertisingSmsReportAdmin
 from accounts.backends import EmailOrMobileBackend, axes_username
 from accounts.models import User, UserManager
 from accounts.staff_permissions import apply_staff_permissions
 from billing.recovery import RecoveryStatement
 from billing.tasks import run_credit_control, start_monthly_billing
+from passes.admin import InterruptionChangeInline
+from passes.selectors import KindUse
+from passes.tasks import resume_interruption_jobs
 from portal.emails import ConsoleEmailBackend
 from portal.pdf import StaticFilesFetcher
 from portal.sms import ConsoleSmsBackend, LocmemSmsBackend
@@ -51,12 +55,16 @@ FRAMEWORK_CALLS = [
     run_sweep,
     resume_conditions_notifications,
     redeliver_outbox,
+    resume_interruption_jobs,
     # Django: `createsuperuser`, the admin's greeting, a view the admin routes to, a list
     # filter's signature.
     UserManager.create_superuser,
     User.get_short_name,
     RechargeCodeBatchAdmin.add_view,
     DeclarationOverdueFilter.lookups,
+    # The admin's hooks: the form saved by a service (R7.7), the inline's empty rows.
+    AdvertisingSmsReportAdmin.save_form,
+    InterruptionChangeInline.get_extra,
     # WeasyPrint's URL fetcher protocol: fetch(url, headers).
     StaticFilesFetcher.fetch,
     # Migrations call it (accounts.0002 and later): RunPython(apply_staff_permissions).
@@ -65,6 +73,8 @@ FRAMEWORK_CALLS = [
     Terms.procedure_display,
     # templates/pdf/recovery_statement.html
     RecoveryStatement.rate_percent,
+    # templates/passes/line_passes.html
+    KindUse.allowance_left,
 ]
 
 # Arguments that the caller's signature imposes: RunPython(apps, schema_editor), fetch(url,
