@@ -42,8 +42,8 @@ def test_rk_1_to_rk_3_customer_takes_the_pass_staff_record_the_cut_customer_sees
     admin.goto(reverse("admin:passes_interruption_add"))
     admin.locator("#id_partner").fill("Wana")
     admin.locator("#id_cause").fill("Rupture unilatérale du contrat")
-    admin.locator("#id_options_from").select_option(label="Pass Maroc illimité — semaine")
-    admin.locator("#id_options_add_link").click()
+    weekly_pass = admin.locator("#id_options_from option", has_text="Pass Maroc illimité — semaine")
+    weekly_pass.dblclick()  # moved to the chosen passes
     # The cut starts a second after the pass was taken; the partial restoration two days later.
     cut = timezone.localtime(holding.periods.get().starts_at) + timedelta(seconds=1)
     partial = cut + timedelta(days=2)
