@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from abuse.models import AdvertisingSmsReport
 from abuse.services import ReportRefused, advertising_sms_suspend
 from subscriptions.models import Line
-from subscriptions.uploads import DocumentField
+from lib.uploads import DocumentField
 
 
 class ReportForm(forms.ModelForm):

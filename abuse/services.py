@@ -9,8 +9,8 @@ from abuse.models import AdvertisingSmsReport
 from accounts.models import User
 from accounts.roles import is_supervisor
 from subscriptions.models import Line, SuspensionCause
-from subscriptions.suspensions import SuspensionRefused, suspension_open
-from subscriptions.uploads import CleanDocument, stored_name
+from subscriptions.services.suspensions import SuspensionRefused, suspension_open
+from lib.uploads import CleanDocument, stored_name
 
 
 class ReportRefused(Exception):

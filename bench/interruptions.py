@@ -91,7 +91,7 @@ def _send(ids: list[int]) -> int:
 def run(report, median_ms) -> None:
     option = _build()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.SMS_BACKEND = "portal.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "lib.sms.LocmemSmsBackend"
     supervisor = User.objects.filter(is_superuser=True).first() or User.objects.first()
     now = timezone.now()
     interruption = Interruption.objects.create(

@@ -21,12 +21,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from billing.models import Charge, Invoice, InvoiceCounter, InvoiceLine, Payment, UsageRecord
-from billing.money import ZERO, tnd
+from lib.money import ZERO, tnd
 from billing.payments import payments_allocate
 from billing.rating import usage_split
 from catalogue.models import Option
 from catalogue.selectors import GridSnapshot
-from portal.bulk import bulk_insert, ids_in, rows_insert
+from lib.bulk import bulk_insert, ids_in, rows_insert
 from portal.templatetags.money import format_tnd
 from subscriptions.models import Contract, Line, LineOption, LineStatusChange
 

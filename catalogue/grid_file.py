@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.db import models, transaction
 
-from billing.money import tnd
+from lib.money import tnd
 from catalogue.models import (
     DestinationPrefix,
     Fee,

@@ -19,13 +19,13 @@ from billing.tasks import run_credit_control, start_monthly_billing
 from passes.admin import InterruptionChangeInline
 from passes.selectors import KindUse
 from passes.tasks import resume_interruption_jobs
-from portal.emails import ConsoleEmailBackend
-from portal.pdf import StaticFilesFetcher
-from portal.sms import ConsoleSmsBackend, LocmemSmsBackend
+from lib.emails import ConsoleEmailBackend
+from lib.pdf import StaticFilesFetcher
+from lib.sms import ConsoleSmsBackend, LocmemSmsBackend
 from privacy.tasks import expire_access_exports, resend_overdue_deliveries
-from subscriptions.prepaid_admin import RechargeCodeBatchAdmin
-from subscriptions.provisioning import LoggingNetwork, NetworkError
-from subscriptions.sim_loss_admin import DeclarationOverdueFilter
+from subscriptions.admin.prepaid import RechargeCodeBatchAdmin
+from subscriptions.services.suspensions import LoggingNetwork, NetworkError
+from subscriptions.admin.sim_loss import DeclarationOverdueFilter
 from subscriptions.tasks import (
     redeliver_outbox,
     release_quarantined_numbers,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing.models import Charge
-from billing.money import ZERO, tnd
+from lib.money import ZERO, tnd
 from catalogue.models import Option
 from catalogue.selectors import grid_parameters
 from passes.models import (

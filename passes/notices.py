@@ -10,9 +10,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from passes.models import InterruptionChange, PassHolding, PassNotice
-from portal.bulk import bulk_insert
-from portal.emails import send_templated
-from portal.sms import send_sms
+from lib.bulk import bulk_insert
+from lib.emails import send_templated
+from lib.sms import send_sms
 from subscriptions.models import Line
 
 Channel = PassNotice.Channel

@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from billing.models import UsageRecord
-from billing.money import tnd
+from lib.money import tnd
 from billing.rating import PassWindow, allowances_in_force, usage_split
 from catalogue.models import Option, PassAllowance
 from catalogue.selectors import NotInForce, offer_terms, option_fee

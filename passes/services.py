@@ -23,8 +23,8 @@ from catalogue.selectors import grid_parameters, option_fee
 from passes.models import PassHolding, PassNotice, PassPeriod
 from passes.notices import pass_notices_record
 from subscriptions.models import Line, LineOption, PrepaidAccount
-from subscriptions.prepaid import CreditTooLow, prepaid_debit
-from subscriptions.services import commitment_end
+from subscriptions.services.prepaid import CreditTooLow, prepaid_debit
+from subscriptions.services.records import commitment_end
 
 JOB = "passes_renew"
 PERIOD_FEE_KIND = "pass"  # Charge.fee_kind of a period (billing/invoicing.py bills it so)

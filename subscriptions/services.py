@@ -12,10 +12,10 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from catalogue.models import Offer, Option
 from catalogue.selectors import option_fee
-from subscriptions.lifecycle import line_transition, numbers_move, sims_move
+from subscriptions.lifecycle.records import line_transition, numbers_move, sims_move
 from subscriptions.models import IdentityCheck, Line, LineOption, MobileNumber, SimCard
 from subscriptions.models.files import IDENTITY_CHECKS
-from subscriptions.prepaid import CreditTooLow, prepaid_debit
+from subscriptions.services.prepaid import CreditTooLow, prepaid_debit
 
 LIVE = [status for status in Line.Status.values if status != Line.Status.TERMINATED]
 

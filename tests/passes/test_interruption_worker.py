@@ -37,7 +37,7 @@ def empty_broker():
 def test_rk_2_notices_of_a_cut_and_its_restoration_are_sent_once_by_a_worker(
     grid, empty_broker, celery_worker_on_redis, settings, monkeypatch
 ):
-    settings.SMS_BACKEND = "portal.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "lib.sms.LocmemSmsBackend"
     sms.outbox.clear()
     monkeypatch.setattr(interruptions, "NOTICE_BATCH", 3)  # several batches, each a task run
     lines = [postpaid() for _ in range(3)] + [prepaid("30") for _ in range(2)]

@@ -31,7 +31,7 @@ MAROC = ["maroc-illimite-semaine", "maroc-illimite-mois", "maroc-illimite-annee"
 
 @pytest.fixture(autouse=True)
 def outboxes(settings):
-    settings.SMS_BACKEND = "portal.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "lib.sms.LocmemSmsBackend"
     sms.outbox.clear()
     yield
     sms.outbox.clear()

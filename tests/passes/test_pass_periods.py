@@ -21,7 +21,7 @@ from tests.passes.conftest import at, postpaid, prepaid, take
 
 @pytest.fixture(autouse=True)
 def outboxes(settings):
-    settings.SMS_BACKEND = "portal.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "lib.sms.LocmemSmsBackend"
     sms.outbox.clear()
     yield
     sms.outbox.clear()
@@ -149,7 +149,7 @@ def test_r10_7_a_capped_line_pays_its_pass_from_its_top_up_balance_when_the_grid
 
     from catalogue.models import GridParameters
     from subscriptions.models import TopUp
-    from subscriptions.top_ups import top_up_record
+    from subscriptions.services.prepaid import top_up_record
     from tests.billing.test_invoicing import account
 
     capped = account(offer_code="plafonne-15", activated=datetime(2026, 9, 1, 9, 0))
