@@ -19,6 +19,8 @@ GRID_MODELS = [
     "catalogue.gridparameters",
     "catalogue.prepaidvalidity",
     "catalogue.requireddocument",
+    "catalogue.destinationprefix",
+    "catalogue.passallowance",
 ]
 
 AGENT_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -56,6 +58,12 @@ AGENT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "terminations.conditionschange": VIEW,
     "terminations.prepaidmigration": ("view", "add"),
     "terminations.linetransfer": ("view", "add"),
+    "passes.passholding": VIEW,
+    "passes.passperiod": VIEW,
+    "passes.passnotice": VIEW,
+    "passes.interruption": VIEW,
+    "passes.interruptionchange": VIEW,
+    "passes.interruptioncredit": VIEW,
 }
 
 SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -78,6 +86,11 @@ SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     # Electronic invoices (TTN): the outbox covers every boutique, so supervisors only.
     "einvoicing.submission": ("view", "change"),
     "einvoicing.submissionchange": VIEW,
+    # RK.1: supervisors record a partner's interruption and each change of its scope.
+    "passes.interruption": EDIT,
+    "passes.interruptionchange": ("view", "add"),
+    # R7.7: supervisors record a report of advertising SMS, which suspends the line for fraud.
+    "abuse.advertisingsmsreport": ("view", "add"),
 }
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from billing.invoice_text import amounts_aligned, usage_groups
 from billing.models import Invoice, UsageRecord
 from billing.outbox import invoice_message_id, outbox_stale, provider_has_sent
+from billing.rating import usage_marked
 from lib.emails import send_templated
 from lib.money import format_tnd
 from lib.pdf import render_pdf
@@ -28,12 +29,16 @@ def invoice_usage(invoice: Invoice):
     """The detail of usage of the invoice's period, line by line, in time order."""
     start = timezone.make_aware(datetime.combine(invoice.period_start, time.min))
     end = timezone.make_aware(datetime.combine(invoice.period_end + timedelta(days=1), time.min))
-    return (
-        UsageRecord.objects.filter(
-            line__contract_id=invoice.contract_id, started_at__gte=start, started_at__lt=end
+
+    # R1.2: usage a pass includes shows at 0.000 with the pass's name.
+    return usage_marked(
+        list(
+            UsageRecord.objects.filter(
+                line__contract_id=invoice.contract_id, started_at__gte=start, started_at__lt=end
+            )
+            .select_related("line__number")
+            .order_by("line__number__msisdn", "started_at", "pk")
         )
-        .select_related("line__number")
-        .order_by("line__number__msisdn", "started_at", "pk")
     )
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from billing.models import Charge, Invoice, InvoiceCounter, InvoiceLine, Payment, UsageRecord
 from billing.payments import payments_allocate
+from billing.rating import pass_windows, usage_split
 from billing.signals import invoices_issued
 from catalogue.models import Option
 from catalogue.selectors import GridSnapshot
@@ -135,6 +136,8 @@ def _recurring(line: Line, period: Period, until: date, grid: GridSnapshot) -> l
         drafts.append(DraftLine(K.SUBSCRIPTION, label, Decimal(1), amount, amount, line))
     for taken in line.options_taken:
         option = taken.option
+        if hasattr(taken, "pass_holding"):
+            continue  # R1.2: a pass's periods are billed as they start, by their charges
         start = max(taken.started_on, first)
         stop = min(taken.ended_on or last, last)
         if start > stop:
@@ -159,6 +162,12 @@ USAGE_LABELS = {
     UsageRecord.Kind.DATA: gettext_lazy("Data beyond allowances (MB)"),
     UsageRecord.Kind.INTERNATIONAL: gettext_lazy("International calls (min)"),
 }
+INCLUDED_LABELS = {
+    UsageRecord.Kind.VOICE: gettext_lazy("National calls included in %(pass)s (min)"),
+    UsageRecord.Kind.SMS: gettext_lazy("SMS included in %(pass)s"),
+    UsageRecord.Kind.DATA: gettext_lazy("Data included in %(pass)s (MB)"),
+    UsageRecord.Kind.INTERNATIONAL: gettext_lazy("International calls included in %(pass)s (min)"),
+}
 
 
 def _usage(line: Line, period: Period, grid: GridSnapshot) -> list[DraftLine]:
@@ -176,14 +185,32 @@ def _usage(line: Line, period: Period, grid: GridSnapshot) -> list[DraftLine]:
         UsageRecord.Kind.INTERNATIONAL: ZERO,
     }
     billed: dict[str, dict[Decimal, Decimal]] = {}
-    for kind, quantity, unit_price in line.period_usage:
-        free = min(remaining[kind], quantity)
+    included: dict[tuple[str, str], Decimal] = {}
+    # R1.2: usage a pass running at its time includes is rated zero and shown as included;
+    # only the rest meets the offer's allowances and its rates. Never both.
+    for rated in usage_split(line.period_usage, line.pass_windows):
+        kind = rated.kind
+        if rated.window is not None:
+            key = (kind, rated.window.name)  # in the invoice's language (invoices_issue)
+            included[key] = included.get(key, ZERO) + rated.included
+        free = min(remaining[kind], rated.charged)
         remaining[kind] -= free
-        beyond = quantity - free
+        beyond = rated.charged - free
         if beyond:
             by_price = billed.setdefault(kind, {})
-            by_price[unit_price] = by_price.get(unit_price, ZERO) + beyond
-    return [
+            by_price[rated.unit_price] = by_price.get(rated.unit_price, ZERO) + beyond
+    drafts = [
+        DraftLine(
+            K.INCLUDED,
+            f"{INCLUDED_LABELS[kind] % {'pass': name}} - {line.msisdn}",
+            quantity,
+            ZERO,
+            ZERO,
+            line,
+        )
+        for (kind, name), quantity in included.items()
+    ]
+    return drafts + [
         DraftLine(
             K.USAGE,
             f"{USAGE_LABELS[kind]} - {line.msisdn}",
@@ -197,12 +224,16 @@ def _usage(line: Line, period: Period, grid: GridSnapshot) -> list[DraftLine]:
     ]
 
 
+CHARGE_KINDS = {"pass": K.OPTION, "pass_credit": K.CREDIT}  # passes/services, interruptions
+
+
 def _charge_draft(charge: Charge) -> DraftLine:
     if not charge.taxable:  # R10.4: a debt carried from another account was taxed there
         return DraftLine(
             K.CARRIED_DEBT, charge.label, Decimal(1), charge.amount, charge.amount, None, False
         )
-    return DraftLine(K.ONE_OFF, charge.label, Decimal(1), charge.amount, charge.amount, charge.line)
+    kind = CHARGE_KINDS.get(charge.fee_kind, K.ONE_OFF)
+    return DraftLine(kind, charge.label, Decimal(1), charge.amount, charge.amount, charge.line)
 
 
 def draft_lines(
@@ -280,26 +311,37 @@ def contracts_for_billing(
     for line in Line.objects.filter(contract_id__in=ids).annotate(msisdn=F("number__msisdn")):
         line.offer = grid.offers[line.offer_id]
         line.terminations, line.options_taken, line.period_usage = [], [], []
+        line.pass_windows = []
         lines[line.contract_id].append(line)
         by_pk[line.pk] = line
     for change in LineStatusChange.objects.filter(
         line__contract_id__in=ids, to_status=Line.Status.TERMINATED
     ):
         by_pk[change.line_id].terminations.append(change)
-    for taken in LineOption.objects.filter(line__contract_id__in=ids).select_related("option"):
+    for taken in LineOption.objects.filter(line__contract_id__in=ids).select_related(
+        "option", "pass_holding"
+    ):
         by_pk[taken.line_id].options_taken.append(taken)
     start, end = period.bounds()
+    _pass_windows(ids, start, end, by_pk)
     for line_id, *record in (
         UsageRecord.objects.filter(
             line__contract_id__in=ids, started_at__gte=start, started_at__lt=end
         )
         .order_by("line_id", "started_at", "pk")
-        .values_list("line_id", "kind", "quantity", "unit_price")
+        .values_list("line_id", "kind", "quantity", "unit_price", "started_at", "country")
     ):
         by_pk[line_id].period_usage.append(record)
     for contract in contracts:
         contract.billed_lines = lines[contract.pk]
     return contracts
+
+
+def _pass_windows(ids, start: datetime, end: datetime, by_pk: dict[int, Line]) -> None:
+    """R1.2: the periods of passes running during [start, end[ on each line's `pass_windows`."""
+
+    for line_id, windows in pass_windows(list(by_pk), start, end).items():
+        by_pk[line_id].pass_windows = windows
 
 
 def contract_for_billing(contract_id: int, period: Period) -> Contract:

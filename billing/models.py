@@ -137,6 +137,8 @@ class InvoiceLine(models.Model):
         ONE_OFF = "one_off", _("One-off fee")
         MINIMUM = "minimum", _("Minimum billing complement")
         CARRIED_DEBT = "carried_debt", _("Debt carried from another account")
+        INCLUDED = "included", _("Usage included in a pass")
+        CREDIT = "credit", _("Credit")
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
@@ -276,6 +278,8 @@ class UsageRecord(models.Model):
     started_at = models.DateTimeField(_("at"))
     kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
     destination = models.CharField(_("destination"), max_length=40, blank=True)
+    # R1.1: an international call's country, from the longest prefix of the called number.
+    country = models.CharField(_("country"), max_length=2, blank=True)
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
     unit_price = MoneyField(_("unit price excl. tax"))
     # The same record in a file imported twice has the same key, so it goes in once.

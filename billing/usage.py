@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from billing.models import UsageImport, UsageRecord
+from billing.rating import DestinationTable, number_digits
 from catalogue.selectors import NotInForce, international_rate, offer_terms
 from lib.identifiers import normalize_msisdn
 from subscriptions.models import Line
@@ -45,6 +46,18 @@ class _Prices:
     """Grid lookups cached for the file: one query per offer and day, not per row."""
 
     cache: dict = field(default_factory=dict)
+    destinations: DestinationTable = field(default_factory=DestinationTable)
+
+    def country_and_zone(self, destination: str, day: date) -> tuple[str, str]:
+        """R1.1: a called number is rated by its longest prefix in the grid (its country and
+        zone); a zone code written by an older mediation file is taken as the zone."""
+        if number_digits(destination) is None:
+            return "", destination
+        try:
+            found = self.destinations.destination(destination, on=day)
+        except NotInForce as error:
+            raise RowRefused(f"destination: {error}") from error
+        return found.country, found.zone
 
     def unit_price(self, line: Line, kind: str, destination: str, day: date) -> Decimal:
         key = (line.offer_id, kind, destination if kind == "international" else "", day)
@@ -91,7 +104,7 @@ def _parse(row: dict) -> tuple[str, datetime, str, str, Decimal]:
         raise RowRefused(f"started_at: {row.get('started_at')!r} is in the future")
     destination = " ".join((row.get("destination") or "").split())
     if kind == "international" and not destination:
-        raise RowRefused("destination: an international call needs its zone")
+        raise RowRefused("destination: an international call needs its number")
     if len(destination) > DESTINATION_MAX:
         raise RowRefused(f"destination: longer than {DESTINATION_MAX} characters")
     return msisdn, at, kind, destination, _quantity(row.get("quantity"))
@@ -158,7 +171,10 @@ def usage_import(*, name: str, content: bytes) -> UsageImport:
         try:
             msisdn, at, kind, destination, quantity = _parse(row)
             line = _line_on(lines, msisdn, at)
-            unit_price = prices.unit_price(line, kind, destination, timezone.localdate(at))
+            country, zone = "", destination
+            if kind == "international":
+                country, zone = prices.country_and_zone(destination, timezone.localdate(at))
+            unit_price = prices.unit_price(line, kind, zone, timezone.localdate(at))
         except RowRefused as error:
             errors.append({"row": number, "error": str(error)})
             continue
@@ -168,6 +184,7 @@ def usage_import(*, name: str, content: bytes) -> UsageImport:
                 started_at=at,
                 kind=kind,
                 destination=destination,
+                country=country,
                 quantity=quantity,
                 unit_price=unit_price,
                 usage_import=report,

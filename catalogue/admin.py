@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import (
+    DestinationPrefix,
     Fee,
     GridParameters,
     InternationalRate,
@@ -14,6 +15,7 @@ from catalogue.models import (
     OfferTerms,
     Option,
     OptionPrice,
+    PassAllowance,
     PrepaidValidity,
 )
 
@@ -71,6 +73,10 @@ class OptionPriceInline(GridRowInline):
     model = OptionPrice
 
 
+class PassAllowanceInline(GridRowInline):
+    model = PassAllowance
+
+
 @admin.register(Offer)
 class OfferAdmin(admin.ModelAdmin):
     list_display = [
@@ -100,7 +106,7 @@ class OptionAdmin(admin.ModelAdmin):
     list_filter = ["kind", "period", "is_sold"]
     search_fields = ["name", "code"]
     filter_horizontal = ["offers"]
-    inlines = [OptionPriceInline]
+    inlines = [OptionPriceInline, PassAllowanceInline]
 
 
 class GridRowAdmin(admin.ModelAdmin):
@@ -133,3 +139,10 @@ class GridParametersAdmin(GridRowAdmin):
 @admin.register(PrepaidValidity)
 class PrepaidValidityAdmin(GridRowAdmin):
     list_display = ["effective_from", "minimum_top_up", "validity_days"]
+
+
+@admin.register(DestinationPrefix)
+class DestinationPrefixAdmin(GridRowAdmin):
+    list_display = ["prefix", "country", "country_name", "zone", "effective_from"]
+    list_filter = ["zone", "country"]
+    search_fields = ["prefix", "country_name"]

@@ -12,6 +12,7 @@ from pathlib import Path
 from django.db import models, transaction
 
 from catalogue.models import (
+    DestinationPrefix,
     Fee,
     GridParameters,
     InternationalRate,
@@ -19,6 +20,7 @@ from catalogue.models import (
     OfferTerms,
     Option,
     OptionPrice,
+    PassAllowance,
     PrepaidValidity,
     RequiredDocument,
 )
@@ -55,7 +57,14 @@ class GridLoadReport:
         return sum(self.created.values())
 
 
-RATE_KEYS = {"vat_rate", "late_interest_rate"}
+RATE_KEYS = {
+    "vat_rate",
+    "late_interest_rate",
+    "interruption_partial_share",
+    "interruption_degraded_share",
+    "quantity",
+    "fair_use",
+}
 
 
 def _typed(key: str, value):
@@ -100,12 +109,25 @@ def grid_load(path: Path) -> GridLoadReport:
             keys = {"offer": offer, "zone": rate["zone"], "effective_from": rate["effective_from"]}
             _upsert(report, InternationalRate, keys, _values(rate, skip=("zone", "effective_from")))
     for row in data.get("options", []):
-        values = _values(row, skip=("code", "prices", "offers"))
+        values = _values(row, skip=("code", "prices", "offers", "allowances"))
         option = _upsert(report, Option, {"code": row["code"]}, values)
         option.offers.set(Offer.objects.filter(code__in=row.get("offers", [])))
         for price in row.get("prices", []):
             keys = {"option": option, "effective_from": price["effective_from"]}
             _upsert(report, OptionPrice, keys, _values(price, skip=("effective_from",)))
+        for allowance in row.get("allowances", []):
+            keys = {
+                "option": option,
+                "kind": allowance["kind"],
+                "country": allowance.get("country", ""),
+                "effective_from": allowance["effective_from"],
+            }
+            values = _values(allowance, skip=("kind", "country", "effective_from"))
+            _upsert(report, PassAllowance, keys, values)
+    for table in data.get("destinations", []):
+        for row in table["prefixes"]:
+            keys = {"prefix": row["prefix"], "effective_from": table["effective_from"]}
+            _upsert(report, DestinationPrefix, keys, _values(row, skip=("prefix",)))
     for row in data.get("fees", []):
         offer = Offer.objects.get(code=row["offer"]) if "offer" in row else None
         keys = {"kind": row["kind"], "offer": offer, "effective_from": row["effective_from"]}

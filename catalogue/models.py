@@ -270,6 +270,22 @@ class GridParameters(EffectiveDated):
     just_motive_notification_days = models.PositiveSmallIntegerField(
         _("days from a notified change to terminate for it (R16.7, R16.9)"), default=10
     )
+    interruption_partial_share = models.DecimalField(
+        _("share of a pass's day credited for a partly restored day (RK.3)"),
+        max_digits=5,
+        decimal_places=4,
+        default=0,
+        help_text=_("0.5000 credits half a day; 0 credits nothing."),
+    )
+    interruption_degraded_share = models.DecimalField(
+        _("share of a pass's day credited for a day of degraded quality (RK.3)"),
+        max_digits=5,
+        decimal_places=4,
+        default=0,
+    )
+    capped_balance_pays_passes = models.BooleanField(
+        _("capped postpaid: the top-up balance pays passes (R10.7)"), default=False
+    )
 
     class Meta(EffectiveDated.Meta):
         verbose_name = _("grid parameters")
@@ -334,3 +350,93 @@ class RequiredDocument(TranslatedName):
                 fields=["customer_kind", "code"], name="required_document_once_per_kind"
             )
         ]
+
+
+class DestinationPrefix(EffectiveDated):
+    """R1.1: an international prefix (country code, or a longer prefix within it), the country it
+    reaches and the zone whose rate applies. A called number is rated by its longest matching
+    prefix in the table in force on the call's day: every row sharing the latest
+    `effective_from` on or before that day (publishing a new table means adding all its rows
+    with the new date)."""
+
+    prefix = models.CharField(
+        _("prefix"), max_length=12, help_text=_("Digits after the +, for example 212 for Morocco.")
+    )
+    country = models.CharField(
+        _("country code"), max_length=2, help_text=_("ISO 3166 code, for example MA.")
+    )
+    country_name = models.CharField(_("country"), max_length=80)
+    zone = models.SlugField(
+        _("destination zone"), max_length=40, help_text=_("The zone of the offers' rates.")
+    )
+
+    class Meta(EffectiveDated.Meta):
+        ordering = ["-effective_from", "prefix"]
+        verbose_name = _("international prefix")
+        verbose_name_plural = _("international prefixes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["prefix", "effective_from"], name="destination_prefix_one_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"+{self.prefix} {self.country_name} ({self.zone})"
+
+
+class PassAllowance(EffectiveDated):
+    """R1.2: what a pass includes while it runs: usage of a kind (to a country for international
+    calls), unlimited or up to a quantity per period, and an optional fair-use limit beyond which
+    an unlimited allowance is rated normally. The allowances in force on a day are the pass's
+    rows sharing the latest `effective_from` on or before that day."""
+
+    class Kind(models.TextChoices):
+        VOICE = "voice", _("National calls")
+        SMS = "sms", _("SMS")
+        DATA = "data", _("Data")
+        INTERNATIONAL = "international", _("International calls")
+
+    option = models.ForeignKey(
+        Option, verbose_name=_("pass"), on_delete=models.CASCADE, related_name="allowances"
+    )
+    kind = models.CharField(_("usage"), max_length=14, choices=Kind.choices)
+    country = models.CharField(
+        _("country code"),
+        max_length=2,
+        blank=True,
+        help_text=_("International calls only: the country of the prefixes included."),
+    )
+    quantity = models.DecimalField(
+        _("quantity per period"),
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=_("Minutes, messages or MB; empty for unlimited."),
+    )
+    fair_use = models.DecimalField(
+        _("fair-use limit per period"),
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=_("Empty when the operator sets none."),
+    )
+
+    class Meta(EffectiveDated.Meta):
+        verbose_name = _("pass allowance")
+        verbose_name_plural = _("pass allowances")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["option", "kind", "country", "effective_from"],
+                name="pass_allowance_one_per_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.option}: {self.get_kind_display()} {self.country}".strip()
+
+    @property
+    def limit(self):
+        """The quantity included per period, None when unlimited with no fair-use limit."""
+        return self.quantity if self.quantity is not None else self.fair_use

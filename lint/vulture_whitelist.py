@@ -10,6 +10,7 @@ give it its door (a page, an admin action, a management command or a task), or d
 
 from vulture.whitelists.whitelist_utils import Whitelist
 
+from abuse.admin import AdvertisingSmsReportAdmin
 from accounts.backends import EmailOrMobileBackend, SignInLimitBackend, axes_username
 from accounts.models import User, UserManager
 from accounts.staff_permissions import apply_staff_permissions
@@ -32,6 +33,9 @@ from einvoicing.tasks import resend_due_einvoices
 from lib.emails import ConsoleEmailBackend
 from lib.pdf import StaticFilesFetcher
 from lib.sms import ConsoleSmsBackend, LocmemSmsBackend
+from passes.admin import InterruptionChangeInline
+from passes.selectors import KindUse
+from passes.tasks import resume_interruption_jobs
 from privacy.tasks import expire_access_exports, resend_overdue_deliveries
 from subscriptions.admin.prepaid import RechargeCodeBatchAdmin
 from subscriptions.admin.sim_loss import DeclarationOverdueFilter
@@ -106,12 +110,16 @@ FRAMEWORK_CALLS = [
     resume_conditions_notifications,
     redeliver_outbox,
     resend_due_einvoices,
+    resume_interruption_jobs,
     # Django: `createsuperuser`, the admin's greeting, a view the admin routes to, a list
     # filter's signature.
     UserManager.create_superuser,
     User.get_short_name,
     RechargeCodeBatchAdmin.add_view,
     DeclarationOverdueFilter.lookups,
+    # The admin's hooks: the form saved by a service (R7.7), the inline's empty rows.
+    AdvertisingSmsReportAdmin.save_form,
+    InterruptionChangeInline.get_extra,
     # WeasyPrint's URL fetcher protocol: fetch(url, headers).
     StaticFilesFetcher.fetch,
     # Migrations call it (accounts.0002 and later): RunPython(apply_staff_permissions).
@@ -122,6 +130,8 @@ FRAMEWORK_CALLS = [
     RecoveryStatement.rate_percent,
     # templates/subscriptions/_prices.html and templates/pdf/subscription_form.html
     SubscriptionPrices.monthly_total,
+    # templates/passes/line_passes.html
+    KindUse.allowance_left,
 ]
 
 # portal/settings.py names them as dotted strings: MIDDLEWARE, LOGGING's filter and formatter

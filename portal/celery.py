@@ -129,4 +129,16 @@ app.conf.beat_schedule = {
         "task": "subscriptions.tasks.redeliver_outbox",
         "schedule": crontab(minute="*/10"),
     },
+    # Every 5 minutes: passes whose week, month or year ended are renewed (paid from the
+    # balance or charged to the account) or ended, their customers told once (R1.2, R10.6).
+    "passes-renewals": {
+        "task": "passes.tasks.renew_passes",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Every 10 minutes: partner interruption notices whose job was lost resume, and the days of
+    # closed scopes not yet credited are credited, once (RK.2, RK.3).
+    "passes-interruption-jobs": {
+        "task": "passes.tasks.resume_interruption_jobs",
+        "schedule": crontab(minute="*/10"),
+    },
 }

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "api",
+    "passes",
+    "abuse",
     "portal",
 ]
 

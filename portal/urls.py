@@ -4,6 +4,7 @@ from django.urls import include, path, reverse_lazy
 
 from billing import views as billing_views
 from einvoicing.urls import urlpatterns as einvoice_patterns
+from passes import views as passes_views
 from portal import views
 from portal.forms import ResetPasswordForm, SignInForm
 from privacy.urls import urlpatterns as privacy_patterns
@@ -60,6 +61,7 @@ portal_patterns = [
     path("invoices/delivery/", billing_views.invoice_delivery, name="invoice_delivery"),
     path("invoices/<int:pk>/pdf/", billing_views.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:pk>/copy/", billing_views.invoice_copy, name="invoice_copy"),
+    path("lines/<int:pk>/passes/", passes_views.line_passes, name="line_passes"),
     *auth_patterns,
     *subscription_patterns,
     *privacy_patterns,

@@ -142,6 +142,7 @@ class PrepaidMovement(ChangeRecord):
         TOP_UP = "top_up", _("Top-up")
         FORFEIT = "forfeit", _("Balances forfeited (R2.9)")
         FEE = "fee", _("Fee paid from the credit")
+        CREDIT = "credit", _("Credit for a service interruption (RK.3)")
 
     account = models.ForeignKey(PrepaidAccount, on_delete=models.CASCADE, related_name="movements")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)

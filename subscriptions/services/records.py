@@ -18,6 +18,7 @@ from subscriptions.lifecycle.records import line_record, line_transition, number
 from subscriptions.models import IdentityCheck, Line, LineOption, MobileNumber, SimCard
 from subscriptions.models.files import IDENTITY_CHECKS
 from subscriptions.services.prepaid import CreditTooLow, prepaid_debit
+from subscriptions.signals import pass_taken
 
 LIVE = [status for status in Line.Status.values if status != Line.Status.TERMINATED]
 
@@ -136,7 +137,10 @@ def line_option_add(
             started_on=today,
             commitment_ends_on=commitment_end(start=today, months=option.minimum_commitment_months),
         )
-        if line.offer.kind == Offer.Kind.PREPAID:
+        if option.kind == Option.Kind.PASS:
+            # R1.2: its first period runs from now, paid or charged as it starts (passes app).
+            pass_taken.send(sender=LineOption, line_option=line_option, actor=actor)
+        elif line.offer.kind == Offer.Kind.PREPAID:
             _prepaid_option_pay(line=line, option=option, actor=actor, on=today)
         IdentityCheck.objects.create(
             line=line,

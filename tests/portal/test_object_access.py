@@ -104,6 +104,7 @@ OBJECT_URLS: dict[str, Callable[[Customer], dict]] = {
     "portal:line_top_up": lambda victim: {"pk": alices_line(victim).pk},
     "portal:line_sim_loss": lambda victim: {"pk": alices_line(victim).pk},
     "portal:line_suspension": lambda victim: {"pk": alices_line(victim).pk},
+    "portal:line_passes": lambda victim: {"pk": alices_line(victim).pk},
     "portal:file_detail": lambda victim: {"pk": alices_file(victim).pk},
     "portal:file_form_pdf": lambda victim: {"pk": alices_file(victim).pk},
     "portal:file_refusal_letter": lambda victim: {"pk": alices_file(victim, "refused").pk},

@@ -1,0 +1,192 @@
+"""Back office of passes: the passes held and their periods (read only), and the partner
+interruptions (RK.1) that supervisors record, with each change of scope and its notices'
+progress (RK.2) and credits (RK.3)."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from passes.interruptions import (
+    InterruptionRefused,
+    interruption_record,
+    interruption_scope_change,
+)
+from passes.models import (
+    Interruption,
+    InterruptionChange,
+    InterruptionCredit,
+    PassHolding,
+    PassNotice,
+    PassPeriod,
+)
+
+Scope = InterruptionChange.Scope
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PassPeriodInline(admin.TabularInline):
+    model = PassPeriod
+    fields = ["number", "starts_at", "ends_at", "fee", "movement", "charge", "actor", "job"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PassHolding)
+class PassHoldingAdmin(ReadOnlyAdmin):
+    list_display = ["line_option", "line", "renews", "period_ends_at", "ended_at", "ending"]
+    list_filter = ["ending", "renews"]
+    list_select_related = ["line_option__option", "line_option__line__number"]
+    search_fields = ["line_option__line__number__msisdn"]
+    inlines = [PassPeriodInline]
+
+    @admin.display(description=_("line"))
+    def line(self, obj: PassHolding):
+        return obj.line_option.line
+
+
+@admin.register(PassNotice)
+class PassNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["line", "kind", "channel", "created_at", "sent_at"]
+    list_filter = ["kind", "channel"]
+    list_select_related = ["line__number"]
+    search_fields = ["line__number__msisdn"]
+
+
+@admin.register(InterruptionCredit)
+class InterruptionCreditAdmin(ReadOnlyAdmin):
+    list_display = ["period", "change", "days", "share", "amount", "created_at"]
+    list_select_related = ["period__holding__line_option__option", "change"]
+
+
+class InterruptionForm(forms.ModelForm):
+    scope = forms.ChoiceField(
+        label=_("scope"), choices=[(s.value, s.label) for s in Scope if s != Scope.RESTORED]
+    )
+
+    class Meta:
+        model = Interruption
+        fields = ["partner", "cause", "options", "started_at", "ended_at"]
+
+
+class InterruptionChangeInline(admin.TabularInline):
+    """RK.1: the changes of scope, kept as recorded; a new row is a new change."""
+
+    model = InterruptionChange
+    fields = [
+        "scope",
+        "effective_at",
+        "note",
+        "actor",
+        "at",
+        "lines_total",
+        "progress",
+        "notified_at",
+        "credited_at",
+    ]
+    readonly_fields = [
+        "actor",
+        "at",
+        "lines_total",
+        "progress",
+        "notified_at",
+        "credited_at",
+    ]
+    can_delete = False
+
+    def get_extra(self, request, obj=None, **kwargs) -> int:
+        return 1 if obj is not None and obj.ended_at is None else 0
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("e-mails and SMS sent"))
+    def progress(self, obj: InterruptionChange) -> str:
+        return f"{obj.notices_sent} / {obj.notices_total}"
+
+
+@admin.register(Interruption)
+class InterruptionAdmin(admin.ModelAdmin):
+    form = InterruptionForm
+    list_display = ["partner", "cause", "started_at", "ended_at", "scope_now", "created_by"]
+    list_select_related = ["created_by"]
+    filter_horizontal = ["options"]
+    inlines = [InterruptionChangeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["created_by"]
+        return ["partner", "cause", "options", "started_at", "ended_at", "created_by"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["partner", "cause", "options", "started_at", "scope", "ended_at"]
+        return ["partner", "cause", "options", "started_at", "ended_at", "created_by"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            kwargs["form"] = forms.ModelForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("scope now"))
+    def scope_now(self, obj: Interruption) -> str:
+        last = obj.changes.order_by("-effective_at").first()
+        return last.get_scope_display() if last else ""
+
+    def save_model(self, request, obj: Interruption, form, change: bool) -> None:
+        if change:
+            return  # an interruption's facts are kept; its scope changes by new rows
+        data = form.cleaned_data
+        recorded = interruption_record(
+            partner=data["partner"],
+            cause=data["cause"],
+            options=list(data["options"]),
+            started_at=data["started_at"],
+            scope=data["scope"],
+            actor=request.user,
+            ended_at=data.get("ended_at"),
+        )
+        obj.pk, obj.created_by, obj.created_at = recorded.pk, request.user, recorded.created_at
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        if not change:  # the options and the first change were written by interruption_record
+            for formset in formsets:
+                formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
+        super().save_related(request, form, formsets, change)
+
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        if formset.model is not InterruptionChange:
+            return super().save_formset(request, form, formset, change)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.extra_forms:
+            if not inline_form.has_changed():
+                continue
+            data = inline_form.cleaned_data
+            try:
+                interruption_scope_change(
+                    interruption=form.instance,
+                    scope=data["scope"],
+                    effective_at=data["effective_at"],
+                    actor=request.user,
+                    note=data.get("note", ""),
+                )
+            except InterruptionRefused as error:
+                messages.error(request, str(error))
+        return None

@@ -1,0 +1,313 @@
+"""Partner interruptions of passes (RK.1), the subscribers told (RK.2), the days credited (RK.3).
+
+Staff record an interruption with its partner, cause, passes and first scope; each later change
+of scope (partial restoration, degraded quality, restoration) is a new `InterruptionChange` row
+with who and when. Each change queues a Celery job that creates one notice per line holding an
+affected pass and channel (rows unique by key, inserted with ON CONFLICT DO NOTHING) and sends
+them in batches, its progress saved on the change after each batch; a change closes the scope
+before it, whose days are then credited once per period of pass (a unique row per change and
+period, the charge or the balance movement written with it).
+"""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from billing.models import Charge
+from catalogue.models import Option
+from catalogue.selectors import grid_parameters
+from lib.money import ZERO, tnd
+from passes.models import (
+    Interruption,
+    InterruptionChange,
+    InterruptionCredit,
+    PassHolding,
+    PassNotice,
+    PassPeriod,
+)
+from passes.notices import pass_notices_send
+from subscriptions.models import Line, PrepaidAccount, PrepaidMovement
+
+Scope = InterruptionChange.Scope
+CREDIT_FEE = "pass_credit"  # Charge.fee_kind of a credit (billing/invoicing.py: a credit line)
+# Notices sent per task run: progress is saved after each, a restarted job resumes after it.
+NOTICE_BATCH = 1000
+CREATE_CHUNK = 5000
+
+
+class InterruptionRefused(Exception):
+    pass
+
+
+def interruption_record(
+    *,
+    partner: str,
+    cause: str,
+    options: list[Option],
+    started_at: datetime,
+    scope: str,
+    actor: User,
+    ended_at: datetime | None = None,
+) -> Interruption:
+    """RK.1: staff record an interruption and its first scope; the subscribers are told (RK.2)
+    after commit. An end already known is recorded as the restoration."""
+    if scope == Scope.RESTORED:
+        raise InterruptionRefused(_("An interruption starts with a cut or a degradation."))
+    if not options:
+        raise InterruptionRefused(_("Choose the passes the partner interrupts."))
+    with transaction.atomic():
+        interruption = Interruption.objects.create(
+            partner=partner, cause=cause, started_at=started_at, created_by=actor
+        )
+        interruption.options.set(options)
+        interruption_scope_change(
+            interruption=interruption, scope=scope, effective_at=started_at, actor=actor
+        )
+        if ended_at:
+            interruption_scope_change(
+                interruption=interruption, scope=Scope.RESTORED, effective_at=ended_at, actor=actor
+            )
+    return interruption
+
+
+def interruption_scope_change(
+    *,
+    interruption: Interruption,
+    scope: str,
+    effective_at: datetime,
+    actor: User,
+    note: str = "",
+) -> InterruptionChange:
+    """RK.1: the scope changes from `effective_at` (a later instant than the last change), kept
+    with who and when; a restoration ends the interruption. The change's notices (RK.2) and the
+    credit of the scope it closes (RK.3) are queued after commit."""
+    with transaction.atomic():
+        interruption = Interruption.objects.select_for_update().get(pk=interruption.pk)
+        if interruption.ended_at:
+            raise InterruptionRefused(_("This interruption has ended."))
+        last = interruption.changes.order_by("-effective_at").first()
+        if last and effective_at <= last.effective_at:
+            raise InterruptionRefused(_("A change of scope follows the last one."))
+        if last and last.scope == scope:
+            raise InterruptionRefused(_("The scope is already this one."))
+        change = InterruptionChange.objects.create(
+            interruption=interruption,
+            scope=scope,
+            effective_at=effective_at,
+            actor=actor,
+            note=note,
+        )
+        if scope == Scope.RESTORED:
+            interruption.ended_at = effective_at
+            interruption.save(update_fields=["ended_at"])
+        from passes.tasks import credit_interruption_change, notify_interruption_change
+
+        transaction.on_commit(lambda: notify_interruption_change.delay(change.pk))
+        if last:
+            transaction.on_commit(lambda: credit_interruption_change.delay(last.pk))
+    return change
+
+
+def holdings_affected(change: InterruptionChange) -> QuerySet[PassHolding]:
+    """The passes of the interruption running at the change's instant, on lines in service."""
+    running = PassPeriod.objects.filter(
+        holding__line_option__option__in=change.interruption.options.all(),
+        starts_at__lte=change.effective_at,
+        ends_at__gt=change.effective_at,
+    )
+    return PassHolding.objects.filter(pk__in=running.values("holding_id")).exclude(
+        line_option__line__status=Line.Status.TERMINATED
+    )
+
+
+def interruption_notices_create(change: InterruptionChange) -> int:
+    """RK.2: an e-mail and an SMS per line holding an affected pass, once (safe to run again)."""
+    holdings = list(
+        holdings_affected(change).order_by("pk").values_list("pk", "line_option__line_id")
+    )
+    now = timezone.now()
+    for start in range(0, len(holdings), CREATE_CHUNK):
+        PassNotice.objects.bulk_create(
+            [
+                PassNotice(
+                    line_id=line_id,
+                    holding_id=holding_id,
+                    change=change,
+                    kind=PassNotice.Kind.INTERRUPTION,
+                    channel=channel,
+                    key=f"interruption:{change.pk}:{holding_id}:{channel}",
+                    created_at=now,
+                )
+                for holding_id, line_id in holdings[start : start + CREATE_CHUNK]
+                for channel in PassNotice.Channel.values
+            ],
+            ignore_conflicts=True,
+        )
+    total = PassNotice.objects.filter(change=change).count()
+    InterruptionChange.objects.filter(pk=change.pk).update(
+        lines_total=len(holdings), notices_total=total, notices_created_at=now
+    )
+    return total
+
+
+def interruption_notices_send_batch(change: InterruptionChange) -> int:
+    """Send the next batch of the change's notices; returns how many this call sent (0: done).
+    Each notice is claimed before it goes out, so two runs at once never send one twice."""
+    batch = list(
+        PassNotice.objects.filter(change=change, sent_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:NOTICE_BATCH]
+    )
+    try:
+        sent = pass_notices_send(batch)
+    finally:
+        interruption_change_progress(change)
+    return sent
+
+
+def interruption_change_progress(change: InterruptionChange) -> InterruptionChange:
+    """Save how many notices went out; the change is told when its notices exist and none is
+    left to send."""
+    change.refresh_from_db()
+    left = PassNotice.objects.filter(change=change, sent_at__isnull=True).count()
+    done = change.notices_created_at is not None and not left
+    InterruptionChange.objects.filter(pk=change.pk).update(
+        notices_sent=PassNotice.objects.filter(change=change).count() - left
+    )
+    if done:
+        InterruptionChange.objects.filter(pk=change.pk, notified_at__isnull=True).update(
+            notified_at=timezone.now()
+        )
+    change.refresh_from_db()
+    return change
+
+
+def changes_to_notify() -> list[int]:
+    return list(
+        InterruptionChange.objects.filter(notified_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+# RK.3 -------------------------------------------------------------------------------------------
+
+
+def _share(change: InterruptionChange):
+    """The share of a day credited for a day of this scope: 1 for a full cut, the grid's
+    parameter (0 by default) for a partial restoration or a degraded quality."""
+    if change.scope == Scope.FULL:
+        return 1
+    parameters = grid_parameters(on=timezone.localdate(change.effective_at))
+    if change.scope == Scope.PARTIAL:
+        return parameters.interruption_partial_share
+    if change.scope == Scope.DEGRADED:
+        return parameters.interruption_degraded_share
+    return 0
+
+
+def credit_days(start: datetime, end: datetime, period: PassPeriod) -> tuple[int, int]:
+    """Days of [start, end[ within the period, and the period's days, in local calendar days:
+    the day a cut starts counts, the day it ends does not (cut on the 7th, restored on the
+    25th: 18 days)."""
+    first = timezone.localdate(max(start, period.starts_at))
+    last = timezone.localdate(min(end, period.ends_at))
+    period_days = (timezone.localdate(period.ends_at) - timezone.localdate(period.starts_at)).days
+    return max(0, (last - first).days), max(1, period_days)
+
+
+def _credit_one(
+    change: InterruptionChange, period: PassPeriod, days: int, share, amount, job: str
+) -> bool:
+    holding = period.holding
+    line = holding.line_option.line
+    with translation.override(line.contract.customer.language):  # the invoice's language
+        label = _("Credit: %(pass)s interrupted %(days)s day(s) — %(number)s") % {
+            "pass": holding.line_option.option.label,
+            "days": days,
+            "number": line.number,
+        }
+    try:
+        with transaction.atomic():
+            credit = InterruptionCredit.objects.create(
+                change=change, period=period, days=days, share=share, amount=amount, job=job
+            )
+            if period.movement_id:  # paid from the balance: credited to it (prepaid)
+                account = PrepaidAccount.objects.select_for_update().get(line=line)
+                account.credit += amount
+                account.save(update_fields=["credit"])
+                credit.movement = PrepaidMovement.objects.create(
+                    account=account,
+                    kind=PrepaidMovement.Kind.CREDIT,
+                    credit_change=amount,
+                    valid_until=account.valid_until,
+                    job=job,
+                    reason=label[:255],
+                )
+            else:  # billed: a credit line on the next invoice (postpaid)
+                credit.charge = Charge.objects.create(
+                    contract_id=line.contract_id,
+                    line=line,
+                    fee_kind=CREDIT_FEE,
+                    label=label[:200],
+                    amount=-amount,
+                    charged_on=timezone.localdate(),
+                )
+            credit.save(update_fields=["movement", "charge"])
+    except IntegrityError:  # credited already, by an earlier or a concurrent run
+        return False
+    return True
+
+
+def interruption_change_credit(change: InterruptionChange, *, job: str) -> int:
+    """RK.3: the days of the scope that `change` opened, closed by the next change, credited pro
+    rata to each period of an affected pass they fall in (TND to the millime), once; returns
+    the credits made by this call (0 when they were made already)."""
+    following = (
+        InterruptionChange.objects.filter(
+            interruption=change.interruption_id, effective_at__gt=change.effective_at
+        )
+        .order_by("effective_at")
+        .first()
+    )
+    if following is None:
+        return 0  # still running: credited when it closes
+    share = _share(change)
+    made = 0
+    if share:
+        start, end = change.effective_at, following.effective_at
+        periods = PassPeriod.objects.filter(
+            holding__line_option__option__in=change.interruption.options.all(),
+            starts_at__lt=end,
+            ends_at__gt=start,
+        ).select_related(
+            "holding__line_option__line__number",
+            "holding__line_option__line__contract__customer__user",
+            "holding__line_option__option",
+        )
+        for period in periods.order_by("pk"):
+            days, period_days = credit_days(start, end, period)
+            amount = tnd(period.fee * days * share / period_days)
+            if amount > ZERO:
+                made += _credit_one(change, period, days, share, amount, job)
+    InterruptionChange.objects.filter(pk=change.pk, credited_at__isnull=True).update(
+        credited_at=timezone.now()
+    )
+    return made
+
+
+def changes_to_credit() -> list[int]:
+    """Closed scopes whose days are not credited yet (their job lost or not run)."""
+    return [
+        change.pk
+        for change in InterruptionChange.objects.filter(credited_at__isnull=True)
+        .exclude(scope=Scope.RESTORED)
+        .order_by("pk")
+        if InterruptionChange.objects.filter(
+            interruption=change.interruption_id, effective_at__gt=change.effective_at
+        ).exists()
+    ]

@@ -1,0 +1,80 @@
+"""Celery tasks of passes: thin, each calling one function of passes.services or
+passes.interruptions, each safe to run twice (what was done is not done again)."""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from passes.interruptions import (
+    changes_to_credit,
+    changes_to_notify,
+    interruption_change_credit,
+    interruption_notices_create,
+    interruption_notices_send_batch,
+)
+from passes.models import InterruptionChange
+from passes.notices import pass_notices_send, pass_notices_to_send
+from passes.services import passes_renew
+
+RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 8}
+RENEW_BATCH = 500
+# Notices queued less than this ago are left to the task queued with them.
+REDELIVERY_DELAY = timedelta(minutes=10)
+
+
+@shared_task(**RETRY)
+def renew_passes() -> int:
+    """Beat: passes whose period ended are renewed (paid or charged) or ended, their customers
+    told once (R1.2, R10.6); queues itself again while more are due."""
+    opened = passes_renew(limit=RENEW_BATCH)
+    from passes.services import passes_due
+
+    if len(passes_due(now=timezone.now(), limit=RENEW_BATCH)) == RENEW_BATCH:
+        renew_passes.delay()
+    return opened
+
+
+@shared_task(**RETRY)
+def send_pass_notices(notice_ids: list[int]) -> int:
+    return pass_notices_send(notice_ids)
+
+
+@shared_task(**RETRY)
+def notify_interruption_change(change_id: int) -> int:
+    """RK.2: one batch of the change's notices (created first, once); queues the next batch
+    until every line holding an affected pass is told."""
+    change = InterruptionChange.objects.get(pk=change_id)
+    if change.notified_at:
+        return 0
+    if change.notices_created_at is None:
+        interruption_notices_create(change)
+        change.refresh_from_db()
+    sent = interruption_notices_send_batch(change)
+    change.refresh_from_db(fields=["notified_at"])
+    if change.notified_at is None:
+        notify_interruption_change.delay(change_id)
+    return sent
+
+
+@shared_task(**RETRY)
+def credit_interruption_change(change_id: int) -> int:
+    """RK.3: the days of a closed scope credited, once."""
+    change = InterruptionChange.objects.select_related("interruption").get(pk=change_id)
+    return interruption_change_credit(change, job=f"credit_interruption_change:{change_id}")
+
+
+@shared_task(**RETRY)
+def resume_interruption_jobs() -> int:
+    """Beat: notices whose job was lost or interrupted resume where they stopped, closed scopes
+    not credited yet are credited, and single notices whose send was lost are sent."""
+    notify = changes_to_notify()
+    for change_id in notify:
+        notify_interruption_change.delay(change_id)
+    credit = changes_to_credit()
+    for change_id in credit:
+        credit_interruption_change.delay(change_id)
+    lost = pass_notices_to_send(created_before=timezone.now() - REDELIVERY_DELAY)
+    if lost:
+        send_pass_notices.delay(lost)
+    return len(notify) + len(credit) + len(lost)

@@ -1,0 +1,73 @@
+"""In a real browser: a customer takes the weekly Morocco pass; a supervisor records the partner's
+cut, then its partial restoration, in the back office; the customer is told, sees the
+interruption on their passes page, then the credit to come (R1.2, RK.1 to RK.3)."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from passes.models import Interruption, InterruptionCredit, PassHolding
+from subscriptions.models import Customer, Line
+from tests.e2e.test_dashboard_journey import sign_in
+from tests.e2e.test_subscription_journey import sign_in_to_admin
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def test_rk_1_to_rk_3_customer_takes_the_pass_staff_record_the_cut_customer_sees_the_credit(
+    page: Page, other_page: Page, alice: Customer, supervisor, browser_errors: list[str]
+):
+    line = Line.objects.get(contract__customer=alice)
+    passes_url = reverse("portal:line_passes", args=[line.pk])
+    page.goto(reverse("portal:login"))
+    sign_in(page, alice.user.email)
+    page.goto(reverse("portal:line_detail", args=[line.pk]))
+    page.get_by_role("link", name="Pass et consommation").click()
+    page.wait_for_url(f"**{passes_url}")
+    weekly = page.locator("main li").filter(has_text="Pass Maroc illimité — semaine")
+    weekly.get_by_role("button", name="Le prendre").click()
+    expect(page.locator(".alert-success, .alert")).to_contain_text("Le pass est actif")
+    expect(page.locator("main .card")).to_contain_text("Pass Maroc illimité — semaine")
+    holding = PassHolding.objects.get(line_option__line=line)
+
+    admin = other_page
+    sign_in_to_admin(admin, supervisor)
+    admin.goto(reverse("admin:passes_interruption_add"))
+    admin.locator("#id_partner").fill("Wana")
+    admin.locator("#id_cause").fill("Rupture unilatérale du contrat")
+    weekly_pass = admin.locator("#id_options_from option", has_text="Pass Maroc illimité — semaine")
+    weekly_pass.dblclick()  # moved to the chosen passes
+    # The cut starts a second after the pass was taken; the partial restoration two days later.
+    cut = timezone.localtime(holding.periods.get().starts_at) + timedelta(seconds=1)
+    partial = cut + timedelta(days=2)
+    admin.locator("#id_started_at_0").fill(f"{cut:%d/%m/%Y}")
+    admin.locator("#id_started_at_1").fill(f"{cut:%H:%M:%S}")
+    admin.locator("#id_scope").select_option("full")
+    admin.locator("input[name=_continue]").click()
+    expect(admin.locator(".messagelist")).to_be_visible()
+    interruption = Interruption.objects.get()
+    assert interruption.changes.get().actor == supervisor
+
+    page.goto(passes_url)
+    expect(page.locator("main .alert-warning")).to_contain_text("Wana")
+    assert any("Wana" in message.body for message in mail.outbox)  # told by e-mail
+
+    admin.locator("select[name='changes-1-scope']").select_option("partial")
+    admin.locator("input[name='changes-1-effective_at_0']").fill(f"{partial:%d/%m/%Y}")
+    admin.locator("input[name='changes-1-effective_at_1']").fill(f"{partial:%H:%M:%S}")
+    admin.locator("input[name=_continue]").click()
+    expect(admin.locator(".messagelist")).to_be_visible()
+    assert interruption.changes.count() == 2
+    assert InterruptionCredit.objects.filter(period__holding=holding).exists()
+
+    page.goto(passes_url)
+    # 2 days of a 7-day week at 7.000: 2.000 TND to come on the next invoice.
+    expect(page.locator("main .text-success")).to_contain_text("2,000 TND")
+    assert not browser_errors
