@@ -25,11 +25,9 @@ from subscriptions.services.suspensions import LoggingNetwork, NetworkError
 from subscriptions.tasks import (
     redeliver_outbox,
     release_quarantined_numbers,
-    run_prepaid_sweep,
-    run_sweep,
 )
 from terminations.rules import Terms
-from terminations.tasks import resume_conditions_notifications
+from terminations.tasks import resume_conditions_notifications, run_prepaid_sweep, run_sweep
 
 FRAMEWORK_CALLS = [
     # portal/settings.py names them as dotted strings.

@@ -17,7 +17,7 @@ from billing.models import Payment
 from billing.recovery import line_fees_owed_after
 from lib.money import ZERO, tnd
 from subscriptions.models import Line
-from subscriptions.services.ending import line_end
+from terminations.ending import line_end
 from terminations.models import OperatorTermination
 
 Cause = OperatorTermination.Cause

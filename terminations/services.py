@@ -15,8 +15,8 @@ from catalogue.selectors import grid_parameters
 from lib.uploads import CleanDocument, stored_name
 from subscriptions.lifecycle.records import line_record
 from subscriptions.models import Customer, Line, SuspensionCause
-from subscriptions.services.ending import line_end
 from subscriptions.services.suspensions import SUSPENDABLE, locked_lines, suspension_open
+from terminations.ending import line_end
 from terminations.models import TerminationLine, TerminationRequest
 from terminations.notices import customer_language
 from terminations.rules import Terms, line_termination_terms, notice_for
