@@ -23,6 +23,7 @@ from billing.invoicing import next_number
 from billing.models import Invoice, InvoiceLine, Payment
 from billing.payments import payments_allocate
 from lib.money import ZERO, tnd
+from lib.tasks import enqueue
 from subscriptions.models import Contract
 
 # Credit notes are numbered apart from invoices: A2026-000001, A2026-000002, ...
@@ -197,8 +198,6 @@ def credit_note_issue(
             credit_note=note,
         )
         payments_allocate(contract=contract)
-        from billing.tasks import render_document  # the tasks module imports billing modules
-
         # Robust: the credit note stands whatever happens to its PDF (rendered on download too).
-        transaction.on_commit(lambda: render_document.delay(note.pk), robust=True)
+        enqueue("billing.tasks.render_document", note.pk, robust=True)
     return note

@@ -26,6 +26,7 @@ from catalogue.models import Option
 from catalogue.selectors import GridSnapshot
 from lib.bulk import bulk_insert, ids_in, rows_insert
 from lib.money import ZERO, format_tnd, tnd
+from lib.tasks import enqueue
 from subscriptions.models import Contract, Line, LineOption, LineStatusChange
 
 K = InvoiceLine.Kind
@@ -397,8 +398,6 @@ def _invoices_write(issued: list[Issued], issued_on: date) -> list[Invoice]:
     """Number and write the invoices with their lines, mark their charges billed, settle them
     with money waiting, and mail them after commit. In the caller's transaction, under the
     accounts' locks."""
-    from billing.tasks import send_invoices  # the tasks module imports this one
-
     if not issued:
         return []
     numbers = numbers_take(series="F", year=issued_on.year, count=len(issued))
@@ -427,7 +426,7 @@ def _invoices_write(issued: list[Issued], issued_on: date) -> list[Invoice]:
     ids = [invoice.pk for invoice in invoices]
     # Robust: the invoices are committed whatever happens to their mail (a PDF is rendered
     # on its first download anyway). One message per batch: its task renders and mails each.
-    transaction.on_commit(lambda: send_invoices.delay(ids), robust=True)
+    enqueue("billing.tasks.send_invoices", ids, robust=True)
     return invoices
 
 

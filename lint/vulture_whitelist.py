@@ -14,20 +14,39 @@ from accounts.backends import EmailOrMobileBackend, axes_username
 from accounts.models import User, UserManager
 from accounts.staff_permissions import apply_staff_permissions
 from billing.recovery import RecoveryStatement
-from billing.tasks import run_credit_control, start_monthly_billing
+from billing.tasks import (
+    bill_accounts,
+    render_document,
+    run_credit_control,
+    send_invoices,
+    start_monthly_billing,
+)
 from lib.emails import ConsoleEmailBackend
 from lib.pdf import StaticFilesFetcher
 from lib.sms import ConsoleSmsBackend, LocmemSmsBackend
-from privacy.tasks import expire_access_exports, resend_overdue_deliveries
+from privacy.tasks import (
+    build_access_export,
+    expire_access_exports,
+    resend_overdue_deliveries,
+    send_campaign,
+)
 from subscriptions.admin.prepaid import RechargeCodeBatchAdmin
 from subscriptions.admin.sim_loss import DeclarationOverdueFilter
 from subscriptions.services.suspensions import LoggingNetwork, NetworkError
 from subscriptions.tasks import (
     redeliver_outbox,
     release_quarantined_numbers,
+    send_file_accepted,
+    send_refusal_letter,
 )
 from terminations.rules import Terms
-from terminations.tasks import resume_conditions_notifications, run_prepaid_sweep, run_sweep
+from terminations.tasks import (
+    resume_conditions_notifications,
+    run_prepaid_sweep,
+    run_sweep,
+    send_operator_termination_notice,
+    send_receipt_notice,
+)
 
 FRAMEWORK_CALLS = [
     # portal/settings.py names them as dotted strings.
@@ -39,6 +58,16 @@ FRAMEWORK_CALLS = [
     LoggingNetwork,  # PROVISIONING_BACKEND's default
     # The exception a PROVISIONING_BACKEND raises when the network does not answer (Network).
     NetworkError,
+    # The services queue these tasks by name (lib.tasks.enqueue).
+    bill_accounts,
+    send_invoices,
+    render_document,
+    build_access_export,
+    send_campaign,
+    send_file_accepted,
+    send_refusal_letter,
+    send_receipt_notice,
+    send_operator_termination_notice,
     # portal/celery.py's beat schedule names the periodic tasks as dotted strings.
     release_quarantined_numbers,
     run_prepaid_sweep,
