@@ -22,11 +22,11 @@ from django.utils import timezone
 
 from accounts.models import Boutique, User
 from catalogue.models import Offer, Option
+from lib import sms
 from passes import interruptions
 from passes.interruptions import interruption_change_progress, interruption_notices_create
 from passes.models import Interruption, InterruptionChange, PassHolding, PassNotice, PassPeriod
 from passes.notices import pass_notices_send
-from portal import sms
 from subscriptions.models import Contract, Customer, Line, LineOption, MobileNumber
 
 LINES = int(os.environ.get("BENCH_INTERRUPTION_LINES", "50000"))

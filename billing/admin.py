@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +29,7 @@ from billing.payments import PaymentRefused, payment_record, payment_reverse
 from billing.services import billing_run_start
 from billing.tasks import build_paper_batch
 from billing.usage import usage_import
-from lib.admin import ReadOnlyAdmin
+from lib.admin import ReadOnlyAdmin, action_form_page
 from lib.downloads import private_download
 
 
@@ -72,16 +71,16 @@ class InvoiceAdmin(BoutiqueScopedAdmin, ReadOnlyAdmin):
         return queryset.select_related("contract").get()
 
     def _form_page(self, request, invoice: Invoice, form, action: str, title: str):
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "invoice": invoice,
-            "form": form,
-            "action": action,
-            "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/billing/invoice/action_form.html", context)
+        return action_form_page(
+            self,
+            request,
+            "admin/billing/invoice/action_form.html",
+            title=title,
+            invoice=invoice,
+            form=form,
+            action=action,
+            objects=[invoice],
+        )
 
     @admin.action(description=_("Issue a credit note against the invoice"))
     def issue_credit_note(self, request, queryset):

@@ -24,6 +24,7 @@ from billing.models import Invoice, InvoiceLine, Payment
 from billing.payments import payments_allocate
 from billing.signals import invoices_issued
 from lib.money import ZERO, tnd
+from lib.tasks import enqueue
 from subscriptions.models import Contract
 
 # Credit notes are numbered apart from invoices: A2026-000001, A2026-000002, ...
@@ -198,10 +199,8 @@ def credit_note_issue(
             credit_note=note,
         )
         payments_allocate(contract=contract)
-        from billing.tasks import render_document  # the tasks module imports billing modules
-
         invoices_issued.send(sender=Invoice, invoices=[note])  # to TTN as the invoice it corrects
 
         # Robust: the credit note stands whatever happens to its PDF (rendered on download too).
-        transaction.on_commit(lambda: render_document.delay(note.pk), robust=True)
+        enqueue("billing.tasks.render_document", note.pk, robust=True)
     return note

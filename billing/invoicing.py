@@ -28,6 +28,7 @@ from catalogue.models import Option
 from catalogue.selectors import GridSnapshot
 from lib.bulk import bulk_insert, ids_in, rows_insert
 from lib.money import ZERO, format_tnd, tnd
+from lib.tasks import enqueue
 from subscriptions.models import Contract, Line, LineOption, LineStatusChange
 
 K = InvoiceLine.Kind
@@ -440,8 +441,6 @@ def _invoices_write(issued: list[Issued], issued_on: date) -> list[Invoice]:
     """Number and write the invoices with their lines, mark their charges billed, settle them
     with money waiting, and mail them after commit. In the caller's transaction, under the
     accounts' locks."""
-    from billing.tasks import send_invoices  # the tasks module imports this one
-
     if not issued:
         return []
     numbers = numbers_take(series="F", year=issued_on.year, count=len(issued))
@@ -471,7 +470,7 @@ def _invoices_write(issued: list[Issued], issued_on: date) -> list[Invoice]:
     invoices_issued.send(sender=Invoice, invoices=invoices)  # e-invoices to TTN (einvoicing)
     # Robust: the invoices are committed whatever happens to their mail (a PDF is rendered
     # on its first download anyway). One message per batch: its task renders and mails each.
-    transaction.on_commit(lambda: send_invoices.delay(ids), robust=True)
+    enqueue("billing.tasks.send_invoices", ids, robust=True)
     return invoices
 
 

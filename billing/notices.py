@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
@@ -22,6 +21,7 @@ from catalogue.selectors import grid_parameters
 from lib.emails import send_templated
 from lib.money import ZERO
 from lib.sms import send_sms
+from lib.tasks import enqueue
 from subscriptions.models import Customer, Line
 
 Kind = BillingNotice.Kind
@@ -120,9 +120,7 @@ def _record(events: Iterable[tuple[int, str, str, dict]]) -> list[int]:
         ).values_list("pk", flat=True)
     )
     if ids:
-        from billing.tasks import send_billing_notices  # the tasks module imports this one
-
-        transaction.on_commit(lambda: send_billing_notices.delay(ids))
+        enqueue("billing.tasks.send_billing_notices", ids)
     return ids
 
 

@@ -14,6 +14,7 @@ from billing.models import BillingRun, BillingRunAccount, Charge, Invoice
 from catalogue.models import Fee
 from catalogue.selectors import fee_amount
 from lib.bulk import ids_in
+from lib.tasks import enqueue
 
 
 def issue_date(period: Period) -> date:
@@ -40,8 +41,6 @@ def _progress_save(run: BillingRun) -> bool:
 
 def billing_run_start(*, period: Period) -> BillingRun:
     """Start (or restart) the run of a month: the accounts not yet invoiced are queued."""
-    from billing.tasks import bill_accounts, build_paper_batch  # the tasks module imports this one
-
     with transaction.atomic():
         run, _ = BillingRun.objects.select_for_update().get_or_create(period_start=period.start)
         ids = list(accounts_to_bill(period))
@@ -61,19 +60,17 @@ def billing_run_start(*, period: Period) -> BillingRun:
         if ids:
             run.status, run.finished_at = BillingRun.Status.RUNNING, None
         if _progress_save(run) and run.accounts_total:
-            transaction.on_commit(lambda: build_paper_batch.delay(run.pk), robust=True)
+            enqueue("billing.tasks.build_paper_batch", run.pk, robust=True)
         size = settings.BILLING_BATCH_SIZE
         for start in range(0, len(ids), size):
             batch = ids[start : start + size]
-            transaction.on_commit(lambda batch=batch: bill_accounts.delay(run.pk, batch))
+            enqueue("billing.tasks.bill_accounts", run.pk, batch)
     return run
 
 
 def billing_run_batch(*, run_id: int, contract_ids: list[int]) -> int:
     """Bill a batch of accounts at once; when the batch fails, each account is tried alone so
     that one faulty account is reported and the others are billed."""
-    from billing.tasks import build_paper_batch  # the tasks module imports this one
-
     run = BillingRun.objects.get(pk=run_id)
     period = Period.month(run.period_start)
     issued_on = issue_date(period)
@@ -99,7 +96,7 @@ def billing_run_batch(*, run_id: int, contract_ids: list[int]) -> int:
             run.save(update_fields=["errors"])
         if _progress_save(run):
             # The run is done: the paper invoices go to print in one PDF (billing/delivery.py).
-            transaction.on_commit(lambda: build_paper_batch.delay(run_id), robust=True)
+            enqueue("billing.tasks.build_paper_batch", run_id, robust=True)
     return issued
 
 

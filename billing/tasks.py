@@ -4,8 +4,10 @@ from celery import shared_task
 from django.utils import timezone
 
 from billing.credit import credit_control_sweep
-from billing.documents import invoice_email_send
+from billing.delivery import paper_batch_build
+from billing.documents import invoice_email_send, invoice_pdf_render
 from billing.invoicing import Period
+from billing.models import BillingRun, Invoice
 from billing.outbox import billing_redeliver
 from billing.services import billing_run_batch, billing_run_start
 
@@ -64,18 +66,12 @@ def run_credit_control() -> int:
 @shared_task(**RETRY)
 def render_document(invoice_id: int) -> None:
     """After a credit note is issued: its PDF, rendered once and stored like an invoice's."""
-    from billing.documents import invoice_pdf_render
-    from billing.models import Invoice
-
     invoice_pdf_render(Invoice.objects.get(pk=invoice_id))
 
 
 @shared_task(**RETRY)
 def build_paper_batch(run_id: int) -> bool:
     """Once a run is done: one printable PDF of its paper invoices, stored on the run once."""
-    from billing.delivery import paper_batch_build
-    from billing.models import BillingRun
-
     return bool(paper_batch_build(run=BillingRun.objects.get(pk=run_id)).paper_batch)
 
 

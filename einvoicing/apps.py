@@ -7,4 +7,6 @@ class EinvoicingConfig(AppConfig):
     verbose_name = _("Electronic invoices (TTN)")
 
     def ready(self) -> None:
-        from einvoicing import receivers  # noqa: F401  (connects the receivers to billing's signals)
+        # Billing signals issued invoices without importing this app (billing.signals).
+        # Registers the tasks that the services queue by name (lib.tasks.enqueue).
+        from einvoicing import receivers, tasks  # noqa: F401

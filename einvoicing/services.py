@@ -35,6 +35,7 @@ from einvoicing.models import Submission, SubmissionChange
 from einvoicing.schema import teif_errors
 from einvoicing.signing import credentials, teif_sign, teif_verify
 from einvoicing.teif import MATRICULE_FISCAL, identifier, teif_document
+from lib.tasks import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +65,6 @@ def in_scope(invoice: Invoice) -> bool:
 def submissions_record(invoices: list[Invoice]) -> list[Submission]:
     """Rows for the invoices in scope, in the caller's transaction (the one issuing them); their
     sending is queued after commit."""
-    from einvoicing.tasks import send_einvoices  # the tasks module imports this one
-
     rows = [
         Submission(invoice=invoice, key=f"{invoice.number}-1")
         for invoice in invoices
@@ -80,7 +79,7 @@ def submissions_record(invoices: list[Invoice]) -> list[Submission]:
     )
     ids = [row.pk for row in created]
     # Robust: the invoices stand whatever happens to the queue; the sweep sends them anyway.
-    transaction.on_commit(lambda: send_einvoices.delay(ids), robust=True)
+    enqueue("einvoicing.tasks.send_einvoices", ids, robust=True)
     return created
 
 
@@ -159,9 +158,7 @@ def _answer_record(submission: Submission, answer: Answer, *, job: str) -> str:
             last_error="",
         )
         if moved:
-            from einvoicing.tasks import render_registered_copy
-
-            transaction.on_commit(lambda: render_registered_copy.delay(submission.pk), robust=True)
+            enqueue("einvoicing.tasks.render_registered_copy", submission.pk, robust=True)
     elif answer.status == "refused":
         _move(
             submission,
@@ -247,9 +244,7 @@ def submission_retry(*, submission: Submission, actor: User, reason: str) -> boo
         last_error="",
     )
     if moved:
-        from einvoicing.tasks import send_einvoice
-
-        transaction.on_commit(lambda: send_einvoice.delay(submission.pk), robust=True)
+        enqueue("einvoicing.tasks.send_einvoice", submission.pk, robust=True)
     return moved
 
 

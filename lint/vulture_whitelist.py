@@ -22,32 +22,46 @@ from api.tasks import collect_events
 from api.views import ProfileDetail
 from billing.recovery import RecoveryStatement
 from billing.tasks import (
+    bill_accounts,
+    render_document,
     resend_billing_notices,
     run_credit_control,
+    send_invoices,
     start_monthly_billing,
     warn_before_suspension,
 )
 from catalogue.selectors import SubscriptionPrices
 from einvoicing.backends import HttpBackend, RecordingBackend
-from einvoicing.tasks import resend_due_einvoices
+from einvoicing.tasks import render_registered_copy, resend_due_einvoices, send_einvoices
 from lib.emails import ConsoleEmailBackend
 from lib.pdf import StaticFilesFetcher
 from lib.sms import ConsoleSmsBackend, LocmemSmsBackend
 from passes.admin import InterruptionChangeInline
 from passes.selectors import KindUse
 from passes.tasks import resume_interruption_jobs
-from privacy.tasks import expire_access_exports, resend_overdue_deliveries
+from privacy.tasks import (
+    build_access_export,
+    expire_access_exports,
+    resend_overdue_deliveries,
+    send_campaign,
+)
 from subscriptions.admin.prepaid import RechargeCodeBatchAdmin
 from subscriptions.admin.sim_loss import DeclarationOverdueFilter
 from subscriptions.services.suspensions import LoggingNetwork, NetworkError
 from subscriptions.tasks import (
     redeliver_outbox,
     release_quarantined_numbers,
-    run_prepaid_sweep,
-    run_sweep,
+    send_file_accepted,
+    send_refusal_letter,
 )
 from terminations.rules import Terms
-from terminations.tasks import resume_conditions_notifications
+from terminations.tasks import (
+    resume_conditions_notifications,
+    run_prepaid_sweep,
+    run_sweep,
+    send_operator_termination_notice,
+    send_receipt_notice,
+)
 
 from billing.tasks import redeliver_billing  # isort: skip
 from lib.frozen_rows import (  # isort: skip
@@ -96,6 +110,18 @@ FRAMEWORK_CALLS = [
     HttpBackend,  # EINVOICE_BACKEND of the platform
     # The exception a PROVISIONING_BACKEND raises when the network does not answer (Network).
     NetworkError,
+    # The services queue these tasks by name (lib.tasks.enqueue).
+    bill_accounts,
+    send_invoices,
+    render_document,
+    build_access_export,
+    send_campaign,
+    send_file_accepted,
+    send_refusal_letter,
+    send_receipt_notice,
+    send_operator_termination_notice,
+    send_einvoices,
+    render_registered_copy,
     # portal/celery.py's beat schedule names the periodic tasks as dotted strings.
     release_quarantined_numbers,
     run_prepaid_sweep,

@@ -7,4 +7,6 @@ class PassesConfig(AppConfig):
     verbose_name = _("Passes and partner interruptions")
 
     def ready(self) -> None:
-        from passes import receivers  # noqa: F401  (connects the receivers to subscriptions' signals)
+        # Subscriptions signals a pass taken without importing this app (subscriptions.signals).
+        # Registers the tasks that the services queue by name (lib.tasks.enqueue).
+        from passes import receivers, tasks  # noqa: F401

@@ -21,6 +21,7 @@ from billing.models import Charge
 from catalogue.models import Option
 from catalogue.selectors import grid_parameters
 from lib.money import ZERO, tnd
+from lib.tasks import enqueue
 from passes.models import (
     Interruption,
     InterruptionChange,
@@ -104,11 +105,9 @@ def interruption_scope_change(
         if scope == Scope.RESTORED:
             interruption.ended_at = effective_at
             interruption.save(update_fields=["ended_at"])
-        from passes.tasks import credit_interruption_change, notify_interruption_change
-
-        transaction.on_commit(lambda: notify_interruption_change.delay(change.pk))
+        enqueue("passes.tasks.notify_interruption_change", change.pk)
         if last:
-            transaction.on_commit(lambda: credit_interruption_change.delay(last.pk))
+            enqueue("passes.tasks.credit_interruption_change", last.pk)
     return change
 
 

@@ -5,13 +5,14 @@ claimed by a conditional update on `sent_at` before it goes out (given back if n
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from lib.bulk import bulk_insert
 from lib.emails import send_templated
 from lib.sms import send_sms
+from lib.tasks import enqueue
 from passes.models import InterruptionChange, PassHolding, PassNotice
 from subscriptions.models import Line
 
@@ -40,9 +41,7 @@ def pass_notices_record(events: Iterable[tuple[Line, PassHolding, str, str]]) ->
     created = bulk_insert([row for row in rows if (row.key,) not in known])
     ids = [row.pk for row in created]
     if ids:
-        from passes.tasks import send_pass_notices
-
-        transaction.on_commit(lambda: send_pass_notices.delay(ids))
+        enqueue("passes.tasks.send_pass_notices", ids)
     return ids
 
 

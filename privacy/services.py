@@ -2,7 +2,6 @@
 
 import re
 from collections.abc import Iterable
-from functools import partial
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
@@ -11,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from lib.tasks import enqueue
 from privacy.locking import customer_lock
 from privacy.marketing import campaign_queue
 from privacy.models import (
@@ -24,7 +24,6 @@ from privacy.models import (
     StaffAccessLog,
 )
 from privacy.selectors import consent_granted, consent_state
-from privacy.tasks import build_access_export, deliver_objection, send_campaign
 from subscriptions.models import Customer
 
 
@@ -54,7 +53,7 @@ def consent_record(
             objection_deliveries_create(consent=consent) if was_granted and not granted else []
         )
     for delivery in deliveries:
-        transaction.on_commit(partial(deliver_objection.delay, delivery.pk))
+        enqueue("privacy.tasks.deliver_objection", delivery.pk)
     return consent
 
 
@@ -162,7 +161,7 @@ def access_request(*, customer: Customer, actor: User) -> AccessRequest:
     ) or AccessRequest.objects.create(customer=customer, requested_by=actor)
     if request.status == AccessRequest.Status.READY:
         return request
-    transaction.on_commit(lambda: build_access_export.delay(request.pk))
+    enqueue("privacy.tasks.build_access_export", request.pk)
     return request
 
 
@@ -170,5 +169,5 @@ def campaign_start(*, campaign: Campaign, customer_ids: Iterable[int]) -> int:
     """Queue the campaign's messages and send them from a worker (consent checked per message)."""
     with transaction.atomic():
         queued = campaign_queue(campaign=campaign, customer_ids=customer_ids)
-    transaction.on_commit(lambda: send_campaign.delay(campaign.pk))
+    enqueue("privacy.tasks.send_campaign", campaign.pk)
     return queued

@@ -8,4 +8,5 @@ class SubscriptionsConfig(AppConfig):
 
     def ready(self) -> None:
         # Billing signals payments without importing this app (billing.signals).
-        from subscriptions import receivers  # noqa: F401
+        # Registers the tasks that the services queue by name (lib.tasks.enqueue).
+        from subscriptions import receivers, tasks  # noqa: F401

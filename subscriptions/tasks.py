@@ -1,4 +1,3 @@
-from dataclasses import asdict
 from datetime import timedelta
 
 from celery import shared_task
@@ -7,12 +6,11 @@ from django.utils import timezone
 from subscriptions.lifecycle.records import number_release_quarantined
 from subscriptions.notices.files import accepted_notice_send, refusal_letter_send
 from subscriptions.notices.suspensions import notification_send, notifications_to_send
-from subscriptions.services.prepaid import prepaid_sweep
 from subscriptions.services.suspensions import (
     line_orders_send,
     lines_with_orders_to_send,
 )
-from subscriptions.services.sweeps import SWEEPS, settled_suspensions_lift
+from subscriptions.services.sweeps import settled_suspensions_lift
 
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 8}
 
@@ -53,13 +51,6 @@ def send_customer_notifications(notification_ids: list[int]) -> int:
 
 
 @shared_task(**RETRY)
-def run_prepaid_sweep() -> dict[str, int]:
-    """Beat, daily: prepaid lines move to grace, preservation, then termination (R2.7 to R2.9,
-    R17.3); a repeated or concurrent run moves nothing twice."""
-    return asdict(prepaid_sweep(today=timezone.localdate()))
-
-
-@shared_task(**RETRY)
 def redeliver_outbox() -> int:
     """Beat: queue again the orders and notifications whose send was lost."""
     before = timezone.now() - REDELIVERY_DELAY
@@ -70,12 +61,6 @@ def redeliver_outbox() -> int:
     for start in range(0, len(notices), REDELIVERY_CHUNK):
         send_customer_notifications.delay(notices[start : start + REDELIVERY_CHUNK])
     return len(lines) + len(notices)
-
-
-@shared_task(**RETRY)
-def run_sweep(name: str) -> dict[str, int]:
-    """Beat: one of the sweeps of `subscriptions.services.sweeps` (what is due and not yet done)."""
-    return SWEEPS[name](now=timezone.now())
 
 
 @shared_task(**RETRY)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalogue.selectors import grid_parameters
+from lib.tasks import enqueue
 from subscriptions.models import Customer, Line
 from terminations.models import ConditionsChange, ConditionsNotice
 from terminations.notices import conditions_notice_send
@@ -46,9 +47,7 @@ def conditions_change_publish(*, change: ConditionsChange, actor: User) -> Condi
             published_at=timezone.now(), published_by=actor
         ):
             raise ChangeRefused(_("This change is published already."))
-        from terminations.tasks import notify_conditions_change
-
-        transaction.on_commit(lambda: notify_conditions_change.delay(change.pk))
+        enqueue("terminations.tasks.notify_conditions_change", change.pk)
     change.refresh_from_db()
     return change
 

@@ -9,6 +9,7 @@ from lib.emails import send_templated
 from lib.pdf import render_pdf
 from subscriptions.models import Customer
 from terminations.models import ConditionsNotice, OperatorTermination, TerminationRequest
+from terminations.selectors import request_terms
 
 
 def customer_language(customer: Customer) -> str:
@@ -22,8 +23,6 @@ def customer_address(customer: Customer) -> str:
 def termination_letter_pdf(request: TerminationRequest) -> bytes:
     """The letter the customer signs and sends by registered post with acknowledgement of
     receipt (R16.1), in their language."""
-    from terminations.selectors import request_terms
-
     return render_pdf(
         "pdf/termination_letter.html",
         {

@@ -16,8 +16,9 @@ from accounts.roles import is_supervisor
 from billing.models import Payment
 from billing.recovery import line_fees_owed_after
 from lib.money import ZERO, tnd
+from lib.tasks import enqueue
 from subscriptions.models import Line
-from subscriptions.services.ending import line_end
+from terminations.ending import line_end
 from terminations.models import OperatorTermination
 
 Cause = OperatorTermination.Cause
@@ -77,7 +78,5 @@ def operator_termination_decide(
         )
         termination.final_invoice = ended.final_invoice if ended else None
         termination.save(update_fields=["final_invoice"])
-        from terminations.tasks import send_operator_termination_notice
-
-        transaction.on_commit(lambda: send_operator_termination_notice.delay(termination.pk))
+        enqueue("terminations.tasks.send_operator_termination_notice", termination.pk)
     return termination

@@ -5,7 +5,7 @@ charges of the contract, computed by the invoice's own `draft_lines(until=today)
 offer changes: from then on the monthly invoice no longer sees the line. The grid's migration
 fee is charged the same day. When no postpaid line is left on the contract, those charges are
 invoiced at once on the contract's final invoice (R10.2) and the deposit refund is scheduled
-(R12.2), as at a termination (`subscriptions.services.ending.contract_billing_close`); otherwise the
+(R12.2), as at a termination (`terminations.ending.contract_billing_close`); otherwise the
 month's invoice carries them.
 """
 
@@ -21,7 +21,7 @@ from catalogue.models import Fee, Offer
 from catalogue.selectors import fee_amount
 from subscriptions.lifecycle.records import line_record
 from subscriptions.models import Contract, Line, LineOption
-from subscriptions.services.ending import contract_billing_close
+from terminations.ending import contract_billing_close
 from terminations.models import PrepaidMigration
 
 

@@ -13,11 +13,12 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from catalogue.selectors import grid_parameters
 from lib.bidi import ltr
+from lib.tasks import enqueue
 from lib.uploads import CleanDocument, stored_name
 from subscriptions.lifecycle.records import line_record
 from subscriptions.models import Customer, Line, SuspensionCause
-from subscriptions.services.ending import line_end
 from subscriptions.services.suspensions import SUSPENDABLE, locked_lines, suspension_open
+from terminations.ending import line_end
 from terminations.models import TerminationLine, TerminationRequest
 from terminations.notices import customer_language
 from terminations.rules import Terms, line_termination_terms, notice_for
@@ -124,11 +125,9 @@ def termination_request_receive(
                     notes.append(terms.motive_note)
         request.motive_note = " ".join(notes)[:255]
         request.save(update_fields=["motive_note"])
-        from terminations.tasks import end_due_terminations, send_receipt_notice
-
-        transaction.on_commit(lambda: send_receipt_notice.delay(request.pk))
+        enqueue("terminations.tasks.send_receipt_notice", request.pk)
         if request.lines.filter(effective_on__lte=timezone.localdate()).exists():
-            transaction.on_commit(lambda: end_due_terminations.delay())
+            enqueue("terminations.tasks.end_due_terminations")
     if letter_scan is not None:
         # Stored after the commit: no file storage inside the transaction.
         request.letter_scan.save(stored_name(letter_scan), ContentFile(letter_scan.content))

@@ -1,3 +1,5 @@
+from dataclasses import asdict
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -9,6 +11,7 @@ from terminations.conditions import (
 from terminations.models import ConditionsChange
 from terminations.notices import operator_termination_notice_send, receipt_notice_send
 from terminations.services import termination_line_end, termination_lines_due
+from terminations.sweeps import SWEEPS, prepaid_sweep
 
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 8}
 
@@ -63,3 +66,18 @@ def resume_conditions_notifications() -> int:
     for change_id in ids:
         notify_conditions_change.delay(change_id)
     return len(ids)
+
+
+# The sweeps that end lines keep the task names they had under subscriptions (the beat and any
+# message already queued name them so).
+@shared_task(name="subscriptions.tasks.run_prepaid_sweep", **RETRY)
+def run_prepaid_sweep() -> dict[str, int]:
+    """Beat, daily: prepaid lines move to grace, preservation, then termination (R2.7 to R2.9,
+    R17.3); a repeated or concurrent run moves nothing twice."""
+    return asdict(prepaid_sweep(today=timezone.localdate()))
+
+
+@shared_task(name="subscriptions.tasks.run_sweep", **RETRY)
+def run_sweep(name: str) -> dict[str, int]:
+    """Beat: one of the sweeps of `terminations.sweeps.SWEEPS` (what is due and not yet done)."""
+    return SWEEPS[name](now=timezone.now())

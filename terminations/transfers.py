@@ -19,8 +19,8 @@ from lib.pdf import render_pdf
 from lib.uploads import CleanDocument, stored_name
 from subscriptions.models import Contract, Customer, Line
 from subscriptions.models.files import IDENTITY_CHECKS
-from subscriptions.services.ending import line_end
 from subscriptions.services.records import line_activate
+from terminations.ending import line_end
 from terminations.models import LineTransfer
 from terminations.notices import customer_language
 

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from accounts.admin_scope import BoutiqueScopedAdmin, boutique_filter
 from accounts.roles import is_supervisor
 from catalogue.models import Offer, Option
+from lib.admin import action_form_page
 from subscriptions.admin import activation as file_activation_admin
 from subscriptions.models import Customer, FilePiece, FileStatusChange, SubscriptionFile
 from subscriptions.selectors.files import (
@@ -330,14 +331,12 @@ class SubscriptionFileAdmin(BoutiqueScopedAdmin):
                 ngettext("%(count)d file refused.", "%(count)d files refused.", queryset.count()),
             )
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Refuse subscription files"),
-            "files": queryset,
-            "form": form,
-            "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(
-            request, "admin/subscriptions/subscriptionfile/refuse.html", context
+        return action_form_page(
+            self,
+            request,
+            "admin/subscriptions/subscriptionfile/refuse.html",
+            title=_("Refuse subscription files"),
+            form=form,
+            action="refuse",
+            objects=queryset,
         )

@@ -1,7 +1,6 @@
 """"""
 
 from django.contrib import admin, messages
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -12,6 +11,7 @@ from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.roles import is_supervisor
 from billing.forms import RecoveryStatementForm
 from billing.recovery import recovery_statement, recovery_statement_pdf
+from lib.admin import action_form_page
 from lib.downloads import private_download
 from lib.money import format_tnd
 from privacy.forms import ServicePinCheckForm
@@ -92,15 +92,16 @@ class CustomerAdmin(BoutiqueScopedAdmin):
                     messages.ERROR,
                 )
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Check the service PIN (R7.4)"),
-            "customer": customer,
-            "form": form,
-            "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/subscriptions/customer/check_pin.html", context)
+        return action_form_page(
+            self,
+            request,
+            "admin/subscriptions/customer/check_pin.html",
+            title=_("Check the service PIN (R7.4)"),
+            customer=customer,
+            form=form,
+            action="check_service_pin",
+            objects=[customer],
+        )
 
     @admin.display(description=_("history of files and lines"))
     def history(self, customer: Customer) -> str:
@@ -188,16 +189,15 @@ class ContractAdmin(BoutiqueScopedAdmin):
         # R19.1: the lawyer fees are due per legal instance, which the agent says.
         form = RecoveryStatementForm(request.POST if "instances" in request.POST else None)
         if not form.is_valid():
-            context = {
-                **self.admin_site.each_context(request),
-                "title": _("Statement of sums owed for legal recovery"),
-                "contract": contract,
-                "form": form,
-                "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            }
-            return TemplateResponse(
-                request, "admin/subscriptions/contract/recovery_statement_form.html", context
+            return action_form_page(
+                self,
+                request,
+                "admin/subscriptions/contract/recovery_statement_form.html",
+                title=_("Statement of sums owed for legal recovery"),
+                contract=contract,
+                form=form,
+                action="legal_recovery_statement",
+                objects=[contract],
             )
         statement = recovery_statement(
             contract=contract,
@@ -287,16 +287,17 @@ class LineAdmin(BoutiqueScopedAdmin):
             else:
                 self.message_user(request, _("Option activated."), messages.SUCCESS)
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Add an option by phone"),
-            "line": line,
-            "customer": line.contract.customer,
-            "form": form,
-            "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/subscriptions/line/add_option.html", context)
+        return action_form_page(
+            self,
+            request,
+            "admin/subscriptions/line/add_option.html",
+            title=_("Add an option by phone"),
+            line=line,
+            customer=line.contract.customer,
+            form=form,
+            action="add_option_by_phone",
+            objects=[line],
+        )
 
     @admin.display(description=_("customer"), ordering="contract__customer__last_name")
     def customer_name(self, line: Line) -> str:

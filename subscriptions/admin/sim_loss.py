@@ -8,7 +8,6 @@ Every action calls `subscriptions.services.sim_loss`; nothing here changes a lin
 from django import forms
 from django.contrib import admin, messages
 from django.http import Http404, HttpRequest
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin_scope import BoutiqueScopedAdmin
 from catalogue.models import Fee
 from catalogue.selectors import fee_amount
+from lib.admin import action_form_page
 from lib.downloads import private_download
 from lib.uploads import DocumentField
 from subscriptions.forms.sim_loss import ReplacementSimForm
@@ -218,17 +218,16 @@ class SimLossDeclarationAdmin(BoutiqueScopedAdmin):
             else:
                 self.message_user(request, _("New SIM given."), messages.SUCCESS)
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Replace the SIM"),
-            "declaration": declaration,
-            "fee": fee_amount(
+        return action_form_page(
+            self,
+            request,
+            "admin/subscriptions/simlossdeclaration/replace_sim.html",
+            title=_("Replace the SIM"),
+            declaration=declaration,
+            fee=fee_amount(
                 Fee.Kind.SIM_REPLACEMENT, on=timezone.localdate(), offer=declaration.line.offer
             ),
-            "form": form,
-            "opts": self.model._meta,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(
-            request, "admin/subscriptions/simlossdeclaration/replace_sim.html", context
+            form=form,
+            action="replace_sim",
+            objects=[declaration],
         )

@@ -8,14 +8,13 @@ back, after checking who asks; the action calls `subscriptions.services.suspensi
 
 from django import forms
 from django.contrib import admin, messages
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.roles import is_supervisor
-from lib.admin import ReadOnlyAdmin
+from lib.admin import ReadOnlyAdmin, action_form_page
 from subscriptions.models import ProvisioningOrder, SuspensionCause
 from subscriptions.services.suspensions import (
     SuspensionRefused,
@@ -97,15 +96,16 @@ def supervise_suspension(modeladmin, request, queryset):
         else:
             modeladmin.message_user(request, _("Done."), messages.SUCCESS)
         return None
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": _("Suspend or restore a line"),
-        "line": line,
-        "form": form,
-        "opts": modeladmin.model._meta,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "admin/subscriptions/line/supervise_suspension.html", context)
+    return action_form_page(
+        modeladmin,
+        request,
+        "admin/subscriptions/line/supervise_suspension.html",
+        title=_("Suspend or restore a line"),
+        line=line,
+        form=form,
+        action="supervise_suspension",
+        objects=[line],
+    )
 
 
 class ExtraTimeForm(forms.Form):
@@ -169,15 +169,16 @@ def grant_extra_time(modeladmin, request, queryset):
                 messages.SUCCESS,
             )
         return None
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": _("Grant extra time before termination by right (R17.5)"),
-        "lines": [(line, causes[line.pk]) for line in lines],
-        "form": form,
-        "opts": modeladmin.model._meta,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(request, "admin/subscriptions/line/extra_time.html", context)
+    return action_form_page(
+        modeladmin,
+        request,
+        "admin/subscriptions/line/extra_time.html",
+        title=_("Grant extra time before termination by right (R17.5)"),
+        lines=[(line, causes[line.pk]) for line in lines],
+        form=form,
+        action="grant_extra_time",
+        objects=lines,
+    )
 
 
 @admin.register(ProvisioningOrder)
@@ -247,15 +248,14 @@ def customer_request_suspension(modeladmin, request, queryset):
         except SuspensionRequestRefused as refusal:
             modeladmin.message_user(request, str(refusal), messages.ERROR)
         return None
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": _("Suspension at the customer's request"),
-        "line": line,
-        "customer": line.contract.customer,
-        "form": form,
-        "opts": modeladmin.model._meta,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-    }
-    return TemplateResponse(
-        request, "admin/subscriptions/line/customer_request_suspension.html", context
+    return action_form_page(
+        modeladmin,
+        request,
+        "admin/subscriptions/line/customer_request_suspension.html",
+        title=_("Suspension at the customer's request"),
+        line=line,
+        customer=line.contract.customer,
+        form=form,
+        action="customer_request_suspension",
+        objects=[line],
     )

@@ -89,7 +89,7 @@ def line_transition(
     *, line: Line, to: str, reason: str, actor: User | None = None, job: str = ""
 ) -> Line:
     """Move `line` to `to`, recording who (a person or a job), when and why. A line ends
-    (TERMINATED) through `subscriptions.services.ending.lines_end` only, which also frees its
+    (TERMINATED) through `terminations.ending.lines_end` only, which also frees its
     number and SIM.
 
     The move is claimed with a conditional update on the status the caller saw, so that two

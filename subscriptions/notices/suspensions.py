@@ -6,13 +6,13 @@ makes each exist once); they are sent after commit and `sent_at` makes each go o
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from lib.bulk import bulk_insert
 from lib.emails import send_templated
 from lib.sms import send_sms
+from lib.tasks import enqueue
 from subscriptions.models import (
     CustomerNotification,
     Line,
@@ -64,9 +64,7 @@ def notifications_record(events: Iterable[tuple[Line, str, str, str]]) -> list[i
         ).values_list("pk", flat=True)
     )
     if ids:
-        from subscriptions.tasks import send_customer_notifications
-
-        transaction.on_commit(lambda: send_customer_notifications.delay(ids))
+        enqueue("subscriptions.tasks.send_customer_notifications", ids)
     return ids
 
 

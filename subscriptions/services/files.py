@@ -18,6 +18,7 @@ from accounts.models import User
 from billing.deposits import deposit_hold
 from catalogue.models import Fee, Offer, Option, RequiredDocument
 from catalogue.selectors import fee_amount, grid_parameters
+from lib.tasks import enqueue
 from lib.uploads import CleanDocument, stored_name
 from subscriptions.lifecycle.files import file_record, file_transition
 from subscriptions.models import (
@@ -32,7 +33,6 @@ from subscriptions.models import (
 )
 from subscriptions.selectors.files import numbers_to_give, sims_to_give
 from subscriptions.services.records import commitment_end, line_activate
-from subscriptions.tasks import send_file_accepted, send_refusal_letter
 
 S = SubscriptionFile.Status
 
@@ -318,7 +318,7 @@ def file_accept(
         file.line = _open_line(file=file, actor=actor, number=number, sim=sim)
         file.save(update_fields=["line"])
         file_transition(file=file, to=S.ACTIVE, actor=actor, reason=gettext_noop("Line activated"))
-    transaction.on_commit(lambda: send_file_accepted.delay(file.pk))
+    enqueue("subscriptions.tasks.send_file_accepted", file.pk)
     return file
 
 
@@ -330,7 +330,7 @@ def file_refuse(*, file: SubscriptionFile, actor: User, motive: str) -> Subscrip
         file.refusal_motive = motive.strip()
         file.save(update_fields=["refusal_motive"])
         file_transition(file=file, to=S.REFUSED, actor=actor, reason=f"Refused: {motive}"[:500])
-    transaction.on_commit(lambda: send_refusal_letter.delay(file.pk))
+    enqueue("subscriptions.tasks.send_refusal_letter", file.pk)
     return file
 
 

@@ -1,11 +1,12 @@
 """The prepaid life cycle (R2.7 to R2.9, R17.3): validity, then grace, then preservation, then the
 number is lost and goes to quarantine.
 
-`prepaid_sweep` moves every line that is due and not yet moved, in batches of SWEEP_BATCH_SIZE
+`prepaid_steps_run` moves every line that is due and not yet moved, in batches of SWEEP_BATCH_SIZE
 rows locked with SKIP LOCKED: two sweeps running at once take different lines, a repeated run
 finds nothing left, and a run that missed days walks a line through every period it is late for.
 A batch runs a fixed number of statements whatever its size (the grid read once per day), except
-for the contracts that end with their last line (`subscriptions.services.ending.lines_end`).
+for the contracts that end with their last line (`terminations.ending.lines_end`). The sweep
+itself, with its last step that ends lines, is `terminations.sweeps.prepaid_sweep`.
 
 Top-ups (R2.3): recharge codes, Banka and Light, and what a top-up does to the line's periods
 (R2.7 to R2.9).
@@ -55,7 +56,6 @@ from subscriptions.models import (
     RechargeCodeFailure,
     TopUp,
 )
-from subscriptions.services.ending import lines_end
 from subscriptions.services.suspensions import provisioning_orders_request, provisioning_request
 
 S = Line.Status
@@ -130,7 +130,7 @@ def _period_end(account: PrepaidAccount, field: str) -> date:
     return getattr(account, field)
 
 
-class _GridDays:
+class GridDays:
     """Grid parameters read once per day within a batch (R2.8, R2.9 durations)."""
 
     def __init__(self) -> None:
@@ -142,7 +142,7 @@ class _GridDays:
         return self._cache[day]
 
 
-def _restore(lines: list[Line], grid: _GridDays, today: date) -> None:
+def _restore(lines: list[Line], grid: GridDays, today: date) -> None:
     """R2.8: a line in grace whose validity runs again (topped up while it was suspended) is
     active. A line in preservation is shown active only when the network confirms that it may
     call again (suspensions.line_restore_after_unblock), so no step restores it here."""
@@ -159,7 +159,7 @@ def _restore(lines: list[Line], grid: _GridDays, today: date) -> None:
     )
 
 
-def _enter_grace(lines: list[Line], grid: _GridDays, today: date) -> None:
+def _enter_grace(lines: list[Line], grid: GridDays, today: date) -> None:
     """R2.8: the day after its validity the line enters 90 days of grace (grid)."""
     for line in lines:
         valid_until = _period_end(line.prepaid_account, "valid_until")
@@ -174,7 +174,7 @@ def _enter_grace(lines: list[Line], grid: _GridDays, today: date) -> None:
     )
 
 
-def _enter_preservation(lines: list[Line], grid: _GridDays, today: date) -> None:
+def _enter_preservation(lines: list[Line], grid: GridDays, today: date) -> None:
     """R2.9: after grace, 90 days (grid) of receiving only; the balances are forfeited."""
     forfeits = []
     for line in lines:
@@ -217,34 +217,24 @@ def _enter_preservation(lines: list[Line], grid: _GridDays, today: date) -> None
     )
 
 
-def _terminate(lines: list[Line], grid: _GridDays, today: date) -> None:
-    """R2.9, R17.1: preservation over without a top-up, the line ends (its contract with its
-    last line): R17.3, the number goes to quarantine and the network releases it."""
-    lines_end(
-        line_ids=[line.pk for line in lines],
-        on=today,
-        reason=gettext_noop("Preservation ended without a top-up: number lost (R2.9, R17.3)"),
-        job=JOB,
-        only_from=[S.PRESERVATION],
-        sim_returned=False,
-    )
-
-
 # (result, status left, period end read, whether that period has ended, what is done)
-STEPS: list[tuple[str, str, str, bool, Callable[[list[Line], _GridDays, date], None]]] = [
+Step = tuple[str, str, str, bool, Callable[[list[Line], GridDays, date], None]]
+
+STEPS: list[Step] = [
     ("restored", S.GRACE, "valid_until", False, _restore),
     ("grace", S.ACTIVE, "valid_until", True, _enter_grace),
     ("preservation", S.GRACE, "grace_until", True, _enter_preservation),
-    ("terminated", S.PRESERVATION, "preservation_until", True, _terminate),
 ]
+# The last step, preservation over without a top-up (R2.9), ends lines: `terminations.sweeps`
+# adds it (`PREPAID_STEPS`), since ending a line lives above this app.
 
 
-def prepaid_sweep(*, today: date) -> SweepResult:
-    """Move every prepaid line whose period ended before `today` into the next one; returns how
-    many lines entered each period."""
+def prepaid_steps_run(steps: list[Step], *, today: date) -> SweepResult:
+    """Move every prepaid line whose period ended before `today` into the next one, step by step
+    in the order given; returns how many lines entered each period."""
     result = SweepResult()
-    grid = _GridDays()
-    for name, status, period_end, ended, step in STEPS:
+    grid = GridDays()
+    for name, status, period_end, ended, step in steps:
         # First the lines nobody holds, so that sweeps running at once share the work; then,
         # waiting for the locks, the lines a top-up or another job held meanwhile.
         for skip_locked in (True, False):

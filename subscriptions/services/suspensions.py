@@ -39,6 +39,7 @@ from accounts.models import User
 from billing.invoicing import Period, invoice_issue
 from billing.models import Invoice
 from lib.bulk import bulk_insert
+from lib.tasks import enqueue
 from subscriptions.lifecycle.records import (
     line_record,
     lines_transition,
@@ -289,9 +290,7 @@ def provisioning_orders_request(
     created = bulk_insert([row for row in rows if row.key not in existing])
     line_ids = sorted({order.line_id for order in created})
     if line_ids:
-        from subscriptions.tasks import send_provisioning_orders
-
-        transaction.on_commit(lambda: send_provisioning_orders.delay(line_ids))
+        enqueue("subscriptions.tasks.send_provisioning_orders", line_ids)
     return created
 
 

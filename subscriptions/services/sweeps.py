@@ -25,7 +25,6 @@ from billing.payments import LIVE
 from catalogue.selectors import grid_parameters
 from lib.money import ZERO
 from subscriptions.models import Line, SubscriptionFile, SuspensionCause
-from subscriptions.services.ending import lines_end
 from subscriptions.services.suspensions import SUSPENDABLE, suspensions_lift, suspensions_open
 
 S = Line.Status
@@ -44,7 +43,7 @@ TERMINATING_CAUSES = [
 ]
 
 
-def _open(cause: str, **lookups) -> Exists:
+def cause_open(cause: str, **lookups) -> Exists:
     return Exists(
         SuspensionCause.objects.filter(
             line=OuterRef("pk"), cause=cause, lifted_at__isnull=True, **lookups
@@ -60,7 +59,7 @@ def _chunks(ids: list[int], size: int):
 Recheck = Callable[[QuerySet[Line]], QuerySet[Line]]
 
 
-def _in_batches(
+def in_batches(
     due: QuerySet[Line], act: Callable[[list[int]], int], *, recheck: Recheck | None = None
 ) -> int:
     """Read the ids of the lines due once, then work them in batches: each batch locks its lines
@@ -100,9 +99,9 @@ def _suspend(
     due: QuerySet[Line], cause: str, reason: str, job: str, recheck: Recheck | None = None
 ) -> int:
     def not_yet_done(lines: QuerySet[Line]) -> QuerySet[Line]:
-        return lines.filter(status__in=[*SUSPENDABLE, S.SUSPENDED]).exclude(_open(cause))
+        return lines.filter(status__in=[*SUSPENDABLE, S.SUSPENDED]).exclude(cause_open(cause))
 
-    return _in_batches(
+    return in_batches(
         not_yet_done(due),
         lambda ids: len(suspensions_open(line_ids=ids, cause=cause, reason=reason, job=job)),
         recheck=(lambda lines: not_yet_done(recheck(lines))) if recheck else None,
@@ -117,19 +116,19 @@ def _lift(
     recheck: Recheck | None = None,
     actor: User | None = None,
 ) -> int:
-    return _in_batches(
-        lines.filter(_open(cause)),
+    return in_batches(
+        lines.filter(cause_open(cause)),
         lambda ids: len(
             suspensions_lift(line_ids=ids, cause=cause, reason=reason, actor=actor, job=job)
         ),
-        recheck=(lambda batch: recheck(batch).filter(_open(cause))) if recheck else None,
+        recheck=(lambda batch: recheck(batch).filter(cause_open(cause))) if recheck else None,
     )
 
 
 # R13.1, R17.1: the pieces of a file not received 3 days (grid) after the line's activation.
 
 
-def _incomplete_file(now: datetime) -> Q:
+def incomplete_file(now: datetime) -> Q:
     return Q(
         subscription_file__status=SubscriptionFile.Status.ACTIVE,
         subscription_file__completed_at__isnull=True,
@@ -141,7 +140,7 @@ def incomplete_files_suspend(*, now: datetime) -> int:
     """R13.1: suspend the lines whose file is still incomplete at its deadline."""
     reason = gettext_noop("File incomplete after its deadline (R13.1)")
     return _suspend(
-        Line.objects.filter(_incomplete_file(now)), Cause.INCOMPLETE_FILE, reason, JOB_FILES
+        Line.objects.filter(incomplete_file(now)), Cause.INCOMPLETE_FILE, reason, JOB_FILES
     )
 
 
@@ -149,24 +148,6 @@ def incomplete_files_lift(*, now: datetime) -> int:
     """R13.1: lift the cause once the file is complete."""
     completed = Line.objects.filter(subscription_file__completed_at__isnull=False)
     return _lift(completed, Cause.INCOMPLETE_FILE, gettext_noop("File complete"), JOB_FILES)
-
-
-def incomplete_files_terminate(*, now: datetime) -> int:
-    """R17.1: a line suspended for its file and still incomplete after the grid's days is
-    terminated."""
-    days = grid_parameters(on=timezone.localdate(now)).incomplete_file_termination_days
-    due = Line.objects.filter(
-        _incomplete_file(now),
-        _open(Cause.INCOMPLETE_FILE, opened_at__lte=now - timedelta(days=days)),
-        status=S.SUSPENDED,
-    )
-    reason = gettext_noop("Terminated: file still incomplete (R17.1)")
-    return _in_batches(
-        due,
-        lambda ids: _terminate_by_right(
-            ids, on=timezone.localdate(now), reason=reason, job=JOB_FILES
-        ),
-    )
 
 
 # R10.4: an invoice unpaid after its due date plus the grid's delay suspends every line of the
@@ -273,65 +254,15 @@ def credit_control_lift(
     )
 
 
-# R17.5: suspended beyond the grid's limit, with no extra time granted.
-
-
-def suspended_lines_terminate(*, now: datetime) -> int:
-    """R17.5: terminate by right the lines suspended by an operator's cause for longer than the
-    grid's days, unless staff granted extra time on that cause."""
-    today = timezone.localdate(now)
-    days = grid_parameters(on=today).suspension_termination_days
-    expired = SuspensionCause.objects.filter(
-        Q(extended_until__isnull=True) | Q(extended_until__lt=today),
-        line=OuterRef("pk"),
-        lifted_at__isnull=True,
-        cause__in=TERMINATING_CAUSES,
-        opened_at__lte=now - timedelta(days=days),
-    )
-    due = Line.objects.filter(Exists(expired), status=S.SUSPENDED)
-    reason = gettext_noop("Terminated by right: suspended beyond the grid's limit (R17.5)")
-    return _in_batches(
-        due, lambda ids: _terminate_by_right(ids, on=today, reason=reason, job=JOB_TERMINATE)
-    )
-
-
-def _terminate_by_right(line_ids: list[int], *, on: date, reason: str, job: str) -> int:
-    """R17.1, R17.5: end the lines still suspended under their lock (a cause lifted meanwhile
-    leaves its line alone), the monthly fees left until the end of the minimum period due at
-    once; the customer kept the SIM (R12.2: its fee comes off the deposit refund)."""
-    ended = lines_end(
-        line_ids=line_ids,
-        on=on,
-        reason=reason,
-        job=job,
-        only_from=[S.SUSPENDED],
-        sim_returned=False,
-        remaining_fees=True,
-        fees_label=gettext_noop(
-            "Monthly fees left until %(date)s (termination by right, %(number)s)"
-        ),
-    )
-    return len(ended)
-
-
 JOB_FILES = "sweep: incomplete files"
 
 JOB_PAYMENTS = "sweep: overdue invoices"
 
 JOB_CREDIT = "sweep: credit control"
 
-JOB_TERMINATE = "sweep: termination by right"
 
-
-# What the beat jobs and the management commands run, by name: how many lines each step moved.
-def incomplete_files_sweep(*, now: datetime) -> dict[str, int]:
-    return {
-        "lifted": incomplete_files_lift(now=now),
-        "suspended": incomplete_files_suspend(now=now),
-        "terminated": incomplete_files_terminate(now=now),
-    }
-
-
+# What the beat jobs and the management commands run, by name: how many lines each step moved
+# (with the sweeps that end lines, in `terminations.sweeps.SWEEPS`).
 def overdue_invoices_sweep(*, now: datetime) -> dict[str, int]:
     today = timezone.localdate(now)
     return {
@@ -346,18 +277,6 @@ def credit_control_suspensions_sweep(*, now: datetime) -> dict[str, int]:
         "lifted": credit_control_lift(today=today),
         "suspended": credit_control_suspend(today=today),
     }
-
-
-def terminations_sweep(*, now: datetime) -> dict[str, int]:
-    return {"terminated": suspended_lines_terminate(now=now)}
-
-
-SWEEPS: dict[str, Callable[..., dict[str, int]]] = {
-    "incomplete_files": incomplete_files_sweep,
-    "overdue_invoices": overdue_invoices_sweep,
-    "credit_control": credit_control_suspensions_sweep,
-    "terminations": terminations_sweep,
-}
 
 
 def settled_suspensions_lift(*, customer_id: int, today: date) -> int:

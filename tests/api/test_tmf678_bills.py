@@ -2,7 +2,7 @@
 published schemas define them, money in TND with three decimals, a page in constant queries."""
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -10,8 +10,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from billing.invoicing import Period, invoice_issue
-from billing.models import BillingRun, Invoice, InvoiceLine
+from billing.models import BillingRun, Invoice
 from billing.payments import payment_record
+from tests.api.helpers import many_bills
 from tests.api.tmf_schema import tmf_validate
 
 BASE = "/tmf-api/customerBillManagement/v5"
@@ -136,41 +137,6 @@ def test_tmf678_bill_document_is_the_invoice_pdf(alice, crm):
     assert answer.status_code == 200
     assert answer["Content-Type"] == "application/pdf"
     assert b"".join(answer.streaming_content).startswith(b"%PDF")
-
-
-def many_bills(contract, count: int, first: int = 0) -> None:
-    """`count` invoices of the account, three lines each, some paid, written at once."""
-    invoices = Invoice.objects.bulk_create(
-        Invoice(
-            contract=contract,
-            period_start=date(2010, 1, 1) + timedelta(days=31 * i),
-            period_end=date(2010, 1, 28) + timedelta(days=31 * i),
-            number=f"F-TEST-{i:05d}",
-            issued_on=date(2011, 1, 1) + timedelta(days=i),
-            due_on=date(2011, 1, 20) + timedelta(days=i),
-            customer_name="Test",
-            customer_identity="00000000",
-            customer_address="Tunis",
-            total_excl_tax=Decimal("10.000"),
-            vat_rate=Decimal("0.19"),
-            vat_amount=Decimal("1.900"),
-            stamp_duty=Decimal("1.000"),
-            total_incl_tax=Decimal("12.900"),
-        )
-        for i in range(first, first + count)
-    )
-    InvoiceLine.objects.bulk_create(
-        InvoiceLine(
-            invoice=invoice,
-            kind="subscription",
-            label=f"Line {n}",
-            quantity=Decimal(1),
-            unit_price=Decimal("10.000"),
-            amount_excl_tax=Decimal("10.000") / 3,
-        )
-        for invoice in invoices
-        for n in range(3)
-    )
 
 
 def test_tmf678_a_page_of_100_bills_takes_a_constant_number_of_queries(

@@ -19,7 +19,7 @@ from api.keys import key_create
 from billing.models import BillingRun
 from privacy.services import consent_record
 from tests.api.conftest import ALL_SCOPES
-from tests.api.test_tmf678_bills import many_bills
+from tests.api.helpers import many_bills
 from tests.factories import ContractFactory, CustomerFactory
 
 DOCUMENT = json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True)))

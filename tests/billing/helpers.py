@@ -1,14 +1,17 @@
 """Helpers shared by several test modules of this folder."""
 
+import os
 import re
 import shutil
 import subprocess
+import time
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -19,6 +22,7 @@ from billing.payments import (
     invoices_with_balance,
 )
 from catalogue.models import Offer
+from subscriptions.models import Contract
 from subscriptions.services.records import line_activate
 from tests.factories import ContractFactory, CustomerFactory, LineFactory, SimCardFactory
 
@@ -95,3 +99,41 @@ def words(pdf: Path) -> list[Word]:
 
 def balances(contract):
     return [balance_of(invoice) for invoice in invoices_with_balance(contract)]
+
+
+PAPER = Contract.InvoiceDelivery.PAPER
+HEADER = "msisdn,started_at,kind,destination,quantity\n"
+
+
+def paper_account(postal_code: str, last_name: str, delivery: str = PAPER):
+    line = account()
+    customer = line.contract.customer
+    customer.postal_code, customer.last_name, customer.email = (
+        postal_code,
+        last_name,
+        f"{last_name.lower()}@example.tn",
+    )
+    customer.save()
+    Contract.objects.filter(pk=line.contract_id).update(invoice_delivery=delivery)
+    return line.contract
+
+
+BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
+
+
+def _database_url() -> str:
+    db = settings.DATABASES["default"]
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def _wait_for(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def csv_of(*rows: str) -> bytes:
+    return (HEADER + "\n".join(rows) + "\n").encode()

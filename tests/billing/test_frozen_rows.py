@@ -13,10 +13,10 @@ from billing.documents import invoice_pdf_render
 from billing.models import Invoice, InvoiceLine, Payment
 from billing.payments import payment_reverse
 from privacy.models import Consent, StaffAccessLog
-from tests.billing.test_invoice_document import (
-    march_invoice,
-    private_storage,  # noqa: F401 (autouse)
-)
+from tests.billing.helpers import march_invoice
+
+# Each test stores its PDFs in its own directory.
+pytestmark = pytest.mark.usefixtures("private_storage")
 
 
 def refused(sql: str, params: list) -> bool:

@@ -18,9 +18,9 @@ from billing.services import billing_run_start
 from billing.tasks import build_paper_batch
 from subscriptions.models import Contract
 from tests.billing.helpers import (
-    account,
     flat,
     march_invoice,
+    paper_account,
     pdf_bytes,
 )
 
@@ -35,19 +35,6 @@ def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-def paper_account(postal_code: str, last_name: str, delivery: str = PAPER):
-    line = account()
-    customer = line.contract.customer
-    customer.postal_code, customer.last_name, customer.email = (
-        postal_code,
-        last_name,
-        f"{last_name.lower()}@example.tn",
-    )
-    customer.save()
-    Contract.objects.filter(pk=line.contract_id).update(invoice_delivery=delivery)
-    return line.contract
 
 
 def test_a_paper_accounts_invoice_is_not_emailed_but_its_pdf_is_stored(alice):

@@ -15,7 +15,7 @@ from billing.services import billing_run_start, invoice_copy_request
 from billing.tasks import start_monthly_billing
 from billing.usage import usage_import
 from subscriptions.lifecycle.records import line_transition
-from subscriptions.services.ending import line_end
+from terminations.ending import line_end
 from tests.billing.helpers import OCTOBER, account, issue
 
 NOVEMBER = Period.month(date(2026, 11, 1))

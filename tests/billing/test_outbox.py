@@ -18,13 +18,11 @@ from billing.outbox import billing_redeliver, invoice_message_id
 from billing.services import billing_run_batch, billing_run_start
 from billing.tasks import bill_accounts, redeliver_billing
 from subscriptions.models import Contract
-from tests.billing.test_invoice_delivery import OCTOBER, paper_account
-from tests.billing.test_invoice_document import (
-    march_invoice,
-    private_storage,  # noqa: F401 (autouse)
-)
-from tests.billing.test_invoicing import account
+from tests.billing.helpers import OCTOBER, account, march_invoice, paper_account
 from tests.mail_spool import spooled
+
+# Each test stores its PDFs in its own directory.
+pytestmark = pytest.mark.usefixtures("private_storage")
 
 
 @pytest.fixture

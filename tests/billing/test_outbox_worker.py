@@ -21,7 +21,7 @@ from billing.services import billing_run_start
 from billing.tasks import redeliver_billing
 from catalogue.models import Offer
 from subscriptions.models import Contract, Customer, Line, MobileNumber
-from tests.billing.test_run_worker import BROKER, OCTOBER, _database_url, _wait_for
+from tests.billing.helpers import BROKER, OCTOBER, _database_url, _wait_for
 from tests.factories import BoutiqueFactory
 from tests.mail_spool import spooled
 from tests.worker_process import celery_command

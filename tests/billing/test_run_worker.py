@@ -8,7 +8,6 @@ of its transaction, and is killed there.
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -24,13 +23,13 @@ from billing.models import BillingRun, Invoice
 from billing.services import billing_run_start
 from catalogue.models import Offer
 from subscriptions.models import Contract, Customer, Line, MobileNumber
+from tests.billing.helpers import BROKER, _database_url, _wait_for
 from tests.factories import BoutiqueFactory
 from tests.worker_process import celery_command
 
 ACCOUNTS = 200
 BLOCKED_AT = 100  # the held account is the first of the sixth batch of 20
 OCTOBER = Period.month(date(2026, 10, 1))
-BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 
 
 def _accounts() -> None:
@@ -67,11 +66,6 @@ def _accounts() -> None:
     )
 
 
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
 def _worker() -> subprocess.Popen:
     env = {
         **os.environ,
@@ -98,15 +92,6 @@ def _worker() -> subprocess.Popen:
         env=env,
         start_new_session=True,
     )
-
-
-def _wait_for(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @contextmanager

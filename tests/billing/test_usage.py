@@ -9,13 +9,9 @@ from django.urls import reverse
 
 from billing.models import UsageImport, UsageRecord
 from billing.usage import usage_import
-from tests.billing.helpers import account, issue
+from tests.billing.helpers import account, csv_of, issue
 
 HEADER = "msisdn,started_at,kind,destination,quantity\n"
-
-
-def csv_of(*rows: str) -> bytes:
-    return (HEADER + "\n".join(rows) + "\n").encode()
 
 
 def test_r1_3_each_record_is_priced_by_the_grid_of_its_day(grid):

@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from billing.models import UsageImport, UsageRecord
 from billing.usage import usage_import
-from tests.billing.test_invoicing import account
-from tests.billing.test_usage import csv_of
+from tests.billing.helpers import account, csv_of
 
 GOOD = "2026-10-03T10:00:00,voice,+21671000000,2"
 

@@ -25,7 +25,7 @@ from subscriptions.services.files import file_draft_for, file_save_step
 from terminations.models import TerminationRequest
 from tests.e2e.accessibility import DESKTOP, PHONE, axe_start, axe_violations, sideways_scroll
 from tests.e2e.conftest import SCREENSHOTS, watched, watched_page
-from tests.e2e.test_dashboard_journey import sign_in
+from tests.e2e.helpers import sign_in
 from tests.factories import PASSWORD
 
 pytestmark = [

@@ -12,8 +12,7 @@ from playwright.sync_api import Page, expect
 
 from passes.models import Interruption, InterruptionCredit, PassHolding
 from subscriptions.models import Customer, Line
-from tests.e2e.test_dashboard_journey import sign_in
-from tests.e2e.test_subscription_journey import sign_in_to_admin
+from tests.e2e.helpers import sign_in, sign_in_to_admin
 
 pytestmark = [
     pytest.mark.browser,

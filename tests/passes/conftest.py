@@ -10,7 +10,7 @@ from catalogue.models import Option
 from subscriptions.models import Line, TopUp
 from subscriptions.services.prepaid import top_up_record
 from subscriptions.services.records import IDENTITY_CHECKS, line_option_add
-from tests.billing.test_invoicing import account
+from tests.billing.helpers import account
 from tests.factories import AgentFactory, BoutiqueFactory
 from tests.subscriptions.prepaid_lines import prepaid_line
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from billing.invoicing import Period
 from billing.services import billing_run_start
 from catalogue.models import GridParameters, Option
+from lib import sms
 from passes.interruptions import (
     InterruptionRefused,
     interruption_change_credit,
@@ -21,9 +22,8 @@ from passes.interruptions import (
 from passes.models import Interruption, InterruptionCredit, PassNotice
 from passes.services import passes_renew
 from passes.tasks import notify_interruption_change, resume_interruption_jobs
-from portal import sms
 from subscriptions.models import PrepaidMovement
-from tests.billing.test_invoicing import issue
+from tests.billing.helpers import issue
 from tests.passes.conftest import at, postpaid, prepaid, take
 
 MAROC = ["maroc-illimite-semaine", "maroc-illimite-mois", "maroc-illimite-annee"]

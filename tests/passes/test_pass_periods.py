@@ -11,11 +11,11 @@ from django.core import mail
 from billing.invoicing import Period
 from billing.models import Charge
 from catalogue.models import Option
+from lib import sms
 from passes.models import PassNotice
 from passes.services import PassRefused, pass_renewal_set, passes_renew
-from portal import sms
 from subscriptions.models import PrepaidMovement
-from tests.billing.test_invoicing import issue
+from tests.billing.helpers import issue
 from tests.passes.conftest import at, postpaid, prepaid, take
 
 
@@ -150,7 +150,7 @@ def test_r10_7_a_capped_line_pays_its_pass_from_its_top_up_balance_when_the_grid
     from catalogue.models import GridParameters
     from subscriptions.models import TopUp
     from subscriptions.services.prepaid import top_up_record
-    from tests.billing.test_invoicing import account
+    from tests.billing.helpers import account
 
     capped = account(offer_code="plafonne-15", activated=datetime(2026, 9, 1, 9, 0))
     top_up_record(

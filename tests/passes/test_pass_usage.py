@@ -8,8 +8,7 @@ from billing.invoicing import Period
 from billing.models import UsageRecord
 from billing.usage import usage_import
 from catalogue.models import DestinationPrefix, PassAllowance
-from tests.billing.test_invoicing import issue
-from tests.billing.test_usage import csv_of
+from tests.billing.helpers import csv_of, issue
 from tests.passes.conftest import at, postpaid, take
 
 OCTOBER = Period.month(date(2026, 10, 1))

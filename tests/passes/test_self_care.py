@@ -11,7 +11,7 @@ from catalogue.models import Option
 from passes.interruptions import interruption_record, interruption_scope_change
 from passes.models import PassHolding
 from subscriptions.models import Line
-from tests.billing.test_usage import csv_of
+from tests.billing.helpers import csv_of
 from tests.passes.conftest import at
 
 

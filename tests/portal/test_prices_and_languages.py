@@ -20,13 +20,8 @@ from catalogue.selectors import OptionCard
 from lib.bidi import FIRST_STRONG_ISOLATE, LEFT_TO_RIGHT_ISOLATE
 from subscriptions.models import Line, SubscriptionFile
 from subscriptions.services.prepaid import recharge_batch_generate
+from tests.subscriptions.helpers import STEP, fill_until_documents, png
 from tests.subscriptions.prepaid_lines import prepaid_line
-from tests.subscriptions.test_subscription_form import (  # noqa: F401  (newcomer: a fixture)
-    STEP,
-    fill_until_documents,
-    newcomer,
-    png,
-)
 
 signed_up = pytest.mark.usefixtures("newcomer")
 

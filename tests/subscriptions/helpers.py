@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
+from pypdf import PdfWriter
 
 from accounts.models import Boutique, User
 from billing.models import AdvancePaymentRequest, Invoice
@@ -226,3 +227,15 @@ def _generate(boutique: Boutique, applicant: User) -> list[int]:
         for i in OVER_LIMIT
     )
     return [line.pk for line in lines]
+
+
+def pypdf_bytes(writer: PdfWriter) -> bytes:
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def one_page_writer() -> PdfWriter:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    return writer

@@ -28,8 +28,7 @@ from tests.factories import (
     SimCardFactory,
     UserFactory,
 )
-from tests.subscriptions.test_file_follow_page import png
-from tests.subscriptions.test_subscription_file import review_all, submitted_file
+from tests.subscriptions.helpers import png, review_all, submitted_file
 
 QUEUE = "admin:subscriptions_subscriptionfile_changelist"
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from subscriptions.models import Line, LineStatusChange, SuspensionCause
 from subscriptions.services.suspensions import suspension_open
-from subscriptions.services.sweeps import terminations_sweep
+from terminations.sweeps import terminations_sweep
 
 Cause = SuspensionCause.Cause
 S = Line.Status

@@ -22,7 +22,7 @@ from subscriptions.services.files import (
     piece_attach,
     piece_review,
 )
-from tests.subscriptions.test_subscription_file import submitted_file
+from tests.subscriptions.helpers import submitted_file
 
 
 def png(name="scan.png", colour="white") -> SimpleUploadedFile:

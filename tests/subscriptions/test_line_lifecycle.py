@@ -14,8 +14,8 @@ from subscriptions.lifecycle.records import (
     number_release_quarantined,
 )
 from subscriptions.models import Line, LineStatusChange, MobileNumber, SimCard
-from subscriptions.services.ending import line_end
 from subscriptions.services.records import ActivationRefused, commitment_end, line_activate
+from terminations.ending import line_end
 from tests.factories import ContractFactory, LineFactory, SimCardFactory
 
 

@@ -14,7 +14,8 @@ from catalogue.models import GridParameters, Offer
 from subscriptions.models import Line, SubscriptionFile
 from subscriptions.selectors.files import breached
 from subscriptions.services.files import boutique_sale, file_record_connection_fee
-from subscriptions.services.sweeps import incomplete_files_sweep, overdue_invoices_sweep
+from subscriptions.services.sweeps import overdue_invoices_sweep
+from terminations.sweeps import incomplete_files_sweep
 from tests.billing.helpers import account, issue
 from tests.factories import CustomerFactory, MobileNumberFactory, SimCardFactory
 from tests.subscriptions.helpers import review_all, submitted_file

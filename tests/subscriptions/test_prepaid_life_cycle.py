@@ -16,8 +16,9 @@ from subscriptions.models import (
     SuspensionCause,
     TopUp,
 )
-from subscriptions.services.prepaid import JOB, prepaid_sweep, top_up_record
+from subscriptions.services.prepaid import JOB, top_up_record
 from subscriptions.services.suspensions import suspension_lift, suspension_open
+from terminations.sweeps import prepaid_sweep
 from tests.subscriptions.prepaid_lines import prepaid_line
 
 S = Line.Status
@@ -129,7 +130,7 @@ def test_r2_7_postpaid_lines_are_not_swept(alice):
 
 
 def test_r2_8_prepaid_sweep_command_and_task_run_the_same_sweep(line, capsys):
-    from subscriptions.tasks import run_prepaid_sweep
+    from terminations.tasks import run_prepaid_sweep
 
     day = VALID_UNTIL + timedelta(days=1)
     with time_machine.travel(datetime.combine(day, datetime.min.time()).replace(hour=3)):

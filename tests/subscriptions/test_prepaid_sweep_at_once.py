@@ -21,7 +21,7 @@ from subscriptions.models import (
     PrepaidMovement,
     ProvisioningOrder,
 )
-from subscriptions.services.prepaid import prepaid_sweep
+from terminations.sweeps import prepaid_sweep
 from tests.factories import BoutiqueFactory
 
 S = Line.Status

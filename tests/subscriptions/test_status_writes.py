@@ -1,5 +1,5 @@
 """The statuses of lines, numbers and SIMs are written by their life cycle functions only
-(subscriptions/lifecycle/records.py), and a line ends through subscriptions/services/ending.py
+(subscriptions/lifecycle/records.py), and a line ends through terminations/ending.py
 only: this test
 reads the apps' source and fails on any other write, so a new admin, sweep or service cannot
 bypass the claim and the history."""
@@ -15,7 +15,7 @@ ROOT = Path(settings.BASE_DIR)
 APPS = ["accounts", "billing", "catalogue", "portal", "privacy", "subscriptions", "terminations"]
 MODELS = {"Line", "MobileNumber", "SimCard"}
 LIFECYCLE = ROOT / "subscriptions" / "lifecycle" / "records.py"
-ENDING = ROOT / "subscriptions" / "services" / "ending.py"
+ENDING = ROOT / "terminations" / "ending.py"
 WRITES = {"update", "create", "get_or_create", "update_or_create", "bulk_create", "bulk_update"}
 
 

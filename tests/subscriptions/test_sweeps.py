@@ -27,10 +27,9 @@ from subscriptions.services.records import line_activate
 from subscriptions.services.suspensions import line_orders_send, suspension_extend, suspension_open
 from subscriptions.services.sweeps import (
     credit_control_suspensions_sweep,
-    incomplete_files_sweep,
     overdue_invoices_sweep,
-    terminations_sweep,
 )
+from terminations.sweeps import incomplete_files_sweep, terminations_sweep
 from tests.factories import ContractFactory, LineFactory, SimCardFactory
 
 Cause = SuspensionCause.Cause

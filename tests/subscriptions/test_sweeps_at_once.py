@@ -15,9 +15,9 @@ from subscriptions.models import (
 )
 from subscriptions.services.sweeps import (
     credit_control_suspensions_sweep,
-    incomplete_files_sweep,
     overdue_invoices_sweep,
 )
+from terminations.sweeps import incomplete_files_sweep
 from tests.factories import BoutiqueFactory, UserFactory
 from tests.subscriptions.helpers import (
     INCOMPLETE,

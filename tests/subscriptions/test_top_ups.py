@@ -21,11 +21,11 @@ from subscriptions.models import (
 from subscriptions.services.prepaid import (
     FAILURE_LIMIT,
     TopUpRefused,
-    prepaid_sweep,
     recharge_batch_generate,
     top_up_record,
     top_up_with_code,
 )
+from terminations.sweeps import prepaid_sweep
 from tests.subscriptions.prepaid_lines import prepaid_line
 
 pytestmark = pytest.mark.usefixtures("messages_in_english")

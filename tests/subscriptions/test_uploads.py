@@ -29,6 +29,7 @@ from lib.uploads import (
     display_name,
     stored_name,
 )
+from tests.subscriptions.helpers import one_page_writer, pypdf_bytes
 
 STORED_NAME_RE = re.compile(r"^documents/\d{4}/\d{2}/[0-9a-f]{32}\.(pdf|jpg|png)$")
 
@@ -74,18 +75,6 @@ def png_declaring(width: int, height: int) -> bytes:
         + png_chunk(b"IDAT", zlib.compress(b"\0" * 1024))
         + png_chunk(b"IEND", b"")
     )
-
-
-def pypdf_bytes(writer: PdfWriter) -> bytes:
-    output = io.BytesIO()
-    writer.write(output)
-    return output.getvalue()
-
-
-def one_page_writer() -> PdfWriter:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    return writer
 
 
 CATALOG = b"<< /Type /Catalog /Pages 2 0 R >>"
