@@ -14,6 +14,7 @@ from billing.models import Invoice
 from billing.selectors import (
     account_balances_of_customer,
     documents_of_customer,
+    invoice_list_rows,
     invoices_of_customer,
 )
 from billing.services import invoice_copy_request
@@ -22,7 +23,7 @@ from catalogue.selectors import fee_amount, grid_parameters, offers_on_sale, opt
 from portal.forms import InvoiceDeliveryForm
 from subscriptions.forms import OptionRequestForm
 from subscriptions.models import Contract, Customer, IdentityCheck, Line
-from subscriptions.selectors import lines_of_customer
+from subscriptions.selectors import customer_of_account, lines_of_customer
 from subscriptions.services import IDENTITY_CHECKS, OptionRefused
 from subscriptions.services import line_option_add as line_option_add_service
 from terminations.selectors import open_requests_of_customer
@@ -66,7 +67,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The customer's lines and subscription files; a newcomer sees only their files."""
-    customer = Customer.objects.filter(user=request.user).first()
+    customer = customer_of_account(request.user)  # read once: base.html's menu reuses it
     return render(
         request,
         "portal/dashboard.html",
@@ -127,7 +128,9 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         request,
         "portal/invoice_list.html",
         {
-            "invoices": invoices_of_customer(customer, today=timezone.localdate()),
+            "invoices": invoice_list_rows(
+                invoices_of_customer(customer, today=timezone.localdate())
+            ),
             "accounts": account_balances_of_customer(customer),
             "deliveries": Contract.InvoiceDelivery.choices,
         },
