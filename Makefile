@@ -84,11 +84,13 @@ test-clocks: install system-packages static
 	if [ -n "$$failed" ]; then echo "Failed with the clock at:$$failed"; exit 1; fi
 
 # Dead code: vulture over the apps and portal (pyproject.toml, [tool.vulture]); a service that
-# only the tests call fails here (lint/dead_code.py says what is reported and why).
+# only the tests call fails here (lint/dead_code.py says what is reported and why). Then the
+# import contracts (pyproject.toml, [tool.importlinter]): no app imports one above it, lib no app.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m lint.dead_code
+	$(BIN)/lint-imports --no-cache
 
 format: install
 	$(BIN)/ruff format .

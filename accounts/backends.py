@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from accounts.models import User
-from subscriptions.identifiers import normalize_msisdn
+from lib.identifiers import normalize_msisdn
 
 
 def normalize_identifier(identifier: str) -> str:

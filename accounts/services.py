@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from portal.emails import send_templated
+from lib.emails import send_templated
 
 CONFIRMATION_SALT = "accounts.email-confirmation"
 CONFIRMATION_MAX_AGE = 60 * 60 * 24 * 7  # a week: the link is in a mail the customer may read late

@@ -7,7 +7,7 @@ task does, without storing the file so that it can render again; pdf_blank_ms is
 the floor. They are timed interleaved (invoice, blank, invoice with WeasyPrint's full user-agent
 stylesheet, in turn), since the machine's load moves between rounds: their ratios hold when the
 absolute figures do not. pdf_invoice_default_ua_ms shows what the documents' own user-agent
-stylesheet (portal/pdf.py) saves; tests/portal/test_pdf.py proves it renders the same pixels.
+stylesheet (lib/pdf.py) saves; tests/portal/test_pdf.py proves it renders the same pixels.
 
 pdf_invoices_per_s_1proc and _2proc fork one, then two processes, as Celery's prefork pool
 does, in turn (PROCESS_ROUNDS times each, the best kept); together they render and store the
@@ -36,8 +36,8 @@ from billing.models import Invoice, UsageImport, UsageRecord
 from catalogue.grid_file import grid_load
 from catalogue.management.commands.grid_load import DEMO_GRID
 from catalogue.models import Offer
+from lib.pdf import DocumentHTML
 from portal.celery import app
-from portal.pdf import DocumentHTML
 from subscriptions.models import Contract, Customer, Line, MobileNumber
 
 INVOICES = 60  # rendered by one process, then the same by two, for pdf_invoices_per_s
@@ -148,7 +148,7 @@ def _processes_render(ids: list[int], workers: int) -> float:
 
 
 def _default_ua_document(invoice: Invoice) -> bytes:
-    """The invoice rendered over WeasyPrint's full html5_ua.css (what portal/pdf.py replaces)."""
+    """The invoice rendered over WeasyPrint's full html5_ua.css (what lib/pdf.py replaces)."""
     own = DocumentHTML._ua_stylesheets
     DocumentHTML._ua_stylesheets = HTML._ua_stylesheets
     try:

@@ -22,7 +22,7 @@ from accounts.models import Boutique, User
 from billing.models import Invoice, Payment, PaymentAllocation
 from catalogue.models import Offer
 from subscriptions.models import Contract, Customer, Line, MobileNumber, SuspensionCause
-from subscriptions.sweeps import overdue_invoices_sweep
+from subscriptions.services.sweeps import overdue_invoices_sweep
 
 LINES = int(os.environ.get("BENCH_SWEEP_LINES", "200000"))
 DUE_EVERY = 20  # one account in 20 (5 %) has not paid

@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -30,6 +30,8 @@ from billing.payments import PaymentRefused, payment_record, payment_reverse
 from billing.services import billing_run_start
 from billing.tasks import build_paper_batch
 from billing.usage import usage_import
+from lib.admin import ReadOnlyAdmin
+from lib.downloads import private_download
 
 
 class InvoiceLineInline(admin.TabularInline):
@@ -44,7 +46,7 @@ class InvoiceLineInline(admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(BoutiqueScopedAdmin):
+class InvoiceAdmin(BoutiqueScopedAdmin, ReadOnlyAdmin):
     """Invoices are frozen: staff read them; a correction is a credit note."""
 
     boutique_path = "contract__customer__boutique"
@@ -136,15 +138,6 @@ class InvoiceAdmin(BoutiqueScopedAdmin):
             request, invoice, form, "carry_debt", _("Carry the unpaid balance (R10.4)")
         )
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(BillingRun)
 class BillingRunAdmin(admin.ModelAdmin):
@@ -199,9 +192,8 @@ class BillingRunAdmin(admin.ModelAdmin):
             raise Http404
         if not self.has_view_permission(request, run):
             raise PermissionDenied
-        return FileResponse(
+        return private_download(
             run.paper_batch.open("rb"),
-            as_attachment=True,
             filename=f"factures-papier-{run}.pdf",
             content_type="application/pdf",
         )

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from billing.invoicing import Period, contract_for_billing, draft_lines
 from billing.models import AdvancePaymentRequest, Charge, CreditLimit, Invoice, Payment
-from billing.money import ZERO, tnd
 from billing.payments import PaymentRefused, balance_of, invoices_with_balance, payment_record
+from billing.signals import advance_paid
 from catalogue.selectors import grid_parameters
+from lib.money import ZERO, tnd
 from subscriptions.models import Contract
 
 
@@ -97,9 +98,6 @@ def advance_payment_record(
     as deducted. R13.1: the credit-control suspension the request caused is lifted at once in
     the agent's name (other causes stay open); the network is asked to unblock, and the line
     shows restored when it confirms."""
-    # subscriptions imports billing: its sweeps are reached at call time.
-    from subscriptions.sweeps import credit_control_lift
-
     with transaction.atomic():
         # Two agents recording the same advance at once: the first closes the request under its
         # row lock, the second is refused instead of taking the money twice.
@@ -120,7 +118,8 @@ def advance_payment_record(
         )
         locked.payment = request.payment = payment
         locked.save(update_fields=["payment"])
-        credit_control_lift(
-            today=timezone.localdate(), customer_id=locked.contract.customer_id, actor=actor
+        # R13.1: the credit-control cause lifted in the agent's name (subscriptions.receivers).
+        advance_paid.send(
+            sender=AdvancePaymentRequest, customer_id=locked.contract.customer_id, actor=actor
         )
     return payment

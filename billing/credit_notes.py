@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from billing.invoicing import next_number
 from billing.models import Invoice, InvoiceLine, Payment
-from billing.money import ZERO, tnd
 from billing.payments import payments_allocate
+from lib.money import ZERO, tnd
 from subscriptions.models import Contract
 
 # Credit notes are numbered apart from invoices: A2026-000001, A2026-000002, ...

@@ -13,12 +13,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from billing.charges import ChargeKind, charges_add
 from billing.models import Charge, DebtTransfer, Payment
-from billing.money import ZERO
 from billing.payments import balance_of, invoices_with_balance, payments_allocate
+from lib.money import ZERO
 from subscriptions.models import Contract
-
-CARRIED_DEBT = "carried_debt"
 
 
 class TransferRefused(Exception):
@@ -63,14 +62,18 @@ def debt_carry(*, source: Contract, target: Contract, actor: User, reason: str) 
         payments_allocate(contract=source)
         with translation.override(target.customer.language):
             label = _("Debt carried from account %(reference)s") % {"reference": source.reference}
-        charge = Charge.objects.create(
-            contract=target,
-            fee_kind=CARRIED_DEBT,
-            label=label,
-            amount=owed,
-            charged_on=today,
-            taxable=False,
-        )
+        charge = charges_add(
+            [
+                Charge(
+                    contract=target,
+                    fee_kind=ChargeKind.CARRIED_DEBT,
+                    label=label,
+                    amount=owed,
+                    charged_on=today,
+                    taxable=False,
+                )
+            ]
+        )[0]
         return DebtTransfer.objects.create(
             source=source,
             target=target,

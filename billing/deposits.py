@@ -10,10 +10,10 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 
 from billing.models import Deposit, Invoice
-from billing.money import ZERO, tnd
 from billing.payments import account_balance
 from catalogue.models import Fee
 from catalogue.selectors import fee_amount
+from lib.money import ZERO, tnd
 from subscriptions.models import Contract
 
 

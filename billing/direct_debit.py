@@ -17,8 +17,8 @@ from django.utils.dateparse import parse_date
 
 from accounts.models import User
 from billing.models import DirectDebitImport, Invoice, Payment
-from billing.money import tnd
 from billing.payments import PaymentRefused, payment_record, payment_reverse
+from lib.money import tnd
 from subscriptions.models import Contract
 
 COLUMNS = ["account", "invoice", "amount", "date", "bank_reference", "status"]

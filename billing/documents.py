@@ -14,9 +14,9 @@ from django.utils import timezone, translation
 
 from billing.invoice_text import amounts_aligned, usage_groups
 from billing.models import Invoice, UsageRecord
-from portal.emails import send_templated
-from portal.pdf import render_pdf
-from portal.templatetags.money import format_tnd
+from lib.emails import send_templated
+from lib.money import format_tnd
+from lib.pdf import render_pdf
 
 
 def invoice_pdf_name(invoice: Invoice) -> str:

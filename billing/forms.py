@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import AdvancePaymentRequest, DirectDebitImport, Invoice, InvoiceLine, Payment
-from billing.money import MILLIME, tnd
+from lib.money import MILLIME, tnd
 from subscriptions.models import Contract
 
 
@@ -175,3 +175,16 @@ class PaymentForm(forms.ModelForm):
                 ),
             )
         return data
+
+
+class InvoiceDeliveryForm(forms.Form):
+    """Invoices of one of the customer's own accounts by e-mail or on paper."""
+
+    contract = forms.ModelChoiceField(queryset=None, label=_("Account"))
+    delivery = forms.ChoiceField(label=_("Receive my invoices"), choices=())
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Another customer's account is not a valid choice: it is refused like a missing one.
+        self.fields["contract"].queryset = Contract.objects.filter(customer=customer)
+        self.fields["delivery"].choices = Contract.InvoiceDelivery.choices

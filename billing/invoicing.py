@@ -21,12 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from billing.models import Charge, Invoice, InvoiceCounter, InvoiceLine, Payment, UsageRecord
-from billing.money import ZERO, tnd
 from billing.payments import payments_allocate
 from catalogue.models import Option
 from catalogue.selectors import GridSnapshot
-from portal.bulk import bulk_insert, ids_in, rows_insert
-from portal.templatetags.money import format_tnd
+from lib.bulk import bulk_insert, ids_in, rows_insert
+from lib.money import ZERO, format_tnd, tnd
 from subscriptions.models import Contract, Line, LineOption, LineStatusChange
 
 K = InvoiceLine.Kind

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.money import MoneyField
+from lib.money import MoneyField
 from subscriptions.models import Contract, Line
 
 

@@ -11,10 +11,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from billing.charges import charges_add
 from billing.models import Charge, Invoice, Payment, PaymentAllocation
-from billing.money import ZERO, tnd
+from billing.signals import payment_recorded
 from catalogue.models import Fee
 from catalogue.selectors import fee_amount
+from lib.money import ZERO, tnd
 from subscriptions.models import Contract
 
 LIVE = Q(allocations__payment__reversed_at__isnull=True)
@@ -98,15 +100,10 @@ def payment_record(
             is_advance=is_advance,
         )
         payments_allocate(contract=contract)
-        # R10.4, R11.2: paid in full, the customer's lines suspended for it are restored at once.
-        transaction.on_commit(lambda: _lift_settled_suspensions(contract.customer_id))
+        # R10.4, R11.2: paid in full, the customer's lines suspended for it are restored at once
+        # (subscriptions.receivers, after the commit).
+        payment_recorded.send(sender=Payment, customer_id=contract.customer_id)
     return payment
-
-
-def _lift_settled_suspensions(customer_id: int) -> None:
-    from subscriptions.tasks import lift_settled_suspensions  # subscriptions imports billing
-
-    lift_settled_suspensions.delay(customer_id)
 
 
 def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
@@ -128,12 +125,16 @@ def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
                     "method": payment.get_method_display(),
                     "reference": payment.reference,
                 }
-            Charge.objects.create(
-                contract=payment.contract,
-                fee_kind=Fee.Kind.UNPAID_INSTRUMENT,
-                label=label,
-                amount=fee_amount(Fee.Kind.UNPAID_INSTRUMENT, on=today),
-                charged_on=today,
+            charges_add(
+                [
+                    Charge(
+                        contract=payment.contract,
+                        fee_kind=Fee.Kind.UNPAID_INSTRUMENT,
+                        label=label,
+                        amount=fee_amount(Fee.Kind.UNPAID_INSTRUMENT, on=today),
+                        charged_on=today,
+                    )
+                ]
             )
         # The money of other payments that this one had left unused may now settle invoices.
         payments_allocate(contract=payment.contract)

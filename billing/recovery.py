@@ -16,11 +16,10 @@ from django.conf import settings
 from django.utils.translation import ngettext
 
 from billing.models import Invoice
-from billing.money import ZERO, tnd
 from billing.payments import balance_of, invoices_with_balance
 from catalogue.selectors import grid_parameters, offer_terms
-from portal.pdf import render_pdf
-from portal.templatetags.money import format_tnd
+from lib.money import ZERO, format_tnd, tnd
+from lib.pdf import render_pdf
 from subscriptions.models import Contract, Line
 
 

@@ -11,9 +11,8 @@ from django.urls import reverse
 from django.utils.formats import date_format
 
 from billing.models import Invoice, Payment, PaymentAllocation
-from billing.money import ZERO
 from billing.payments import LIVE
-from portal.templatetags.money import format_tnd
+from lib.money import ZERO, format_tnd
 from subscriptions.models import Contract, Customer
 
 # A primary key no row has, reversed once into a URL whose other invoices' URLs are made from.

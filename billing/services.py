@@ -8,11 +8,12 @@ from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from billing.charges import charges_add
 from billing.invoicing import Period, accounts_to_bill, invoices_issue
 from billing.models import BillingRun, BillingRunAccount, Charge, Invoice
 from catalogue.models import Fee
 from catalogue.selectors import fee_amount
-from portal.bulk import ids_in
+from lib.bulk import ids_in
 
 
 def issue_date(period: Period) -> date:
@@ -110,10 +111,14 @@ def invoice_copy_request(*, invoice: Invoice, detailed: bool) -> Charge:
             label = _("Detailed bill %(number)s") % {"number": invoice.number}
         else:
             label = _("Duplicate of invoice %(number)s") % {"number": invoice.number}
-    return Charge.objects.create(
-        contract_id=invoice.contract_id,
-        fee_kind=kind,
-        label=label,
-        amount=fee_amount(kind, on=today),
-        charged_on=today,
-    )
+    return charges_add(
+        [
+            Charge(
+                contract_id=invoice.contract_id,
+                fee_kind=kind,
+                label=label,
+                amount=fee_amount(kind, on=today),
+                charged_on=today,
+            )
+        ]
+    )[0]

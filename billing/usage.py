@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_datetime
 
 from billing.models import UsageImport, UsageRecord
 from catalogue.selectors import NotInForce, international_rate, offer_terms
-from subscriptions.identifiers import normalize_msisdn
+from lib.identifiers import normalize_msisdn
 from subscriptions.models import Line
 
 COLUMNS = ["msisdn", "started_at", "kind", "destination", "quantity"]

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from django.db import models, transaction
 
-from billing.money import tnd
 from catalogue.models import (
     Fee,
     GridParameters,
@@ -23,6 +22,7 @@ from catalogue.models import (
     PrepaidValidity,
     RequiredDocument,
 )
+from lib.money import tnd
 
 MONEY_KEYS = {
     "monthly_fee",

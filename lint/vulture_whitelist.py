@@ -15,13 +15,13 @@ from accounts.models import User, UserManager
 from accounts.staff_permissions import apply_staff_permissions
 from billing.recovery import RecoveryStatement
 from billing.tasks import run_credit_control, start_monthly_billing
-from portal.emails import ConsoleEmailBackend
-from portal.pdf import StaticFilesFetcher
-from portal.sms import ConsoleSmsBackend, LocmemSmsBackend
+from lib.emails import ConsoleEmailBackend
+from lib.pdf import StaticFilesFetcher
+from lib.sms import ConsoleSmsBackend, LocmemSmsBackend
 from privacy.tasks import expire_access_exports, resend_overdue_deliveries
-from subscriptions.prepaid_admin import RechargeCodeBatchAdmin
-from subscriptions.provisioning import LoggingNetwork, NetworkError
-from subscriptions.sim_loss_admin import DeclarationOverdueFilter
+from subscriptions.admin.prepaid import RechargeCodeBatchAdmin
+from subscriptions.admin.sim_loss import DeclarationOverdueFilter
+from subscriptions.services.suspensions import LoggingNetwork, NetworkError
 from subscriptions.tasks import (
     redeliver_outbox,
     release_quarantined_numbers,

@@ -4,8 +4,6 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
-from subscriptions.models import Contract
-
 
 class SignInForm(AuthenticationForm):
     """Sign-in with an e-mail address or a mobile number (accounts.backends)."""
@@ -34,16 +32,3 @@ class ResetPasswordForm(PasswordResetForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Send me a reset link")))
-
-
-class InvoiceDeliveryForm(forms.Form):
-    """Invoices of one of the customer's own accounts by e-mail or on paper."""
-
-    contract = forms.ModelChoiceField(queryset=None, label=_("Account"))
-    delivery = forms.ChoiceField(label=_("Receive my invoices"), choices=())
-
-    def __init__(self, *args, customer, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Another customer's account is not a valid choice: it is refused like a missing one.
-        self.fields["contract"].queryset = Contract.objects.filter(customer=customer)
-        self.fields["delivery"].choices = Contract.InvoiceDelivery.choices

@@ -161,7 +161,7 @@ STORAGES = {
         )
     },
 }
-# Identity documents: PDF, JPEG or PNG, checked by their bytes (subscriptions/uploads.py).
+# Identity documents: PDF, JPEG or PNG, checked by their bytes (lib/uploads.py).
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=50_000_000)
 FILE_UPLOAD_PERMISSIONS = 0o600
@@ -213,7 +213,7 @@ CONTENT_SECURITY_POLICY = {
 # Anymail provider or SMTP server in production.
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
-    default="portal.emails.ConsoleEmailBackend"
+    default="lib.emails.ConsoleEmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
@@ -232,13 +232,13 @@ ANYMAIL = {
 
 # Text messages to customers (suspensions, restorations): a class with `send(Sms)`; the console
 # one writes them to standard output until an SMS gateway's class is given here.
-SMS_BACKEND = env.str("SMS_BACKEND", default="portal.sms.ConsoleSmsBackend")
+SMS_BACKEND = env.str("SMS_BACKEND", default="lib.sms.ConsoleSmsBackend")
 # The network side of provisioning (block, unblock, receive only, number release, SIM swap):
 # a class with `send(...)`; the logging one writes each order to the log and confirms it.
 PROVISIONING_BACKEND = env.str(
-    "PROVISIONING_BACKEND", default="subscriptions.provisioning.LoggingNetwork"
+    "PROVISIONING_BACKEND", default="subscriptions.services.suspensions.LoggingNetwork"
 )
-# Lines per transaction in the suspension sweeps (subscriptions.sweeps).
+# Lines per transaction in the suspension sweeps (subscriptions.services.sweeps).
 SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=2000)
 
 # Celery: with no broker URL every task runs in-process at once (a laptop with nothing

@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
+from billing import views as billing_views
 from portal import views
 from portal.forms import ResetPasswordForm, SignInForm
 from privacy.urls import urlpatterns as privacy_patterns
 from subscriptions.urls import urlpatterns as subscription_patterns
+from subscriptions.views import records as line_views
 from terminations.urls import urlpatterns as termination_patterns
 
 auth_patterns = [
@@ -50,12 +52,12 @@ auth_patterns = [
 portal_patterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
-    path("lines/<int:pk>/", views.line_detail, name="line_detail"),
-    path("lines/<int:pk>/options/add/", views.line_option_add, name="line_option_add"),
-    path("invoices/", views.invoice_list, name="invoice_list"),
-    path("invoices/delivery/", views.invoice_delivery, name="invoice_delivery"),
-    path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
-    path("invoices/<int:pk>/copy/", views.invoice_copy, name="invoice_copy"),
+    path("lines/<int:pk>/", line_views.line_detail, name="line_detail"),
+    path("lines/<int:pk>/options/add/", line_views.line_option_add, name="line_option_add"),
+    path("invoices/", billing_views.invoice_list, name="invoice_list"),
+    path("invoices/delivery/", billing_views.invoice_delivery, name="invoice_delivery"),
+    path("invoices/<int:pk>/pdf/", billing_views.invoice_pdf, name="invoice_pdf"),
+    path("invoices/<int:pk>/copy/", billing_views.invoice_copy, name="invoice_copy"),
     *auth_patterns,
     *subscription_patterns,
     *privacy_patterns,

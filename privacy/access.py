@@ -33,7 +33,7 @@ from billing.models import (
     PaymentAllocation,
     UsageRecord,
 )
-from portal.pdf import render_pdf
+from lib.pdf import render_pdf
 from privacy.models import (
     AccessRequest,
     BankDetails,

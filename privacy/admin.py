@@ -8,6 +8,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin
+from lib.admin import ReadOnlyAdmin
 from privacy.forms import ConsentAdminForm, RecipientForm, RectificationDecisionForm
 from privacy.models import (
     AccessRequest,
@@ -25,17 +26,6 @@ from privacy.rectification import (
 )
 from privacy.services import campaign_start, consent_record
 from subscriptions.models import Customer
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(Consent)

@@ -6,10 +6,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from lib.identifiers import normalize_cin, normalize_passport
 from privacy.models import Consent, Purpose, Recipient, RectificationRequest
 from privacy.rectification import FIELDS, rib_valid
 from privacy.services import PIN_FORMAT
-from subscriptions.identifiers import normalize_cin, normalize_passport
 
 
 class ConsentChangeForm(forms.Form):

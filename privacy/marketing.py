@@ -8,8 +8,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from portal.emails import send_templated
-from portal.sms import send_sms
+from lib.emails import send_templated
+from lib.sms import send_sms
 from privacy.locking import customers_lock
 from privacy.models import Campaign, CampaignMessage
 from privacy.selectors import consents_granted

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from lib.downloads import private_download
 from privacy.access import access_file_for
 from privacy.forms import ConsentChangeForm, RectificationForm, ServicePinForm
 from privacy.models import AccessRequest, Consent, Purpose, ServicePin
@@ -110,15 +111,9 @@ def _download(request: HttpRequest, pk: int, kind: str, content_type: str) -> Fi
     stored = access_file_for(request=copy, kind=kind)
     if stored is None:
         raise Http404
-    response = FileResponse(
-        stored.open("rb"),
-        as_attachment=True,
-        filename=f"mes-donnees-{copy.pk}.{kind}",
-        content_type=content_type,
+    return private_download(
+        stored.open("rb"), filename=f"mes-donnees-{copy.pk}.{kind}", content_type=content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_safe

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Boutique, User
 from catalogue.models import Offer, Option
-from subscriptions.identifiers import luhn_check_digit
-from subscriptions.lifecycle import line_transition
+from lib.identifiers import luhn_check_digit
+from subscriptions.lifecycle.records import line_transition
 from subscriptions.models import (
     Contract,
     Customer,
@@ -23,8 +23,8 @@ from subscriptions.models import (
     RechargeCodeBatch,
     SimCard,
 )
-from subscriptions.services import commitment_end, line_activate
-from subscriptions.top_ups import code_digest
+from subscriptions.services.prepaid import code_digest
+from subscriptions.services.records import commitment_end, line_activate
 
 DEMO_JOB = "demo data"
 

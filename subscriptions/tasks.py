@@ -4,12 +4,15 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from subscriptions.file_notices import accepted_notice_send, refusal_letter_send
-from subscriptions.notifications import notification_send, notifications_to_send
-from subscriptions.number_pool import number_release_quarantined
-from subscriptions.prepaid import prepaid_sweep
-from subscriptions.provisioning import line_orders_send, lines_with_orders_to_send
-from subscriptions.sweeps import SWEEPS, settled_suspensions_lift
+from subscriptions.lifecycle.records import number_release_quarantined
+from subscriptions.notices.files import accepted_notice_send, refusal_letter_send
+from subscriptions.notices.suspensions import notification_send, notifications_to_send
+from subscriptions.services.prepaid import prepaid_sweep
+from subscriptions.services.suspensions import (
+    line_orders_send,
+    lines_with_orders_to_send,
+)
+from subscriptions.services.sweeps import SWEEPS, settled_suspensions_lift
 
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 8}
 
@@ -71,7 +74,7 @@ def redeliver_outbox() -> int:
 
 @shared_task(**RETRY)
 def run_sweep(name: str) -> dict[str, int]:
-    """Beat: one of the sweeps of `subscriptions.sweeps` (what is due and not yet done)."""
+    """Beat: one of the sweeps of `subscriptions.services.sweeps` (what is due and not yet done)."""
     return SWEEPS[name](now=timezone.now())
 
 

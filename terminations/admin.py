@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.roles import is_supervisor
 from catalogue.models import Offer
-from subscriptions.uploads import DocumentField
+from lib.uploads import DocumentField
 from terminations.admin_documents import DocumentDownloads
 from terminations.conditions import ChangeRefused, conditions_change_publish
 from terminations.models import (

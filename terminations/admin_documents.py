@@ -2,11 +2,13 @@
 downloaded through the admin, by the staff who may see the record: storage has no URL."""
 
 from django.contrib import admin
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import path, reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+
+from lib.downloads import private_download
 
 
 class DocumentDownloads:
@@ -34,12 +36,7 @@ class DocumentDownloads:
         if not self.has_view_permission(request, obj) or not getattr(obj, field):
             raise Http404
         document = getattr(obj, field)
-        response = FileResponse(
-            document.open("rb"), as_attachment=True, filename=document.name.rsplit("/", 1)[-1]
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return private_download(document.open("rb"), filename=document.name.rsplit("/", 1)[-1])
 
     @admin.display(description=_("documents"))
     def document_links(self, obj) -> str:

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.customer_text import without_rule_ids_lazy
+from lib.customer_text import without_rule_ids_lazy
 from subscriptions.models import Customer, Line
 from terminations.models import TerminationRequest
 

@@ -4,7 +4,7 @@ which open the just-motive windows of R16.7 and R16.9.
 
 The dates and amounts of a termination are computed by `terminations.rules` and frozen on the
 request's lines when the letter is received; the line's own life cycle stays in
-`subscriptions.lifecycle`.
+`subscriptions.lifecycle.records`.
 """
 
 from django.conf import settings
@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Invoice
-from billing.money import MoneyField
 from catalogue.models import Offer
+from lib.money import MoneyField
 from subscriptions.models import Customer, Line
 from subscriptions.models.files import ALL_IDENTITY_CHECKED
 

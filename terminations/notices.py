@@ -5,8 +5,8 @@ update before sending, given back if nothing went out."""
 from django.conf import settings
 from django.utils import timezone
 
-from portal.emails import send_templated
-from portal.pdf import render_pdf
+from lib.emails import send_templated
+from lib.pdf import render_pdf
 from subscriptions.models import Customer
 from terminations.models import ConditionsNotice, OperatorTermination, TerminationRequest
 

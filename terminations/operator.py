@@ -14,10 +14,10 @@ from django.utils.translation import gettext_noop
 from accounts.models import User
 from accounts.roles import is_supervisor
 from billing.models import Payment
-from billing.money import ZERO, tnd
 from billing.recovery import line_fees_owed_after
-from subscriptions.ending import line_end
+from lib.money import ZERO, tnd
 from subscriptions.models import Line
+from subscriptions.services.ending import line_end
 from terminations.models import OperatorTermination
 
 Cause = OperatorTermination.Cause

@@ -5,7 +5,7 @@ charges of the contract, computed by the invoice's own `draft_lines(until=today)
 offer changes: from then on the monthly invoice no longer sees the line. The grid's migration
 fee is charged the same day. When no postpaid line is left on the contract, those charges are
 invoiced at once on the contract's final invoice (R10.2) and the deposit refund is scheduled
-(R12.2), as at a termination (`subscriptions.ending.contract_billing_close`); otherwise the
+(R12.2), as at a termination (`subscriptions.services.ending.contract_billing_close`); otherwise the
 month's invoice carries them.
 """
 
@@ -14,17 +14,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from billing.charges import ChargeKind, charges_add
 from billing.invoicing import Period, contract_for_billing, draft_lines
 from billing.models import Charge
 from catalogue.models import Fee, Offer
 from catalogue.selectors import fee_amount
-from subscriptions.ending import contract_billing_close
-from subscriptions.lifecycle import line_record
+from subscriptions.lifecycle.records import line_record
 from subscriptions.models import Contract, Line, LineOption
+from subscriptions.services.ending import contract_billing_close
 from terminations.models import PrepaidMigration
-
-MIGRATION_FEE = "migration"
-POSTPAID_PART = "postpaid_until_migration"
 
 
 class MigrationRefused(Exception):
@@ -58,7 +56,7 @@ def line_migrate_to_prepaid(*, line: Line, offer: Offer, actor: User) -> Prepaid
             Charge(
                 contract_id=line.contract_id,
                 line=line,
-                fee_kind=POSTPAID_PART,
+                fee_kind=ChargeKind.POSTPAID_UNTIL_MIGRATION,
                 label=draft.label[:200],
                 amount=draft.amount,
                 charged_on=today,
@@ -72,13 +70,13 @@ def line_migrate_to_prepaid(*, line: Line, offer: Offer, actor: User) -> Prepaid
                 Charge(
                     contract_id=line.contract_id,
                     line=line,
-                    fee_kind=MIGRATION_FEE,
+                    fee_kind=ChargeKind.MIGRATION,
                     label=migration_label,
                     amount=fee,
                     charged_on=today,
                 )
             )
-        Charge.objects.bulk_create(charges)
+        charges_add(charges)
         # The options of the postpaid offer are billed to date above and end with it.
         LineOption.objects.filter(line=line, ended_on__isnull=True).update(ended_on=today)
         migration = PrepaidMigration.objects.create(

@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from billing.money import ZERO, tnd
 from billing.recovery import line_fees_owed_after
 from catalogue.models import GridParameters
 from catalogue.selectors import grid_parameters
+from lib.money import ZERO, tnd
 from subscriptions.models import Line, SubscriptionFile
 from terminations.models import ConditionsNotice, TerminationLine, TerminationRequest
 

@@ -12,11 +12,11 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from catalogue.selectors import grid_parameters
-from subscriptions.ending import line_end
-from subscriptions.lifecycle import line_record
+from lib.uploads import CleanDocument, stored_name
+from subscriptions.lifecycle.records import line_record
 from subscriptions.models import Customer, Line, SuspensionCause
-from subscriptions.suspensions import SUSPENDABLE, locked_lines, suspension_open
-from subscriptions.uploads import CleanDocument, stored_name
+from subscriptions.services.ending import line_end
+from subscriptions.services.suspensions import SUSPENDABLE, locked_lines, suspension_open
 from terminations.models import TerminationLine, TerminationRequest
 from terminations.notices import customer_language
 from terminations.rules import Terms, line_termination_terms, notice_for

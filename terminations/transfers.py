@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import is_supervisor
-from portal.pdf import render_pdf
-from subscriptions.ending import line_end
+from lib.pdf import render_pdf
+from lib.uploads import CleanDocument, stored_name
 from subscriptions.models import Contract, Customer, Line
 from subscriptions.models.files import IDENTITY_CHECKS
-from subscriptions.services import line_activate
-from subscriptions.uploads import CleanDocument, stored_name
+from subscriptions.services.ending import line_end
+from subscriptions.services.records import line_activate
 from terminations.models import LineTransfer
 from terminations.notices import customer_language
 

@@ -11,10 +11,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 from billing.models import Deposit
 from catalogue.selectors import grid_parameters
 from subscriptions.models import Customer, LineOption
+from subscriptions.services.records import OptionEndRefused, line_option_end
 from terminations.forms import TerminationRequestForm
 from terminations.models import TerminationRequest
 from terminations.notices import termination_letter_pdf
-from terminations.options import OptionEndRefused, line_option_end
 from terminations.selectors import request_terms
 from terminations.services import (
     TerminationRefused,

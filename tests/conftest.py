@@ -20,6 +20,7 @@ import pytest
 import redis
 import time_machine
 from django.core.files.base import ContentFile
+from django.urls import reverse
 from django.utils import timezone, translation
 from kombu import pools
 
@@ -33,7 +34,7 @@ from catalogue.management.commands.grid_load import DEMO_GRID
 from catalogue.models import Offer, Option, RequiredDocument
 from privacy.models import AccessRequest, Recipient, RectificationRequest
 from privacy.services import consent_record
-from subscriptions.lifecycle import line_transition
+from subscriptions.lifecycle.records import line_transition
 from subscriptions.models import (
     Customer,
     FilePiece,
@@ -45,8 +46,8 @@ from subscriptions.models import (
     SuspensionCause,
     TopUp,
 )
-from subscriptions.services import line_activate
-from subscriptions.top_ups import top_up_record
+from subscriptions.services.prepaid import top_up_record
+from subscriptions.services.records import line_activate
 from terminations.models import (
     LineTransfer,
     OperatorTermination,
@@ -422,3 +423,21 @@ def celery_app_on_broker():
     yield use
     app.conf.update(saved)
     _forget_connections(app)
+
+
+# A visitor who has just opened an account on the subscription form (tests of the journey).
+@pytest.fixture
+def newcomer(client, grid, lac):
+    response = client.post(
+        reverse("portal:subscribe_account"),
+        {
+            "first_name": "Nour",
+            "last_name": "Trabelsi",
+            "email": "nour@example.tn",
+            "mobile": "22 333 444",
+            "password1": "une-longue-phrase-2026",
+            "password2": "une-longue-phrase-2026",
+        },
+    )
+    assert response.status_code == 302
+    return User.objects.get(email="nour@example.tn")

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing.money import tnd
+from lib.money import tnd
 
 
 def test_tnd_has_three_decimals_rounded_half_up():

@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import billing.money
+import lib.money
 
 
 class Migration(migrations.Migration):
@@ -25,13 +25,13 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "credit",
-                    billing.money.MoneyField(
+                    lib.money.MoneyField(
                         decimal_places=3, default=0, max_digits=14, verbose_name="credit"
                     ),
                 ),
                 (
                     "bonus",
-                    billing.money.MoneyField(
+                    lib.money.MoneyField(
                         decimal_places=3, default=0, max_digits=14, verbose_name="bonus"
                     ),
                 ),
@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "amount",
-                    billing.money.MoneyField(
+                    lib.money.MoneyField(
                         decimal_places=3, max_digits=14, verbose_name="amount"
                     ),
                 ),
@@ -113,7 +113,7 @@ class Migration(migrations.Migration):
                 ("digest", models.CharField(editable=False, max_length=64, unique=True)),
                 (
                     "amount",
-                    billing.money.MoneyField(
+                    lib.money.MoneyField(
                         decimal_places=3, max_digits=14, verbose_name="amount"
                     ),
                 ),
@@ -234,7 +234,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "replacement_fee",
-                    billing.money.MoneyField(
+                    lib.money.MoneyField(
                         blank=True,
                         decimal_places=3,
                         max_digits=14,
@@ -340,7 +340,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "amount",
-                    billing.money.MoneyField(
+                    lib.money.MoneyField(
                         decimal_places=3, max_digits=14, verbose_name="amount"
                     ),
                 ),
@@ -445,13 +445,13 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "credit_change",
-                    billing.money.MoneyField(
+                    lib.money.MoneyField(
                         decimal_places=3, max_digits=14, verbose_name="credit change"
                     ),
                 ),
                 (
                     "bonus_change",
-                    billing.money.MoneyField(
+                    lib.money.MoneyField(
                         decimal_places=3, default=0, max_digits=14, verbose_name="bonus change"
                     ),
                 ),

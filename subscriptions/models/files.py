@@ -1,6 +1,6 @@
 """Subscription files (R3.1, R3.2, R6.2), their pieces, and identity checks for options (R3.3).
 
-A file's life cycle is `subscriptions.file_lifecycle`; never set `status` elsewhere.
+A file's life cycle is `subscriptions.lifecycle.files`; never set `status` elsewhere.
 """
 
 from django.conf import settings
@@ -9,8 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Boutique
-from billing.money import MoneyField
 from catalogue.models import Offer, Option, RequiredDocument
+from lib.money import MoneyField
 from subscriptions.models.records import ChangeRecord, Customer, Line, LineOption
 
 

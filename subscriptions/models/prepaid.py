@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from billing.money import MoneyField
+from lib.money import MoneyField
 from subscriptions.models.records import ChangeRecord, Line
 
 

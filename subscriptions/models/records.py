@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Boutique
 from catalogue.models import Offer, Option
-from subscriptions.identifiers import (
+from lib.identifiers import (
     validate_cin,
     validate_iccid,
     validate_msisdn,
@@ -188,7 +188,8 @@ class SimCard(models.Model):
 
 
 class Line(models.Model):
-    """A mobile line. Its life cycle is `subscriptions.lifecycle`; never set `status` elsewhere."""
+    """A mobile line. Its life cycle is `subscriptions.lifecycle.records`; never set `status`
+    elsewhere."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending activation")

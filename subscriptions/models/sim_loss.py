@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from billing.money import MoneyField
+from lib.money import MoneyField
 from subscriptions.models.files import ALL_IDENTITY_CHECKED
 from subscriptions.models.records import Line, SimCard
 

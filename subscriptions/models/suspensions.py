@@ -2,7 +2,7 @@
 the customer notifications they send.
 
 A line is suspended while any of its causes is open; lifting one leaves the others. Opening and
-lifting go through `subscriptions.suspensions`; never write these rows elsewhere.
+lifting go through `subscriptions.services.suspensions`; never write these rows elsewhere.
 """
 
 from django.conf import settings

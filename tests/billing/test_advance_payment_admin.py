@@ -14,8 +14,8 @@ from django.utils import timezone
 from billing.invoicing import Period, invoice_issue
 from billing.models import AdvancePaymentRequest, Payment
 from subscriptions.models import Line, LineStatusChange, ProvisioningOrder, SuspensionCause
-from subscriptions.provisioning import line_orders_send
-from subscriptions.sweeps import credit_control_suspensions_sweep
+from subscriptions.services.suspensions import line_orders_send
+from subscriptions.services.sweeps import credit_control_suspensions_sweep
 
 Cause = SuspensionCause.Cause
 S = Line.Status

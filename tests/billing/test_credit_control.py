@@ -15,7 +15,7 @@ from billing.credit import (
 from billing.invoicing import Period
 from billing.models import AdvancePaymentRequest, CreditLimit
 from billing.payments import balance_of, invoices_with_balance
-from tests.billing.test_invoicing import account, issue
+from tests.billing.helpers import account, issue
 
 
 def test_r11_1_supervisor_revises_the_limit_and_each_change_is_kept(grid, supervisor):

@@ -14,14 +14,17 @@ from billing.documents import invoice_pdf_render
 from billing.invoicing import Period
 from billing.models import Invoice, Payment
 from billing.payments import PaymentRefused, account_balance, payment_record, payment_reverse
-from tests.billing.test_invoice_document import (
+from tests.billing.helpers import (
+    account,
+    balances,
+    issue,
     march_invoice,
     pdf_bytes,
     pdf_text,
-    private_storage,  # noqa: F401 (autouse)
 )
-from tests.billing.test_invoicing import account, issue
-from tests.billing.test_payments import balances
+
+# Each test stores its PDFs in its own directory (tests/billing/conftest.py).
+pytestmark = pytest.mark.usefixtures("private_storage")
 
 NOVEMBER = Period.month(date(2026, 11, 1))
 

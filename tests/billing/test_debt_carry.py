@@ -13,9 +13,8 @@ from billing.invoicing import Period, invoice_issue
 from billing.models import Charge, DebtTransfer, InvoiceLine, Payment
 from billing.payments import PaymentRefused, account_balance, payment_record, payment_reverse
 from catalogue.models import Offer
-from subscriptions.services import line_activate
-from tests.billing.test_invoicing import account, issue
-from tests.billing.test_payments import balances
+from subscriptions.services.records import line_activate
+from tests.billing.helpers import account, balances, issue
 from tests.factories import ContractFactory, LineFactory, SimCardFactory
 
 NOVEMBER = Period.month(date(2026, 11, 1))

@@ -6,7 +6,7 @@ from decimal import Decimal
 from billing.deposits import deposit_hold, deposit_refund_schedule
 from billing.invoicing import Period
 from billing.payments import payment_record
-from tests.billing.test_invoicing import account, issue
+from tests.billing.helpers import account, issue
 
 
 def test_r12_1_no_deposit_is_held_when_the_grid_asks_none(grid):

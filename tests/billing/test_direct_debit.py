@@ -13,8 +13,7 @@ from billing.direct_debit import direct_debit_import
 from billing.invoicing import Period
 from billing.models import Charge, DirectDebitImport, Payment
 from catalogue.models import Fee
-from tests.billing.test_invoicing import account, issue
-from tests.billing.test_payments import balances
+from tests.billing.helpers import account, balances, issue
 
 HEADER = "account,invoice,amount,date,bank_reference,status\n"
 

@@ -17,13 +17,15 @@ from billing.models import BillingRun, Invoice
 from billing.services import billing_run_start
 from billing.tasks import build_paper_batch
 from subscriptions.models import Contract
-from tests.billing.test_invoice_document import (
+from tests.billing.helpers import (
+    account,
     flat,
     march_invoice,
     pdf_bytes,
-    private_storage,  # noqa: F401 (autouse)
 )
-from tests.billing.test_invoicing import account
+
+# Each test stores its PDFs in its own directory (tests/billing/conftest.py).
+pytestmark = pytest.mark.usefixtures("private_storage")
 
 OCTOBER = Period.month(date(2026, 10, 1))
 PAPER = Contract.InvoiceDelivery.PAPER

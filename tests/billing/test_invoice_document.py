@@ -3,14 +3,12 @@ e-mail, sent once; the customer's invoice pages (R6.5: their own invoices only).
 
 import html
 import re
-import shutil
 import subprocess
 import threading
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 from django.conf import settings
@@ -28,57 +26,26 @@ from billing.documents import invoice_email_send, invoice_pdf_name, invoice_pdf_
 from billing.invoicing import Period, invoice_issue
 from billing.models import Invoice
 from billing.tasks import render_and_send_invoice
-from portal.templatetags.money import format_tnd
+from lib.money import format_tnd
+from tests.billing.helpers import (
+    flat,
+    march_invoice,
+    pdf_bytes,
+    pdf_text,
+    poppler,
+    words,
+)
+
+# Each test stores its PDFs in its own directory (tests/billing/conftest.py).
+pytestmark = pytest.mark.usefixtures("private_storage")
 
 APRIL = Period.month(date(2026, 4, 1))
-
-
-@pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path) -> Path:
-    """Each test stores its PDFs in its own directory (numbers restart with every test)."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path), "base_url": None},
-        },
-    }
-    return tmp_path
-
-
-def march_invoice(customer) -> Invoice:
-    """The invoice the persona fixture issued for March 2026 (issued 01/04/2026)."""
-    return Invoice.objects.get(contract__customer=customer, period_start=date(2026, 3, 1))
 
 
 def issue_april(customer) -> Invoice:
     return invoice_issue(
         contract_id=customer.contracts.get().pk, period=APRIL, issued_on=date(2026, 5, 1)
     )
-
-
-def flat(text: str) -> str:
-    """Text with every run of spaces (non-breaking ones included) and line breaks as one space."""
-    return " ".join(text.replace("\xa0", " ").replace("\u202f", " ").split())
-
-
-def poppler(tool: str) -> str:
-    executable = shutil.which(tool)
-    if executable is None:
-        pytest.fail(
-            f"Debian's poppler-utils is not installed ({tool}): run `make system-packages`."
-        )
-    return executable
-
-
-def pdf_bytes(invoice: Invoice) -> bytes:
-    with invoice.pdf.open("rb") as stored:
-        return stored.read()
-
-
-def pdf_text(invoice: Invoice) -> str:
-    reader = PdfReader(BytesIO(pdf_bytes(invoice)))
-    return flat(" ".join(page.extract_text() for page in reader.pages))
 
 
 def money(amount, language="fr") -> str:
@@ -146,29 +113,6 @@ def font_files(pdf: bytes) -> list[str]:
         if "/FontFile2" in descriptor:
             embedded.append(str(font["/BaseFont"]))
     return embedded
-
-
-class Word(NamedTuple):
-    text: str
-    x_min: float
-    top: float
-    x_max: float
-    bottom: float
-
-
-def words(pdf: Path) -> list[Word]:
-    """Page 1's words with their boxes (poppler's pdftotext -bbox), in reading order."""
-    html = subprocess.run(  # noqa: S603
-        [poppler("pdftotext"), "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    box = r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"'
-    return [
-        Word(text, float(x_min), float(top), float(x_max), float(bottom))
-        for x_min, top, x_max, bottom, text in re.findall(rf"<word {box}>([^<]*)</word>", html)
-    ]
 
 
 def test_arabic_invoice_is_right_to_left_with_arabic_text_and_embedded_fonts(alice):
@@ -449,7 +393,7 @@ def test_invoice_list_query_count_is_the_same_with_1_and_20_invoices(
 def test_the_invoice_pdf_details_the_usage_of_the_period(grid):
     from billing.documents import invoice_pdf_render
     from billing.usage import usage_import
-    from tests.billing.test_invoicing import account, issue
+    from tests.billing.helpers import account, issue
 
     line = account()
     usage_import(
@@ -470,7 +414,7 @@ def test_r11_2_the_invoice_pdf_shows_the_advance_deducted(grid, agent):
     from billing.credit import advance_payment_record, credit_control_sweep
     from billing.documents import invoice_pdf_render
     from billing.invoicing import Period
-    from tests.billing.test_invoicing import account, issue
+    from tests.billing.helpers import account, issue
 
     line = account()
     issue(line, Period.month(date(2026, 9, 1)), date(2026, 10, 1))
@@ -509,7 +453,7 @@ def invoice_with_advance(agent, advance: str) -> Invoice:
     """The October 2026 invoice (24,800 TND incl. tax) of an account that paid `advance` on
     20/10/2026, asked for its late September invoice (R11.2)."""
     from billing.credit import advance_payment_record, credit_control_sweep
-    from tests.billing.test_invoicing import account, issue
+    from tests.billing.helpers import account, issue
 
     with travel(at(2026, 9, 1, 10, 0), tick=False):
         line = account(activated=datetime(2026, 9, 1, 10, 0))
@@ -629,7 +573,7 @@ def prorated_invoice(month: date, language: str = "fr") -> tuple[Invoice, str]:
     calls to Morocco option (25.000 a month) from the 20th, rendered; its page text."""
     from catalogue.models import Option
     from subscriptions.models import LineOption
-    from tests.billing.test_invoicing import account, issue
+    from tests.billing.helpers import account, issue
 
     activated = datetime(month.year, month.month, 17, 10, 0)
     with travel(at(month.year, month.month, 17, 10, 0), tick=False):
@@ -652,7 +596,7 @@ def prorated_invoice(month: date, language: str = "fr") -> tuple[Invoice, str]:
 def assert_adds_up(printed: dict, month: date, first_day: int, fee: str) -> None:
     from calendar import monthrange
 
-    from billing.money import tnd
+    from lib.money import tnd
 
     last_day = monthrange(month.year, month.month)[1]
     assert printed["start"] == (first_day, month.month)

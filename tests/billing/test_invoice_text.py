@@ -21,8 +21,7 @@ from billing.invoice_text import (
     usage_groups,
 )
 from billing.usage import usage_import
-from tests.billing.test_invoice_document import words
-from tests.billing.test_invoicing import account, issue
+from tests.billing.helpers import account, issue, words
 
 
 def test_amounts_are_padded_to_the_widest_digit_for_digit():

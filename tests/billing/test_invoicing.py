@@ -10,30 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from billing.invoicing import Period, invoice_issue, invoices_issue, next_number
+from billing.invoicing import Period, invoices_issue, next_number
 from billing.models import Charge, Invoice
 from billing.services import billing_run_start
-from catalogue.models import Offer, Option
-from subscriptions.lifecycle import line_transition
+from catalogue.models import Option
+from subscriptions.lifecycle.records import line_transition
 from subscriptions.models import LineOption
-from subscriptions.services import line_activate
-from tests.factories import ContractFactory, CustomerFactory, LineFactory, SimCardFactory
-
-OCTOBER = Period.month(date(2026, 10, 1))
-NOVEMBER_1 = date(2026, 11, 1)
-
-
-def account(offer_code="forfait-liberte-20", activated=datetime(2026, 9, 1, 10, 0)):
-    customer = CustomerFactory()
-    line = LineFactory(
-        contract=ContractFactory(customer=customer), offer=Offer.objects.get(code=offer_code)
-    )
-    line_activate(line=line, sim=SimCardFactory(), job="test", at=timezone.make_aware(activated))
-    return line
-
-
-def issue(line, period=OCTOBER, on=NOVEMBER_1):
-    return invoice_issue(contract_id=line.contract_id, period=period, issued_on=on)
+from tests.billing.helpers import NOVEMBER_1, OCTOBER, account, issue
 
 
 def test_r9_1_full_month_fee_and_taxes_from_the_grid(grid):

@@ -14,9 +14,9 @@ from billing.models import Charge, Invoice
 from billing.services import billing_run_start, invoice_copy_request
 from billing.tasks import start_monthly_billing
 from billing.usage import usage_import
-from subscriptions.ending import line_end
-from subscriptions.lifecycle import line_transition
-from tests.billing.test_invoicing import OCTOBER, account, issue
+from subscriptions.lifecycle.records import line_transition
+from subscriptions.services.ending import line_end
+from tests.billing.helpers import OCTOBER, account, issue
 
 NOVEMBER = Period.month(date(2026, 11, 1))
 

@@ -11,12 +11,10 @@ from billing.models import Charge
 from billing.payments import (
     PaymentRefused,
     account_balance,
-    balance_of,
-    invoices_with_balance,
     payment_record,
     payment_reverse,
 )
-from tests.billing.test_invoicing import account, issue
+from tests.billing.helpers import account, balances, issue
 
 
 @pytest.fixture
@@ -25,10 +23,6 @@ def two_invoices(grid):
     september = issue(line, Period.month(date(2026, 9, 1)), date(2026, 10, 1))
     october = issue(line)
     return line.contract, september, october
-
-
-def balances(contract):
-    return [balance_of(invoice) for invoice in invoices_with_balance(contract)]
 
 
 def test_r10_1_a_payment_settles_the_oldest_invoice_first(two_invoices, agent):

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 
 from billing.invoicing import Period
-from billing.money import tnd
 from billing.payments import payment_record
 from billing.recovery import recovery_statement
-from tests.billing.test_invoicing import account, issue
+from lib.money import tnd
+from tests.billing.helpers import account, issue
 
 
 def test_r19_1_statement_of_fees_commitment_and_simple_interest(grid, agent):
@@ -116,7 +116,7 @@ def unpaid_account():
 def statement_text(response, tmp_path) -> str:
     from pathlib import Path
 
-    from tests.billing.test_invoice_document import flat, words
+    from tests.billing.helpers import flat, words
 
     assert response["Content-Type"] == "application/pdf"
     pdf = Path(tmp_path) / "statement.pdf"

@@ -14,8 +14,8 @@ from django.utils import timezone
 from billing.invoicing import Period, accounts_to_bill, invoices_issue
 from billing.models import BillingRun, Charge, Invoice
 from billing.services import billing_run_batch, billing_run_start
-from subscriptions.ending import line_end
-from tests.billing.test_invoicing import OCTOBER, account
+from subscriptions.services.ending import line_end
+from tests.billing.helpers import OCTOBER, account
 
 NOVEMBER = Period.month(date(2026, 11, 1))
 NOVEMBER_1 = date(2026, 11, 1)

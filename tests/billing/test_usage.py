@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from billing.models import UsageImport, UsageRecord
 from billing.usage import usage_import
-from tests.billing.test_invoicing import account, issue
+from tests.billing.helpers import account, issue
 
 HEADER = "msisdn,started_at,kind,destination,quantity\n"
 

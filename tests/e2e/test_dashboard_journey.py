@@ -8,7 +8,7 @@ from django.utils import translation
 from playwright.sync_api import Page, expect
 
 from subscriptions.models import Customer, Line
-from tests.factories import PASSWORD
+from tests.e2e.helpers import sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -21,13 +21,6 @@ PRICE_IN_TND = re.compile(r"\d[\d\s\u00a0\u202f]*,\d{3}\sTND")
 
 def the_line(customer: Customer) -> Line:
     return Line.objects.select_related("number", "offer").get(contract__customer=customer)
-
-
-def sign_in(page: Page, identifier: str) -> None:
-    page.locator("#id_username").fill(identifier)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main form [type=submit]").click()
-    page.wait_for_url(f"**{reverse('portal:dashboard')}")
 
 
 def expect_dashboard_shows(page: Page, line: Line, language: str) -> None:

@@ -11,7 +11,7 @@ from privacy.models import Consent, ObjectionDelivery, Purpose
 from privacy.selectors import consent_state
 from privacy.services import consent_record
 from subscriptions.models import Customer
-from tests.e2e.test_dashboard_journey import sign_in
+from tests.e2e.helpers import sign_in
 
 pytestmark = [
     pytest.mark.browser,

@@ -22,9 +22,10 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Boutique, User
 from catalogue.models import Offer, Option, RequiredDocument
-from subscriptions.file_admin import SubscriptionFileAdmin
+from lib.uploads import MESSAGES
+from subscriptions.admin.files import SubscriptionFileAdmin
 from subscriptions.models import Customer, FilePiece, MobileNumber, SubscriptionFile
-from subscriptions.uploads import MESSAGES
+from tests.e2e.helpers import sign_in_to_admin
 from tests.factories import PASSWORD, MobileNumberFactory, SimCardFactory
 
 pytestmark = [
@@ -140,14 +141,6 @@ def confirmation_link() -> str:
     links = re.findall(r"https?://\S+/confirm-email/\S+/", message.body)
     assert len(links) == 1, message.body
     return links[0]
-
-
-def sign_in_to_admin(page: Page, agent: User) -> None:
-    page.goto(reverse("admin:index"))
-    page.locator("#id_username").fill(agent.email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#login-form [type=submit]").click()
-    page.wait_for_url(f"**{reverse('admin:index')}")
 
 
 def run_action(page: Page, file: SubscriptionFile, action: str) -> None:

@@ -18,12 +18,11 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
-from portal.templatetags.money import format_tnd
+from lib.money import format_tnd
 from subscriptions.models import Customer, Line
 from terminations.models import TerminationRequest
 from terminations.rules import line_termination_terms
-from tests.e2e.test_dashboard_journey import sign_in
-from tests.e2e.test_subscription_journey import sign_in_to_admin
+from tests.e2e.helpers import sign_in, sign_in_to_admin
 
 pytestmark = [
     pytest.mark.browser,

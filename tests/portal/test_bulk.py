@@ -5,7 +5,7 @@ from datetime import date
 from django.utils import timezone
 
 from billing.models import BillingRun
-from portal.bulk import bulk_insert
+from lib.bulk import bulk_insert
 
 
 def test_copied_rows_read_back_with_keys_defaults_dates_json_and_files(db):

@@ -9,7 +9,7 @@ from io import StringIO
 from django.conf import settings
 from django.core import mail
 
-from portal.emails import ConsoleEmailBackend
+from lib.emails import ConsoleEmailBackend
 
 LINK = "http://127.0.0.1:8000/confirm-email/" + "Zx9-" * 30 + "/"
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 8
@@ -55,4 +55,4 @@ def test_debug_without_email_backend_uses_the_readable_console():
         timeout=60,
         check=True,
     )
-    assert result.stdout.strip() == "portal.emails.ConsoleEmailBackend"
+    assert result.stdout.strip() == "lib.emails.ConsoleEmailBackend"

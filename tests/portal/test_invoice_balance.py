@@ -12,8 +12,8 @@ from django.utils import translation
 
 from billing.invoicing import Period, invoice_issue
 from billing.payments import payment_record
-from portal.templatetags.money import format_tnd
-from tests.billing.test_invoice_document import flat
+from lib.money import format_tnd
+from tests.billing.helpers import flat
 
 # Session, user, customer, invoices, account balances.
 LIST_QUERIES = 5

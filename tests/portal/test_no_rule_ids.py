@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from privacy.models import RectificationRequest
-from subscriptions.lifecycle import line_transition
+from subscriptions.lifecycle.records import line_transition
 from subscriptions.models import Line
 from terminations.models import TerminationLine, TerminationRequest
 

@@ -1,4 +1,4 @@
-"""Documents rendered by WeasyPrint (portal/pdf.py): the fonts and the stylesheet loaded once per
+"""Documents rendered by WeasyPrint (lib/pdf.py): the fonts and the stylesheet loaded once per
 thread give the same document as a first render, nothing but static files is fetched, and the
 documents' own user-agent stylesheet gives the pixels of WeasyPrint's full one."""
 
@@ -19,7 +19,7 @@ from weasyprint.urls import FatalURLFetchingError
 from billing.documents import invoice_pdf_document
 from billing.invoicing import invoices_issue
 from billing.models import Invoice
-from portal.pdf import STATIC_BASE, DocumentHTML, StaticFilesFetcher
+from lib.pdf import STATIC_BASE, DocumentHTML, StaticFilesFetcher
 
 DOCUMENT_FILES = sorted(
     STATIC_BASE + name

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.template import Context, Template
 from django.utils import translation
 
-from portal.templatetags.money import format_tnd
+from lib.money import format_tnd
 
 LOCALE_DIR = Path(settings.LOCALE_PATHS[0])
 TRANSLATED = ["fr", "ar"]  # English is the source language: its msgstr stay empty

@@ -7,17 +7,16 @@ from django.test import Client
 from django.urls import reverse
 
 from catalogue.models import RequiredDocument
-from portal import sms
+from lib import sms
 from privacy.marketing import campaign_queue, messages_send
 from privacy.models import Campaign, CampaignMessage, Consent, ObjectionDelivery, Recipient
 from privacy.models.consents import HistoryRewritten
 from privacy.selectors import consent_granted, consent_state
 from privacy.services import consent_record
 from subscriptions.models import Customer, Line, SubscriptionFile
-from tests.subscriptions.test_subscription_form import (  # noqa: F401  (newcomer: a fixture)
+from tests.subscriptions.helpers import (
     STEP,
     fill_until_documents,
-    newcomer,
     png,
     submit_online,
 )
@@ -189,7 +188,7 @@ def test_r21_the_privacy_page_is_for_customers_only(stranger):
     assert client.get(reverse("portal:privacy")).status_code == 404
 
 
-def test_r21_subscription_form_asks_every_consent_unticked(client, grid, lac, newcomer):  # noqa: F811
+def test_r21_subscription_form_asks_every_consent_unticked(client, grid, lac, newcomer):
     submit_online(client, lac, newcomer)  # ticks nothing but the conditions
     customer = SubscriptionFile.objects.get(applicant=newcomer).customer
     assert consent_state(customer)["partners"].granted is False
@@ -200,7 +199,7 @@ def test_r21_subscription_form_asks_every_consent_unticked(client, grid, lac, ne
     assert not ObjectionDelivery.objects.exists()  # a new customer's data went nowhere yet
 
 
-def test_r21_summary_step_shows_the_consents_unticked(client, grid, lac, newcomer):  # noqa: F811
+def test_r21_summary_step_shows_the_consents_unticked(client, grid, lac, newcomer):
     fill_until_documents(client, lac)
     identity = RequiredDocument.objects.get(customer_kind="individual", code="identity")
     client.post(reverse(STEP, args=["documents"]), {f"piece_{identity.pk}": png()})
@@ -243,7 +242,7 @@ def test_r21_2_a_supervisor_sends_a_campaign_only_to_those_who_agreed(
 def test_r21_2_an_sms_campaign_needs_the_sms_consent_and_goes_to_the_active_line(
     alice, bob, supervisor, settings
 ):
-    settings.SMS_BACKEND = "portal.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "lib.sms.LocmemSmsBackend"
     sms.outbox.clear()
     choose(alice, "marketing_sms", True)
     choose(bob, "marketing_sms", True)  # agreed, but his only line is suspended

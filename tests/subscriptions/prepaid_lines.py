@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import Boutique
 from catalogue.models import Offer
 from subscriptions.models import Line
-from subscriptions.services import line_activate
+from subscriptions.services.records import line_activate
 from tests.factories import (
     ContractFactory,
     CustomerFactory,

@@ -9,14 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Invoice
-from subscriptions.customer_suspension import (
+from subscriptions.models import Line, ProvisioningOrder, SuspensionCause
+from subscriptions.services.records import IDENTITY_CHECKS
+from subscriptions.services.suspensions import (
     SuspensionRequestRefused,
     line_suspension_request,
     line_suspension_request_lift,
+    suspension_open,
 )
-from subscriptions.models import Line, ProvisioningOrder, SuspensionCause
-from subscriptions.services import IDENTITY_CHECKS
-from subscriptions.suspensions import suspension_open
 from tests.subscriptions.prepaid_lines import prepaid_line
 
 pytestmark = pytest.mark.usefixtures("messages_in_english")

@@ -17,7 +17,7 @@ from subscriptions.models import (
     RechargeCode,
     SimCard,
 )
-from subscriptions.top_ups import top_up_with_code
+from subscriptions.services.prepaid import top_up_with_code
 
 MODELS = [User, Customer, Line, LineStatusChange, MobileNumber, SimCard, RechargeCode]
 

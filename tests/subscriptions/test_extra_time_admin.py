@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from subscriptions.models import Line, LineStatusChange, SuspensionCause
-from subscriptions.suspensions import suspension_open
-from subscriptions.sweeps import terminations_sweep
+from subscriptions.services.suspensions import suspension_open
+from subscriptions.services.sweeps import terminations_sweep
 
 Cause = SuspensionCause.Cause
 S = Line.Status

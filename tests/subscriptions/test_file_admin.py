@@ -8,11 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalogue.models import Offer
-from subscriptions.models import FilePiece, SubscriptionFile
+from subscriptions.models import SubscriptionFile
 from tests.factories import CustomerFactory, MobileNumberFactory, SimCardFactory
-from tests.subscriptions.test_subscription_file import MONDAY_9, submitted_file
-
-QUEUE = "admin:subscriptions_subscriptionfile_changelist"
+from tests.subscriptions.helpers import MONDAY_9, QUEUE, _mark_all_received, submitted_file
 
 
 def test_r3_2_queue_is_ordered_by_deadline_and_shows_time_left(client, grid, lac, agent):
@@ -52,25 +50,6 @@ def test_r3_2_the_breached_count_opens_the_breached_files_of_that_boutique(
 def test_agent_does_not_get_the_boutiques_breach_table(client, grid, lac, agent):
     client.force_login(agent)
     assert "boutiques_breaches" not in client.get(reverse(QUEUE)).context
-
-
-def _mark_all_received(client, file):
-    url = reverse("admin:subscriptions_subscriptionfile_change", args=[file.pk])
-    page = client.get(url)
-    formset = next(
-        f.formset for f in page.context["inline_admin_formsets"] if f.formset.model is FilePiece
-    )
-    data = {
-        f"{formset.prefix}-TOTAL_FORMS": len(formset.forms),
-        f"{formset.prefix}-INITIAL_FORMS": len(formset.forms),
-        "status_changes-TOTAL_FORMS": 0,
-        "status_changes-INITIAL_FORMS": 0,
-    }
-    for i, form in enumerate(formset.forms):
-        data[f"{formset.prefix}-{i}-id"] = form.instance.pk
-        data[f"{formset.prefix}-{i}-file"] = file.pk
-        data[f"{formset.prefix}-{i}-status"] = "received"
-    return client.post(url, data)
 
 
 def test_agent_marks_pieces_records_the_fee_and_activates(client, grid, lac, agent):

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from subscriptions.identifiers import (
+from lib.identifiers import (
     luhn_check_digit,
     normalize_cin,
     normalize_iccid,

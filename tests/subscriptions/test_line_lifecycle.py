@@ -7,11 +7,15 @@ import time_machine
 from django.utils import timezone
 
 from catalogue.models import Offer
-from subscriptions.ending import line_end
-from subscriptions.lifecycle import ALLOWED_MOVES, TransitionRefused, line_transition
+from subscriptions.lifecycle.records import (
+    ALLOWED_MOVES,
+    TransitionRefused,
+    line_transition,
+    number_release_quarantined,
+)
 from subscriptions.models import Line, LineStatusChange, MobileNumber, SimCard
-from subscriptions.number_pool import number_release_quarantined
-from subscriptions.services import ActivationRefused, commitment_end, line_activate
+from subscriptions.services.ending import line_end
+from subscriptions.services.records import ActivationRefused, commitment_end, line_activate
 from tests.factories import ContractFactory, LineFactory, SimCardFactory
 
 

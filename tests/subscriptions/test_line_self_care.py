@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from subscriptions.models import Line, SimLossDeclaration, SuspensionCause
-from subscriptions.top_ups import recharge_batch_generate
+from subscriptions.services.prepaid import recharge_batch_generate
 from tests.subscriptions.prepaid_lines import prepaid_line
 
 S = Line.Status

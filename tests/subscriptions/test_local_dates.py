@@ -11,13 +11,13 @@ import time_machine
 from django.utils import timezone
 
 from catalogue.models import GridParameters, Offer
-from subscriptions.file_selectors import breached
-from subscriptions.file_services import boutique_sale, file_record_connection_fee
 from subscriptions.models import Line, SubscriptionFile
-from subscriptions.sweeps import incomplete_files_sweep, overdue_invoices_sweep
-from tests.billing.test_invoicing import account, issue
+from subscriptions.selectors.files import breached
+from subscriptions.services.files import boutique_sale, file_record_connection_fee
+from subscriptions.services.sweeps import incomplete_files_sweep, overdue_invoices_sweep
+from tests.billing.helpers import account, issue
 from tests.factories import CustomerFactory, MobileNumberFactory, SimCardFactory
-from tests.subscriptions.test_subscription_file import review_all, submitted_file
+from tests.subscriptions.helpers import review_all, submitted_file
 
 NOVEMBER_3 = date(2026, 11, 3)
 

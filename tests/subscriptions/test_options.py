@@ -10,8 +10,8 @@ from django.utils import translation
 
 from catalogue.models import Option
 from subscriptions.models import IdentityCheck, Line, PrepaidMovement, TopUp
-from subscriptions.services import IDENTITY_CHECKS, OptionRefused, line_option_add
-from subscriptions.top_ups import top_up_record
+from subscriptions.services.prepaid import top_up_record
+from subscriptions.services.records import IDENTITY_CHECKS, OptionRefused, line_option_add
 from tests.subscriptions.prepaid_lines import prepaid_line
 
 

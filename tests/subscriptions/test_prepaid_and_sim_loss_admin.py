@@ -14,7 +14,7 @@ from django.utils import timezone
 from PIL import Image
 
 from subscriptions.models import Line, RechargeCode, SimLossDeclaration, TopUp
-from subscriptions.top_ups import top_up_with_code
+from subscriptions.services.prepaid import top_up_with_code
 from tests.factories import SimCardFactory
 
 S = Line.Status

@@ -16,9 +16,8 @@ from subscriptions.models import (
     SuspensionCause,
     TopUp,
 )
-from subscriptions.prepaid import JOB, prepaid_sweep
-from subscriptions.suspensions import suspension_lift, suspension_open
-from subscriptions.top_ups import top_up_record
+from subscriptions.services.prepaid import JOB, prepaid_sweep, top_up_record
+from subscriptions.services.suspensions import suspension_lift, suspension_open
 from tests.subscriptions.prepaid_lines import prepaid_line
 
 S = Line.Status

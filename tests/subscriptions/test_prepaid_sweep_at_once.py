@@ -21,7 +21,7 @@ from subscriptions.models import (
     PrepaidMovement,
     ProvisioningOrder,
 )
-from subscriptions.prepaid import prepaid_sweep
+from subscriptions.services.prepaid import prepaid_sweep
 from tests.factories import BoutiqueFactory
 
 S = Line.Status

@@ -8,12 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalogue.models import Offer, RequiredDocument
-from subscriptions.file_services import file_refuse
 from subscriptions.models import Customer, Line, SubscriptionFile
+from subscriptions.services.files import file_refuse
 from tests.factories import MobileNumberFactory, SimCardFactory
-from tests.subscriptions.test_file_admin import QUEUE, _mark_all_received
-from tests.subscriptions.test_subscription_form import (  # noqa: F401  (newcomer: a fixture)
-    newcomer,
+from tests.subscriptions.helpers import (
+    QUEUE,
+    _mark_all_received,
     png,
     submit_online,
 )
@@ -118,7 +118,7 @@ def test_r6_2_a_customer_whose_file_was_refused_files_again_and_is_accepted(
     client,
     grid,
     lac,
-    newcomer,  # noqa: F811
+    newcomer,
     agent,
     bob,
 ):

@@ -12,6 +12,7 @@ from PIL import Image
 
 from billing.invoicing import Period, invoice_issue
 from billing.models import Charge, InvoiceLine, UsageImport, UsageRecord
+from lib.uploads import clean_upload
 from subscriptions.models import (
     Line,
     ProvisioningOrder,
@@ -20,16 +21,15 @@ from subscriptions.models import (
     SuspensionCause,
     TopUp,
 )
-from subscriptions.services import IDENTITY_CHECKS
-from subscriptions.sim_loss import (
+from subscriptions.services.prepaid import top_up_record
+from subscriptions.services.records import IDENTITY_CHECKS
+from subscriptions.services.sim_loss import (
     SimLossRefused,
     declarations_overdue,
     police_declaration_attach,
     sim_loss_declare,
     sim_replace,
 )
-from subscriptions.top_ups import top_up_record
-from subscriptions.uploads import clean_upload
 from tests.factories import SimCardFactory
 from tests.subscriptions.prepaid_lines import prepaid_line
 

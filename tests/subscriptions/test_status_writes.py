@@ -1,5 +1,6 @@
 """The statuses of lines, numbers and SIMs are written by their life cycle functions only
-(subscriptions/lifecycle.py), and a line ends through subscriptions/ending.py only: this test
+(subscriptions/lifecycle/records.py), and a line ends through subscriptions/services/ending.py
+only: this test
 reads the apps' source and fails on any other write, so a new admin, sweep or service cannot
 bypass the claim and the history."""
 
@@ -8,13 +9,13 @@ from pathlib import Path
 
 from django.conf import settings
 
-from subscriptions.admin import MobileNumberAdmin, SimCardAdmin
+from subscriptions.admin.records import MobileNumberAdmin, SimCardAdmin
 
 ROOT = Path(settings.BASE_DIR)
 APPS = ["accounts", "billing", "catalogue", "portal", "privacy", "subscriptions", "terminations"]
 MODELS = {"Line", "MobileNumber", "SimCard"}
-LIFECYCLE = ROOT / "subscriptions" / "lifecycle.py"
-ENDING = ROOT / "subscriptions" / "ending.py"
+LIFECYCLE = ROOT / "subscriptions" / "lifecycle" / "records.py"
+ENDING = ROOT / "subscriptions" / "services" / "ending.py"
 WRITES = {"update", "create", "get_or_create", "update_or_create", "bulk_create", "bulk_update"}
 
 

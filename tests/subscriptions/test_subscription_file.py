@@ -1,7 +1,6 @@
 """The subscription file: pieces (R3.1), deadlines (R3.2, R6.2), acceptance (R4.1), refusal,
 boutique sale (R13.1), charges (R12.1)."""
 
-import itertools
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -12,74 +11,26 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from catalogue.models import Offer, Option, RequiredDocument
-from subscriptions.file_lifecycle import FileTransitionRefused
-from subscriptions.file_selectors import breached, breached_count_by_boutique, files_in_queue
-from subscriptions.file_services import (
+from subscriptions.lifecycle.files import FileTransitionRefused
+from subscriptions.models import FilePiece, FileStatusChange, Line, SubscriptionFile
+from subscriptions.selectors.files import breached, breached_count_by_boutique, files_in_queue
+from subscriptions.services.files import (
     FileRefused,
     boutique_sale,
     file_accept,
     file_charges,
     file_record_connection_fee,
     file_refuse,
-    file_submit,
     piece_review,
     required_documents,
 )
-from subscriptions.models import FilePiece, FileStatusChange, Line, SubscriptionFile
 from subscriptions.tasks import send_refusal_letter
 from tests.factories import (
     CustomerFactory,
     MobileNumberFactory,
     SimCardFactory,
-    UserFactory,
 )
-
-MONDAY_9 = timezone.make_aware(datetime(2026, 11, 2, 9, 0))
-
-
-CINS = itertools.count(7654321)
-
-
-def submitted_file(*, boutique, kind="individual", offer="forfait-liberte-20", at=MONDAY_9):
-    """A file sent online by a new customer, as the form leaves it."""
-    applicant = UserFactory(email_confirmed_at=at)
-    cin = f"{next(CINS):08d}"
-    identity = (
-        {
-            "last_name": "Trabelsi",
-            "first_name": "Nour",
-            "birth_date": "1992-03-04",
-            "cin": cin,
-        }
-        if kind == "individual"
-        else {
-            "last_name": "Ayari",
-            "first_name": "Karim",
-            "company_name": "Olivier SARL",
-            "trade_register_number": "B1234562020",
-            "tax_id": f"{cin[1:]}A/A/M/000",
-        }
-    )
-    file = SubscriptionFile.objects.create(
-        applicant=applicant,
-        boutique=boutique,
-        customer_kind=kind,
-        offer=Offer.objects.get(code=offer),
-        draft={
-            "identity": identity,
-            "address": {"street": "5 rue de Rome", "postal_code": "1000", "city": "Tunis"},
-        },
-    )
-    with time_machine.travel(at, tick=False):
-        file_submit(file=file, actor=applicant)
-    return file
-
-
-def review_all(file, agent, *, except_code=None):
-    for piece in file.pieces.select_related("required_document"):
-        status = "missing" if piece.required_document.code == except_code else "received"
-        piece_review(piece=piece, status=status, actor=agent)
-    file.refresh_from_db()
+from tests.subscriptions.helpers import MONDAY_9, review_all, submitted_file
 
 
 @pytest.fixture
@@ -235,7 +186,7 @@ def test_only_a_complete_file_can_be_accepted(grid, lac, agent, stock):
 def test_a_refused_file_never_moves_again(grid, lac, agent):
     file = submitted_file(boutique=lac)
     file_refuse(file=file, actor=agent, motive="Fausse déclaration")
-    from subscriptions.file_lifecycle import file_transition
+    from subscriptions.lifecycle.files import file_transition
 
     with pytest.raises(FileTransitionRefused):
         file_transition(file=file, to="complete", actor=agent, reason="x")

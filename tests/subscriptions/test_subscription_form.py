@@ -1,69 +1,23 @@
 """The online subscription form: steps kept as they are left, uploads, confirmation, follow page."""
 
 import io
-import re
 
-import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image
 
-from accounts.models import User
 from catalogue.models import Offer, RequiredDocument
 from subscriptions.models import FilePiece, SubscriptionFile
-
-STEP = "portal:subscribe_step"
-
-
-def png(name="cin.png") -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (60, 40), "white").save(buffer, "PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+from tests.subscriptions.helpers import (
+    STEP,
+    fill_until_documents,
+    png,
+    submit_online,
+)
 
 
 def html_as_jpeg() -> SimpleUploadedFile:
     return SimpleUploadedFile("cin.jpg", b"<html><script>alert(1)</script></html>", "image/jpeg")
-
-
-@pytest.fixture
-def newcomer(client, grid, lac):
-    response = client.post(
-        reverse("portal:subscribe_account"),
-        {
-            "first_name": "Nour",
-            "last_name": "Trabelsi",
-            "email": "nour@example.tn",
-            "mobile": "22 333 444",
-            "password1": "une-longue-phrase-2026",
-            "password2": "une-longue-phrase-2026",
-        },
-    )
-    assert response.status_code == 302
-    return User.objects.get(email="nour@example.tn")
-
-
-def fill_until_documents(client, lac):
-    offer = Offer.objects.get(code="forfait-liberte-20")
-    client.post(
-        reverse(STEP, args=["offer"]),
-        {"customer_kind": "individual", "offer": offer.pk, "boutique": lac.pk},
-    )
-    client.post(reverse(STEP, args=["options"]), {})
-    client.post(
-        reverse(STEP, args=["identity"]),
-        {
-            "last_name": "Trabelsi",
-            "first_name": "Nour",
-            "birth_date": "1992-03-04",
-            "id_kind": "cin",
-            "cin": "07 654 321",
-        },
-    )
-    client.post(
-        reverse(STEP, args=["address"]),
-        {"street": "5 rue de Rome", "postal_code": "1000", "city": "Tunis"},
-    )
 
 
 def test_a_newcomer_opens_an_account_first_and_gets_a_confirmation_link(client, grid, newcomer):
@@ -150,15 +104,6 @@ def test_a_bad_file_is_refused_alone_and_the_good_one_is_kept(client, grid, lac,
     piece = file.pieces.get(required_document=identity)
     assert piece.status == "uploaded" and piece.original_name == "cin.png"
     assert not piece.document.name.endswith("cin.png")  # stored under a generated name
-
-
-def submit_online(client, lac, newcomer):
-    fill_until_documents(client, lac)
-    identity = RequiredDocument.objects.get(customer_kind="individual", code="identity")
-    client.post(reverse(STEP, args=["documents"]), {f"piece_{identity.pk}": png()})
-    link = re.search(r"(/confirm-email/\S+/)", mail.outbox[0].body).group(1)
-    client.get(link)
-    return client.post(reverse(STEP, args=["summary"]), {"accept_conditions": "on"})
 
 
 def test_summary_shows_fee_and_deposit_before_confirmation(client, grid, lac, newcomer):

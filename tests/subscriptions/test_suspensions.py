@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from portal import sms
+from lib import sms
 from subscriptions.models import (
     CustomerNotification,
     Line,
@@ -11,8 +11,13 @@ from subscriptions.models import (
     ProvisioningOrder,
     SuspensionCause,
 )
-from subscriptions.provisioning import NetworkError, line_orders_send
-from subscriptions.suspensions import SuspensionRefused, suspension_lift, suspension_open
+from subscriptions.services.suspensions import (
+    NetworkError,
+    SuspensionRefused,
+    line_orders_send,
+    suspension_lift,
+    suspension_open,
+)
 
 Cause = SuspensionCause.Cause
 Action = ProvisioningOrder.Action
@@ -20,7 +25,7 @@ Action = ProvisioningOrder.Action
 
 @pytest.fixture(autouse=True)
 def sms_outbox(settings):
-    settings.SMS_BACKEND = "portal.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "lib.sms.LocmemSmsBackend"
     sms.outbox.clear()
     yield sms.outbox
     sms.outbox.clear()
@@ -113,7 +118,7 @@ def test_r13_1_a_cause_opened_again_before_the_confirmation_keeps_the_line_suspe
     suspension_open(line=line, cause=Cause.FRAUD, reason="Spam", actor=agent)
     suspension_lift(line=line, cause=Cause.FRAUD, reason="Checked", actor=agent)
     suspension_open(line=line, cause=Cause.NATIONAL_SECURITY, reason="Order", actor=agent)
-    settings.PROVISIONING_BACKEND = "subscriptions.provisioning.LoggingNetwork"
+    settings.PROVISIONING_BACKEND = "subscriptions.services.suspensions.LoggingNetwork"
     assert line_orders_send(line.pk) == 3
     line.refresh_from_db()
     assert line.status == Line.Status.SUSPENDED
@@ -162,7 +167,7 @@ def test_suspension_and_restoration_are_told_once_in_the_customer_language(
     assert "Fraud or unlawful use" in mail.outbox[0].body
     assert [m.to for m in sms_outbox] == [line.number.msisdn] * 2
     assert CustomerNotification.objects.filter(line=line, sent_at__isnull=False).count() == 4
-    from subscriptions.notifications import notification_send, notifications_record
+    from subscriptions.notices.suspensions import notification_send, notifications_record
 
     assert notifications_record([(line, "suspended", "fraud", f"suspended:cause{cause.pk}")]) == []
     assert not any(notification_send(n.pk) for n in CustomerNotification.objects.all())

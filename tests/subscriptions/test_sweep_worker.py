@@ -23,7 +23,7 @@ from subscriptions.models import (
     SuspensionCause,
 )
 from tests.factories import BoutiqueFactory, UserFactory
-from tests.subscriptions.test_sweeps_at_once import OVERDUE, _generate
+from tests.subscriptions.helpers import OVERDUE, _generate
 from tests.worker_process import celery_command
 
 BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
@@ -48,7 +48,7 @@ def empty_broker():
 def test_r10_4_the_beat_schedule_sweeps_run_on_a_worker(
     alice, empty_broker, celery_worker_on_redis, settings
 ):
-    settings.SMS_BACKEND = "portal.sms.LocmemSmsBackend"
+    settings.SMS_BACKEND = "lib.sms.LocmemSmsBackend"
     line = Line.objects.get(contract__customer=alice)
     Invoice.objects.filter(contract=line.contract).update(due_on=date(2026, 1, 1))
     Invoice.objects.filter(contract=line.contract).first().allocations.all().delete()

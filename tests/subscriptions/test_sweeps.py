@@ -14,7 +14,7 @@ from billing.invoicing import Period, invoice_issue
 from billing.models import AdvancePaymentRequest, Charge
 from billing.payments import payment_record
 from catalogue.models import Offer
-from subscriptions.lifecycle import line_transition
+from subscriptions.lifecycle.records import line_transition
 from subscriptions.models import (
     Line,
     LineStatusChange,
@@ -23,16 +23,14 @@ from subscriptions.models import (
     SubscriptionFile,
     SuspensionCause,
 )
-from subscriptions.provisioning import line_orders_send
-from subscriptions.services import line_activate
-from subscriptions.suspensions import suspension_open
-from subscriptions.sweeps import (
+from subscriptions.services.records import line_activate
+from subscriptions.services.suspensions import line_orders_send, suspension_extend, suspension_open
+from subscriptions.services.sweeps import (
     credit_control_suspensions_sweep,
     incomplete_files_sweep,
     overdue_invoices_sweep,
     terminations_sweep,
 )
-from subscriptions.terminations import suspension_extend
 from tests.factories import ContractFactory, LineFactory, SimCardFactory
 
 Cause = SuspensionCause.Cause
@@ -283,7 +281,7 @@ def test_r13_1_restoration_returns_a_prepaid_line_to_its_period(alice, superviso
     line_activate(line=prepaid, sim=SimCardFactory(), job="test")
     line_transition(line=prepaid, to=S.GRACE, job="test", reason="Validity ended")
     suspension_open(line=prepaid, cause=Cause.FRAUD, reason="x", actor=supervisor)
-    from subscriptions.suspensions import suspension_lift
+    from subscriptions.services.suspensions import suspension_lift
 
     suspension_lift(line=prepaid, cause=Cause.FRAUD, reason="y", actor=supervisor)
     _network_confirms(prepaid)

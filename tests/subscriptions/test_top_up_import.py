@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from subscriptions.models import Line, TopUp
-from subscriptions.top_up_import import top_ups_import
+from subscriptions.services.prepaid import top_ups_import
 from tests.subscriptions.prepaid_lines import prepaid_line
 
 

@@ -15,10 +15,10 @@ from subscriptions.models import (
     RechargeCodeFailure,
     TopUp,
 )
-from subscriptions.prepaid import prepaid_sweep
-from subscriptions.top_ups import (
+from subscriptions.services.prepaid import (
     FAILURE_LIMIT,
     TopUpRefused,
+    prepaid_sweep,
     recharge_batch_generate,
     top_up_record,
     top_up_with_code,

@@ -21,8 +21,8 @@ from pypdf import PdfWriter
 from pypdf.actions import JavaScript, PageTrigger
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
-from subscriptions import uploads
-from subscriptions.uploads import (
+from lib import uploads
+from lib.uploads import (
     CleanDocument,
     DocumentField,
     clean_upload,

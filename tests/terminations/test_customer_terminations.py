@@ -269,7 +269,7 @@ def test_r10_2_r12_2_r17_3_the_effective_date_ends_the_contract(alice, agent):
 
 
 def test_r16_1_a_line_among_others_ends_without_ending_the_contract(alice, agent):
-    from subscriptions.services import line_activate
+    from subscriptions.services.records import line_activate
     from tests.factories import LineFactory, SimCardFactory
 
     first = line_of(alice)

@@ -1,4 +1,4 @@
-"""One way to end a line (subscriptions.ending.lines_end), by every path that ends one: the
+"""One way to end a line (subscriptions.services.ending.lines_end), by every path that ends one: the
 customer's letter (R16), the operator (R17.1), the sweeps by right (R17.5; R17.1 and R13.1 for
 an incomplete file), the loss of a prepaid number (R2.9), a transfer (R18.1), and the migration
 to prepaid (R15.1) whose end of postpaid billing is the same. Each test asserts every effect:
@@ -38,22 +38,21 @@ from subscriptions.models import (
     SuspensionCause,
     TopUp,
 )
-from subscriptions.prepaid import JOB as PREPAID_JOB
-from subscriptions.prepaid import prepaid_sweep
-from subscriptions.services import line_activate
-from subscriptions.suspensions import suspension_open
-from subscriptions.sweeps import incomplete_files_sweep, terminations_sweep
-from subscriptions.top_ups import top_up_record
+from subscriptions.services.prepaid import JOB as PREPAID_JOB
+from subscriptions.services.prepaid import prepaid_sweep, top_up_record
+from subscriptions.services.records import line_activate
+from subscriptions.services.suspensions import suspension_open
+from subscriptions.services.sweeps import incomplete_files_sweep, terminations_sweep
 from terminations.models import OperatorTermination, TerminationRequest
 from terminations.operator import operator_termination_decide
 from terminations.prepaid_migration import line_migrate_to_prepaid
 from terminations.services import termination_request_prepare, termination_request_receive
 from terminations.tasks import JOB as LETTER_JOB
 from terminations.tasks import end_due_terminations
-from terminations.transfers import line_transfer_approve, line_transfer_request
+from terminations.transfers import IDENTITY_CHECKS, line_transfer_approve, line_transfer_request
 from tests.factories import ContractFactory, CustomerFactory, LineFactory, SimCardFactory
 from tests.subscriptions.prepaid_lines import prepaid_line
-from tests.terminations.test_line_transfers import IDENTITY_CHECKS, scan
+from tests.terminations.helpers import scan
 
 S = Line.Status
 DEPOSIT = Decimal("200.000")

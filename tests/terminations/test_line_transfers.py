@@ -1,21 +1,17 @@
 """Transfer of a line to another holder (R18.1): only after a supervisor's written approval
 (a letter), with the new holder's identity checked as at a subscription (R3.1, R3.3)."""
 
-import io
 import shutil
 import subprocess
 from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
 from subscriptions.models import Line, MobileNumber
-from subscriptions.uploads import CleanDocument, clean_upload
 from terminations.models import LineTransfer
 from terminations.transfers import (
     IDENTITY_CHECKS,
@@ -24,22 +20,13 @@ from terminations.transfers import (
     line_transfer_request,
 )
 from tests.factories import CustomerFactory
+from tests.terminations.helpers import scan, upload
 
 
 def travel(day: date):
     return time_machine.travel(
         timezone.make_aware(datetime(day.year, day.month, day.day, 9)), tick=False
     )
-
-
-def upload() -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (60, 40), "white").save(buffer, "PNG")
-    return SimpleUploadedFile("cin.png", buffer.getvalue(), content_type="image/png")
-
-
-def scan() -> CleanDocument:
-    return clean_upload(upload())
 
 
 def test_r18_1_nothing_moves_before_a_supervisors_written_approval(alice, agent, supervisor):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from subscriptions.top_up_import import top_ups_import
+from subscriptions.services.prepaid import top_ups_import
 
 
 class Command(BaseCommand):

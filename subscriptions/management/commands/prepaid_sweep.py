@@ -3,7 +3,7 @@ from datetime import date
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from subscriptions.prepaid import prepaid_sweep
+from subscriptions.services.prepaid import prepaid_sweep
 
 
 class Command(BaseCommand):

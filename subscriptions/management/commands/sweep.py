@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from subscriptions.sweeps import SWEEPS
+from subscriptions.services.sweeps import SWEEPS
 
 
 class Command(BaseCommand):

@@ -1,0 +1,110 @@
+"""The customer's invoice pages: invoices and credit notes with what is due on each, the choice
+of e-mail or paper, the PDF (R6.5: another customer's is a 404), a duplicate or detailed bill
+(R9.5)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from billing.delivery import invoice_delivery_set
+from billing.documents import invoice_pdf_render
+from billing.forms import InvoiceDeliveryForm
+from billing.models import Invoice
+from billing.selectors import (
+    account_balances_of_customer,
+    documents_of_customer,
+    invoice_list_rows,
+    invoices_of_customer,
+)
+from billing.services import invoice_copy_request
+from catalogue.models import Fee
+from catalogue.selectors import fee_amount
+from lib.downloads import private_download
+from subscriptions.models import Contract, Customer
+
+
+def _get_customer(request: HttpRequest) -> Customer:
+    """The signed-in person's customer record; staff and accounts without one get 404."""
+    try:
+        return request.user.customer
+    except Customer.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _get_invoice_for_customer(request: HttpRequest, pk: int) -> Invoice:
+    """An invoice of the signed-in customer, or 404 (R6.5)."""
+    return get_object_or_404(documents_of_customer(_get_customer(request)), pk=pk)
+
+
+@require_safe
+@login_required
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    """Invoices and credit notes with what is still due on each, and each account's balance
+    and choice of e-mail or paper."""
+    customer = _get_customer(request)
+    return render(
+        request,
+        "portal/invoice_list.html",
+        {
+            "invoices": invoice_list_rows(
+                invoices_of_customer(customer, today=timezone.localdate())
+            ),
+            "accounts": account_balances_of_customer(customer),
+            "deliveries": Contract.InvoiceDelivery.choices,
+        },
+    )
+
+
+@require_POST
+@login_required
+def invoice_delivery(request: HttpRequest) -> HttpResponse:
+    """The customer chooses e-mail or paper for one of their own accounts."""
+    form = InvoiceDeliveryForm(request.POST, customer=_get_customer(request))
+    if not form.is_valid():
+        raise Http404  # an account that is not theirs, or a made-up choice
+    if invoice_delivery_set(
+        contract=form.cleaned_data["contract"],
+        delivery=form.cleaned_data["delivery"],
+        actor=request.user,
+    ):
+        messages.success(request, _("Your choice is recorded for your next invoices."))
+    return redirect("portal:invoice_list")
+
+
+def _document_name(invoice: Invoice) -> str:
+    return "avoir" if invoice.kind == Invoice.Kind.CREDIT_NOTE else "facture"
+
+
+@require_safe
+@login_required
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The invoice's stored PDF; the first download renders it if the mail task has not yet."""
+    invoice = invoice_pdf_render(_get_invoice_for_customer(request, pk))
+    return private_download(
+        invoice.pdf.open("rb"),
+        filename=f"{_document_name(invoice)}-{invoice.number}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def invoice_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    """R9.5: the customer asks for a duplicate or a detailed bill, charged per the grid."""
+    invoice = _get_invoice_for_customer(request, pk)
+    today = timezone.localdate()
+    fees = {
+        "duplicate": fee_amount(Fee.Kind.DUPLICATE_INVOICE, on=today),
+        "detailed": fee_amount(Fee.Kind.DETAILED_BILLING, on=today),
+    }
+    if request.method == "POST" and request.POST.get("kind") in fees:
+        invoice_copy_request(invoice=invoice, detailed=request.POST["kind"] == "detailed")
+        messages.success(
+            request, _("Your request is recorded: its fee will be on your next invoice.")
+        )
+        return redirect("portal:invoice_pdf", pk=invoice.pk)
+    return render(request, "portal/invoice_copy.html", {"invoice": invoice, "fees": fees})

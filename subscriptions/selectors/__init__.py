@@ -1,0 +1,1 @@
+"""Reads of the subscriptions app, one module per sub-domain of `subscriptions.models`."""

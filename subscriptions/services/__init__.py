@@ -1,0 +1,1 @@
+"""Use cases of the subscriptions app, one module per sub-domain of `subscriptions.models`."""
