@@ -26,12 +26,13 @@ def invoice_pdf_name(invoice: Invoice) -> str:
 
 
 def invoice_usage(invoice: Invoice):
-    """The detail of usage of the invoice's period, line by line, in time order."""
+    """The detail of usage of the invoice's period, line by line, in time order, as the values
+    the text needs (billing/invoice_text.UsageRow)."""
     start = timezone.make_aware(datetime.combine(invoice.period_start, time.min))
     end = timezone.make_aware(datetime.combine(invoice.period_end + timedelta(days=1), time.min))
 
     # R1.2: usage a pass includes shows at 0.000 with the pass's name.
-    return usage_marked(
+    marked = usage_marked(
         list(
             UsageRecord.objects.filter(
                 line__contract_id=invoice.contract_id, started_at__gte=start, started_at__lt=end
@@ -40,6 +41,26 @@ def invoice_usage(invoice: Invoice):
             .order_by("line__number__msisdn", "started_at", "pk")
         )
     )
+    return _as_values(marked)
+
+
+def _as_values(records: list[UsageRecord]) -> list[dict]:
+    """The records (marked by the passes that include them) as the values the text needs."""
+    return [
+        {
+            "kind": record.kind,
+            "started_at": record.started_at,
+            "destination": record.destination,
+            "quantity": record.quantity,
+            "unit_price": record.unit_price,
+            "msisdn": record.line.number.msisdn,
+        }
+        for record in records
+    ]
+
+
+# What the invoice's template shows of each of its lines, read as values.
+LINE_FIELDS = ("label", "quantity", "unit_price", "amount_excl_tax")
 
 
 def invoice_pdf_document(invoice: Invoice, *, einvoice: dict | None = None) -> bytes:
@@ -65,7 +86,7 @@ def invoice_pdf_document(invoice: Invoice, *, einvoice: dict | None = None) -> b
         "billing/invoice.html",
         {
             "invoice": invoice,
-            "lines": list(invoice.lines.all()),
+            "lines": list(invoice.lines.values(*LINE_FIELDS)),
             "totals": totals,
             "usage": usage,
             "advance_deducted": advance_deducted,

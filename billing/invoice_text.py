@@ -21,7 +21,9 @@ where an Arabic reader starts.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from typing import TypedDict
 
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -36,6 +38,17 @@ RECORDS_PER_ROW = 3
 # Lines of text per block: WeasyPrint lays out each line of a block against the rest of the
 # block's text, so a block's cost grows with the square of its length; short blocks keep it flat.
 ROWS_PER_BLOCK = 10
+
+
+class UsageRow(TypedDict):
+    """A usage record as read for the invoice (values(), no model objects: billing/documents.py)."""
+
+    msisdn: str
+    kind: str
+    started_at: datetime
+    destination: str
+    quantity: Decimal
+    unit_price: Decimal
 
 
 @dataclass(frozen=True)
@@ -78,21 +91,21 @@ def _places(values: Iterable[Decimal]) -> int:
     return max((max(0, -value.normalize().as_tuple().exponent) for value in values), default=0)
 
 
-def _fields(record: UsageRecord, quantity: str, price: str, destination: str) -> list[str]:
+def _fields(record: UsageRow, quantity: str, price: str, destination: str) -> list[str]:
     # Day and time: the invoice's period gives the year.
-    started = timezone.localtime(record.started_at).strftime("%d/%m %H:%M")
-    if record.kind == UsageRecord.Kind.DATA:
+    started = timezone.localtime(record["started_at"]).strftime("%d/%m %H:%M")
+    if record["kind"] == UsageRecord.Kind.DATA:
         return [started, quantity, price]
-    if record.kind == UsageRecord.Kind.INTERNATIONAL:
-        return [started, quantity, price, record.destination]
+    if record["kind"] == UsageRecord.Kind.INTERNATIONAL:
+        return [started, quantity, price, record["destination"]]
     return [started, destination, quantity, price]
 
 
-def _rows(records: list[UsageRecord], *, rtl: bool) -> list[str]:
-    places = _places(record.quantity for record in records)
-    quantities = [_decimal(record.quantity, places) for record in records]
-    prices = [_decimal(record.unit_price, 3) for record in records]
-    destinations = [record.destination for record in records]
+def _rows(records: list[UsageRow], *, rtl: bool) -> list[str]:
+    places = _places(record["quantity"] for record in records)
+    quantities = [_decimal(record["quantity"], places) for record in records]
+    prices = [_decimal(record["unit_price"], 3) for record in records]
+    destinations = [record["destination"] for record in records]
     width = {
         "quantity": max(map(len, quantities)),
         "price": max(map(len, prices)),
@@ -109,7 +122,7 @@ def _rows(records: list[UsageRecord], *, rtl: bool) -> list[str]:
             destination.ljust(width["destination"], FIGURE_SPACE),
         )
         texts.append(FIELD_GAP.join(reversed(fields) if rtl else fields))
-    per_row = 1 if records[0].kind == UsageRecord.Kind.INTERNATIONAL else RECORDS_PER_ROW
+    per_row = 1 if records[0]["kind"] == UsageRecord.Kind.INTERNATIONAL else RECORDS_PER_ROW
     # Column by column: the first half of the records on the left (on the right in Arabic).
     height = -(-len(texts) // per_row)
     rows = []
@@ -119,12 +132,12 @@ def _rows(records: list[UsageRecord], *, rtl: bool) -> list[str]:
     return rows
 
 
-def usage_groups(records: Iterable[UsageRecord], *, rtl: bool) -> list[UsageGroup]:
+def usage_groups(records: Iterable[UsageRow], *, rtl: bool) -> list[UsageGroup]:
     """The records (ordered by number then time) grouped by number and kind, as text blocks."""
     legends = _legends()
-    grouped: dict[tuple[str, str], list[UsageRecord]] = {}
+    grouped: dict[tuple[str, str], list[UsageRow]] = {}
     for record in records:
-        grouped.setdefault((record.line.number.msisdn, record.kind), []).append(record)
+        grouped.setdefault((record["msisdn"], record["kind"]), []).append(record)
     groups = []
     for (msisdn, kind), members in grouped.items():
         rows = _rows(members, rtl=rtl)

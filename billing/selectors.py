@@ -1,16 +1,22 @@
 """Reads of billing shared by the customer pages."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db.models import Case, CharField, F, OuterRef, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.formats import date_format
 
 from billing.models import Invoice, Payment, PaymentAllocation
 from billing.payments import LIVE
-from lib.money import ZERO
+from lib.money import ZERO, format_tnd
 from subscriptions.models import Contract, Customer
+
+# A primary key no row has, reversed once into a URL whose other invoices' URLs are made from.
+_PK_MARK = 2147483647
 
 
 def invoices_of_customer(customer: Customer, *, today: date) -> QuerySet[Invoice]:
@@ -39,6 +45,44 @@ def invoices_of_customer(customer: Customer, *, today: date) -> QuerySet[Invoice
         )
         .order_by("-issued_on", "-number")
     )
+
+
+def _url_maker(name: str):
+    """`pk -> URL` of the named route with one integer argument, reversed once per page."""
+    prefix, suffix = reverse(name, args=[_PK_MARK]).split(str(_PK_MARK))
+    return lambda pk: f"{prefix}{pk}{suffix}"
+
+
+def invoice_list_rows(invoices: Iterable[Invoice]) -> list[Invoice]:
+    """The invoices of the customer's list with what it shows computed once per page rather
+    than by template filters row by row: the dates in the language's short format (a date
+    several invoices share is formatted once), the amounts, the links. In the language of the
+    request (call it while rendering)."""
+    dates: dict[date, str] = {}
+    amounts: dict[Decimal, str] = {}
+
+    def short(day: date) -> str:
+        if day not in dates:
+            dates[day] = date_format(day, "SHORT_DATE_FORMAT")
+        return dates[day]
+
+    def money(amount: Decimal) -> str:
+        if amount not in amounts:
+            amounts[amount] = format_tnd(amount)
+        return amounts[amount]
+
+    pdf_url, copy_url = _url_maker("portal:invoice_pdf"), _url_maker("portal:invoice_copy")
+    rows = list(invoices)
+    for invoice in rows:
+        invoice.start_text = short(invoice.period_start)
+        invoice.end_text = short(invoice.period_end)
+        invoice.issued_text = short(invoice.issued_on)
+        invoice.due_on_text = short(invoice.due_on)
+        invoice.total_text = money(invoice.total_incl_tax)
+        invoice.due_text = money(invoice.due)
+        invoice.pdf_url = pdf_url(invoice.pk)
+        invoice.copy_url = copy_url(invoice.pk)
+    return rows
 
 
 def _per_account(queryset: QuerySet, field: str, account: str) -> Subquery:

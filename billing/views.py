@@ -17,6 +17,7 @@ from billing.models import Invoice
 from billing.selectors import (
     account_balances_of_customer,
     documents_of_customer,
+    invoice_list_rows,
     invoices_of_customer,
 )
 from billing.services import invoice_copy_request
@@ -49,7 +50,9 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         request,
         "portal/invoice_list.html",
         {
-            "invoices": invoices_of_customer(customer, today=timezone.localdate()),
+            "invoices": invoice_list_rows(
+                invoices_of_customer(customer, today=timezone.localdate())
+            ),
             "accounts": account_balances_of_customer(customer),
             "deliveries": Contract.InvoiceDelivery.choices,
         },

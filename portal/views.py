@@ -8,8 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from catalogue.selectors import grid_parameters, offers_on_sale, options_on_sale
-from subscriptions.models import Customer
-from subscriptions.selectors.records import lines_of_customer
+from subscriptions.selectors.records import customer_of_account, lines_of_customer
 from terminations.selectors import open_requests_of_customer
 
 
@@ -48,7 +47,7 @@ def conditions(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The customer's lines and subscription files; a newcomer sees only their files."""
-    customer = Customer.objects.filter(user=request.user).first()
+    customer = customer_of_account(request.user)  # read once: base.html's menu reuses it
     return render(
         request,
         "portal/dashboard.html",

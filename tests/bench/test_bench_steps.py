@@ -11,8 +11,8 @@ from portal.celery import app
 from subscriptions.demo import demo_load
 
 SMALL = {
-    "pages": {"LINES": 3},
-    "pdfs": {"INVOICES": 4},
+    "pages": {"LINES": 3, "MONTHS": 2, "INVOICES": 4, "ROUNDS": 1},
+    "pdfs": {"INVOICES": 4, "ROUNDS": 1, "PROCESS_ROUNDS": 1},
     "billing": {"ACCOUNTS": 30},
     "sweeps": {"LINES": 60},
 }

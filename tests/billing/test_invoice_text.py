@@ -13,10 +13,14 @@ from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from billing.documents import invoice_pdf_render
-from billing.invoice_text import FIGURE_SPACE, ROWS_PER_BLOCK, amounts_aligned, usage_groups
-from billing.models import UsageRecord
+from billing.invoice_text import (
+    FIGURE_SPACE,
+    ROWS_PER_BLOCK,
+    UsageRow,
+    amounts_aligned,
+    usage_groups,
+)
 from billing.usage import usage_import
-from subscriptions.models import Line, MobileNumber
 from tests.billing.helpers import account, issue, words
 from tests.frozen_rows import rewriting_history
 
@@ -31,8 +35,8 @@ def test_amounts_are_padded_to_the_widest_digit_for_digit():
 
 
 def record(kind="voice", day=1, quantity="1", destination="+21671000001", msisdn="+21620000001"):
-    return UsageRecord(
-        line=Line(number=MobileNumber(msisdn=msisdn)),
+    return UsageRow(
+        msisdn=msisdn,
         kind=kind,
         started_at=timezone.make_aware(datetime(2026, 10, day, 8, 30)),
         destination=destination,

@@ -1,11 +1,13 @@
 """The dashboard lists the customer's own lines (number, offer, options, status), nothing else."""
 
+from datetime import date
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from subscriptions.models import Line
-from tests.factories import ContractFactory, CustomerFactory, LineFactory
+from subscriptions.models import Line, LineOption, LineStatusChange
+from tests.factories import ContractFactory, CustomerFactory, LineFactory, OptionFactory
 
 
 def test_dashboard_shows_number_offer_options_and_status(client, alice):
@@ -52,5 +54,37 @@ def test_dashboard_query_count_is_the_same_with_1_and_20_lines(
     offer = Line.objects.get(contract__customer=alice).offer
     LineFactory.create_batch(20, contract=contract, offer=offer)
     assert _dashboard_queries(client, many) == one
-    with django_assert_max_num_queries(8):
+    # Session, user, customer (read once: the menu reuses it), lines, their options, the
+    # subscription files, the termination requests.
+    with django_assert_max_num_queries(7):
         client.get(reverse("portal:dashboard"))
+
+
+def _line_page_queries(client, line) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("portal:line_detail", args=[line.pk])).status_code == 200
+    return len(queries)
+
+
+def test_line_page_query_count_is_the_same_with_1_and_20_changes_and_options(
+    client, alice, django_assert_max_num_queries
+):
+    line = Line.objects.get(contract__customer=alice)
+    client.force_login(alice.user)
+    one = _line_page_queries(client, line)
+    LineStatusChange.objects.bulk_create(
+        LineStatusChange(
+            line=line, from_status="active", to_status="active", reason="test", job="test"
+        )
+        for _ in range(20)
+    )
+    LineOption.objects.bulk_create(
+        LineOption(line=line, option=OptionFactory(), started_on=date(2026, 1, k + 1))
+        for k in range(20)
+    )
+    page = client.get(reverse("portal:line_detail", args=[line.pk]))
+    assert len(page.context["history"]) == 20
+    assert len(page.context["line"].current_options) > 20
+    assert _line_page_queries(client, line) == one
+    with django_assert_max_num_queries(7):
+        client.get(reverse("portal:line_detail", args=[line.pk]))

@@ -1,19 +1,25 @@
 """Documents rendered by WeasyPrint (lib/pdf.py): the fonts and the stylesheet loaded once per
-thread give the same document as a first render, and nothing but static files is fetched."""
+thread give the same document as a first render, nothing but static files is fetched, and the
+documents' own user-agent stylesheet gives the pixels of WeasyPrint's full one."""
 
+import shutil
+import subprocess
 import threading
-from datetime import date
+from datetime import date, timedelta
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from django.db import connection
+from PIL import Image, ImageChops
 from pypdf import PdfReader
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError
 
 from billing.documents import invoice_pdf_document
+from billing.invoicing import invoices_issue
 from billing.models import Invoice
-from lib.pdf import STATIC_BASE, StaticFilesFetcher
+from lib.pdf import STATIC_BASE, DocumentHTML, StaticFilesFetcher
 
 DOCUMENT_FILES = sorted(
     STATIC_BASE + name
@@ -127,3 +133,70 @@ def test_the_fetcher_reads_static_files_from_disk():
     response = StaticFilesFetcher().fetch(STATIC_BASE + "css/documents.css")
     assert response.headers["Content-Type"] == "text/css"
     assert b"@font-face" in response.read()
+
+
+def pages_and_text(pdf: bytes, folder: Path, name: str) -> tuple[list[Image.Image], str]:
+    """The PDF's pages as images at 100 dpi (poppler's pdftoppm) and its text (pdftotext)."""
+    path = folder / f"{name}.pdf"
+    path.write_bytes(pdf)
+    for tool in ("pdftoppm", "pdftotext"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"Debian's poppler-utils is not installed ({tool}): make system-packages")
+    subprocess.run(  # noqa: S603
+        [shutil.which("pdftoppm"), "-png", "-r", "100", path, folder / name], check=True
+    )
+    text = subprocess.run(  # noqa: S603
+        [shutil.which("pdftotext"), "-layout", path, "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    images = [Image.open(png).convert("RGB") for png in sorted(folder.glob(f"{name}-*.png"))]
+    return images, text
+
+
+def assert_same_as_with_weasyprints_own_ua_stylesheet(render, monkeypatch, folder: Path) -> None:
+    """`render()` gives the same pages, pixel for pixel, and the same text with the documents'
+    user-agent stylesheet as with WeasyPrint's full html5_ua.css."""
+    ours = render()
+    with monkeypatch.context() as patched:
+        patched.setattr(DocumentHTML, "_ua_stylesheets", HTML._ua_stylesheets)
+        reference = render()
+    our_pages, our_text = pages_and_text(ours, folder, "ours")
+    reference_pages, reference_text = pages_and_text(reference, folder, "reference")
+    assert our_text == reference_text
+    assert our_text.strip()
+    assert len(our_pages) == len(reference_pages) >= 1
+    for ours_page, reference_page in zip(our_pages, reference_pages, strict=True):
+        assert ours_page.size == reference_page.size
+        assert ImageChops.difference(ours_page, reference_page).getbbox() is None
+        assert ours_page.convert("L").getextrema()[0] < 128  # not a blank page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_the_invoice_with_its_usage_is_unchanged_by_the_documents_ua_stylesheet(
+    grid, monkeypatch, tmp_path, language
+):
+    from bench.pdfs import PERIOD, _accounts
+
+    [contract_id] = _accounts(1)  # the bench's invoice: 40 usage records, one page
+    [invoice] = invoices_issue(
+        contract_ids=[contract_id], period=PERIOD, issued_on=PERIOD.end + timedelta(days=1)
+    )
+    invoice.language = language
+    assert_same_as_with_weasyprints_own_ua_stylesheet(
+        lambda: invoice_pdf_document(invoice), monkeypatch, tmp_path
+    )
+
+
+def test_a_letter_with_a_list_is_unchanged_by_the_documents_ua_stylesheet(
+    alice, monkeypatch, tmp_path
+):
+    from terminations.notices import termination_letter_pdf
+    from tests.terminations.test_customer_terminations import prepare
+
+    request = prepare(alice)
+    assert_same_as_with_weasyprints_own_ua_stylesheet(
+        lambda: termination_letter_pdf(request), monkeypatch, tmp_path
+    )
