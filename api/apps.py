@@ -7,4 +7,5 @@ class ApiConfig(AppConfig):
     verbose_name = _("API for the operator's systems")
 
     def ready(self) -> None:
-        from api import openapi  # noqa: F401 (registers the key scheme in the OpenAPI document)
+        # The key scheme in the OpenAPI document; the tasks the beat names.
+        from api import openapi, tasks  # noqa: F401

@@ -23,7 +23,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from billing.models import BillingRun, Invoice
-from lib.tasks import enqueue
+from lib.tasks import dispatch
 from subscriptions.models import Contract
 
 logger = logging.getLogger(__name__)
@@ -90,18 +90,18 @@ def billing_redeliver(*, limit: int = 5000) -> dict[str, int]:
     invoice_ids |= set(invoices_to_mail(before).values_list("pk", flat=True)[:limit])
     queued = sorted(invoice_ids)[:limit]
     for start in range(0, len(queued), 100):
-        enqueue("billing.tasks.send_invoices", queued[start : start + 100])
+        dispatch("billing.tasks.send_invoices", queued[start : start + 100])
     credit_notes = list(
         invoices_to_render(before)
         .filter(kind=Invoice.Kind.CREDIT_NOTE)
         .values_list("pk", flat=True)[:limit]
     )
     for pk in credit_notes:
-        enqueue("billing.tasks.render_document", pk)
+        dispatch("billing.tasks.render_document", pk)
     batches = 0
     for run in BillingRun.objects.filter(status=BillingRun.Status.DONE, updated_at__lt=before):
         if paper_batch_due(run):
-            enqueue("billing.tasks.build_paper_batch", run.pk)
+            dispatch("billing.tasks.build_paper_batch", run.pk)
             batches += 1
     if queued or credit_notes or resumed or batches:
         logger.warning(

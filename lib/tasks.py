@@ -12,6 +12,12 @@ from celery import current_app
 from django.db import transaction
 
 
+def dispatch(name: str, *args: Any) -> None:
+    """Queue the task registered as `name` with `args` now: for a job that runs outside any
+    transaction (a beat task queuing what is left to do)."""
+    current_app.tasks[name].delay(*args)
+
+
 def enqueue(name: str, *args: Any, robust: bool = False) -> None:
     """Queue the task registered as `name` with `args` after the commit of the current
     transaction (at once outside one); `robust`: a failure to queue does not undo what committed

@@ -4,8 +4,7 @@ from django.urls import reverse
 
 from abuse.models import AdvertisingSmsReport
 from subscriptions.models import Line, ProvisioningOrder
-from tests.subscriptions.helpers import one_page_writer, pypdf_bytes
-from tests.terminations.helpers import upload
+from tests.subscriptions.helpers import one_page_writer, pypdf_bytes, upload
 
 
 def test_r7_7_a_supervisor_suspends_a_line_for_advertising_sms_with_the_evidence(

@@ -239,3 +239,7 @@ def one_page_writer() -> PdfWriter:
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
     return writer
+
+
+def upload(content: bytes, name: str = "scan.pdf", content_type: str = "application/pdf"):
+    return SimpleUploadedFile(name, content, content_type=content_type)

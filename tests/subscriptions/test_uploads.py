@@ -14,7 +14,6 @@ import zlib
 import pytest
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from PIL import ExifTags, Image, ImageCms, ImageFile
 from pypdf import PdfReader, PdfWriter
@@ -29,13 +28,9 @@ from lib.uploads import (
     display_name,
     stored_name,
 )
-from tests.subscriptions.helpers import one_page_writer, pypdf_bytes
+from tests.subscriptions.helpers import one_page_writer, pypdf_bytes, upload
 
 STORED_NAME_RE = re.compile(r"^documents/\d{4}/\d{2}/[0-9a-f]{32}\.(pdf|jpg|png)$")
-
-
-def upload(content: bytes, name: str = "scan.pdf", content_type: str = "application/pdf"):
-    return SimpleUploadedFile(name, content, content_type=content_type)
 
 
 def refusal_code(uploaded, **kwargs) -> str:
