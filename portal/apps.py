@@ -6,4 +6,7 @@ class PortalConfig(AppConfig):
     verbose_name = "Portail client"
 
     def ready(self) -> None:
+        from lib.fork import forget_connections_at_fork
         from portal import checks  # noqa: F401  (registers the start-up checks)
+
+        forget_connections_at_fork()

@@ -80,7 +80,7 @@ def test_r1_2_a_morocco_call_is_included_in_the_pass_and_billed_without_it(grid)
     assert fee.amount_excl_tax == Decimal("7.000") and "03/10/2026 10:00" in fee.label
 
     # The usage detail shows the included call at 0.000 with the pass's name (R1.2).
-    detail = [(r.destination, r.unit_price) for r in invoice_usage(invoice)]
+    detail = [(r["destination"], r["unit_price"]) for r in invoice_usage(invoice)]
     assert detail == [
         ("+212661000000 (Pass Maroc illimité — semaine)", Decimal("0.000")),
         ("+21698000000", Decimal("0.450")),
