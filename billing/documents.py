@@ -14,11 +14,12 @@ from django.utils import timezone, translation
 
 from billing.invoice_text import amounts_aligned, usage_groups
 from billing.models import Invoice, UsageRecord
-from billing.outbox import invoice_message_id, outbox_stale, provider_has_sent
+from billing.outbox import invoice_message_id, provider_has_sent
 from billing.rating import usage_marked
 from lib.emails import send_templated
 from lib.money import format_tnd
 from lib.pdf import render_pdf
+from lib.tasks import outbox_stale
 
 
 def invoice_pdf_name(invoice: Invoice) -> str:

@@ -14,7 +14,6 @@ are only a fast path.
 """
 
 import logging
-from datetime import timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -23,15 +22,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from billing.models import BillingRun, Invoice
-from lib.tasks import dispatch
+from lib.tasks import dispatch, outbox_stale
 from subscriptions.models import Contract
 
 logger = logging.getLogger(__name__)
-
-
-def outbox_stale() -> timedelta:
-    """How long a claim, a queued message or a running run may stay without news."""
-    return timedelta(seconds=settings.OUTBOX_STALE_SECONDS)
 
 
 def invoice_message_id(invoice: Invoice) -> str:

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -68,6 +68,11 @@ def billing_run_start(*, period: Period) -> BillingRun:
     return run
 
 
+# Issue 16: the database went away; no account is at fault: the task retries the batch (an
+# account recorded in error would count as done without its invoice).
+CONNECTION_LOST = (OperationalError, InterfaceError)
+
+
 def billing_run_batch(*, run_id: int, contract_ids: list[int]) -> int:
     """Bill a batch of accounts at once; when the batch fails, each account is tried alone so
     that one faulty account is reported and the others are billed."""
@@ -77,6 +82,8 @@ def billing_run_batch(*, run_id: int, contract_ids: list[int]) -> int:
     errors = []
     try:
         issued = len(invoices_issue(contract_ids=contract_ids, period=period, issued_on=issued_on))
+    except CONNECTION_LOST:
+        raise
     except Exception:
         issued = 0
         for contract_id in contract_ids:
@@ -84,6 +91,8 @@ def billing_run_batch(*, run_id: int, contract_ids: list[int]) -> int:
                 issued += len(
                     invoices_issue(contract_ids=[contract_id], period=period, issued_on=issued_on)
                 )
+            except CONNECTION_LOST:
+                raise
             except Exception as error:
                 errors.append({"account": contract_id, "error": f"{type(error).__name__}: {error}"})
     with transaction.atomic():

@@ -10,18 +10,11 @@ from billing.invoicing import Period
 from billing.models import BillingRun, Invoice
 from billing.outbox import billing_redeliver
 from billing.services import billing_run_batch, billing_run_start
+from lib.tasks import OUTAGE_RETRY
 
-# Issue 16: a retry waits long enough for a database or broker outage to end (5 s doubling to
-# 5 minutes, about an hour and a half over its 20 attempts); and whatever gives up is queued
-# again by `redeliver_billing` from what the database says is still to do.
-RETRY = {
-    "autoretry_for": (Exception,),
-    "retry_backoff": 5,
-    "retry_backoff_max": 300,
-    "retry_jitter": False,
-    "max_retries": 20,
-    "acks_late": True,
-}
+# Issue 16: a retry waits long enough for a database or broker outage to end; whatever gives
+# up is queued again by `redeliver_billing` from what the database says is still to do.
+RETRY = OUTAGE_RETRY
 
 
 @shared_task(**RETRY)

@@ -6,10 +6,35 @@ imports it, so the task is registered wherever Django runs). import-linter keeps
 (pyproject.toml, "services do not import tasks").
 """
 
+from datetime import timedelta
 from typing import Any
 
 from celery import current_app
+from django.conf import settings
 from django.db import transaction
+
+# Issue 16: options of a task whose retry must outlast a database or broker outage: 5 s
+# doubling to 5 minutes, about an hour and a half over its 20 attempts; whatever gives up is
+# queued again by its app's beat job from what the database says is still to do.
+OUTAGE_RETRY: dict[str, Any] = {
+    "autoretry_for": (Exception,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": False,
+    "max_retries": 20,
+    "acks_late": True,
+}
+
+
+def outage_countdown(retries: int) -> int:
+    """Seconds before the retry that follows `retries` retries, as OUTAGE_RETRY waits."""
+    return min(OUTAGE_RETRY["retry_backoff"] * 2**retries, OUTAGE_RETRY["retry_backoff_max"])
+
+
+def outbox_stale() -> timedelta:
+    """How long a claim, a queued message or a running job may stay without news before a beat
+    job takes it up again (OUTBOX_STALE_SECONDS: a dead worker's claim, a lost message)."""
+    return timedelta(seconds=settings.OUTBOX_STALE_SECONDS)
 
 
 def dispatch(name: str, *args: Any) -> None:

@@ -1,17 +1,14 @@
 """Helpers shared by several test modules of this folder."""
 
-import os
 import re
 import shutil
 import subprocess
-import time
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -116,23 +113,6 @@ def paper_account(postal_code: str, last_name: str, delivery: str = PAPER):
     customer.save()
     Contract.objects.filter(pk=line.contract_id).update(invoice_delivery=delivery)
     return line.contract
-
-
-BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
-def _wait_for(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def csv_of(*rows: str) -> bytes:

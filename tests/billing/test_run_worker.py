@@ -5,16 +5,10 @@ bills the batches before it, then waits inside the batch that holds that account
 of its transaction, and is killed there.
 """
 
-import os
-import signal
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 
 import psycopg
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -23,9 +17,8 @@ from billing.models import BillingRun, Invoice
 from billing.services import billing_run_start
 from catalogue.models import Offer
 from subscriptions.models import Contract, Customer, Line, MobileNumber
-from tests.billing.helpers import BROKER, _database_url, _wait_for
 from tests.factories import BoutiqueFactory
-from tests.worker_process import celery_command
+from tests.worker_process import BROKER, database_url, running_worker, wait_for, worker_kill
 
 ACCOUNTS = 200
 BLOCKED_AT = 100  # the held account is the first of the sixth batch of 20
@@ -66,46 +59,6 @@ def _accounts() -> None:
     )
 
 
-def _worker() -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": BROKER,
-        "DEBUG": "false",
-        "HTTPS": "false",
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    return subprocess.Popen(  # noqa: S603  (our own worker command)
-        celery_command(
-            "-A",
-            "portal",
-            "worker",
-            "--pool",
-            "solo",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-            "-l",
-            "warning",
-        ),
-        cwd=settings.BASE_DIR,
-        env=env,
-        start_new_session=True,
-    )
-
-
-@contextmanager
-def _running_worker() -> Iterator[subprocess.Popen]:
-    """A worker process, killed at the end whatever happens (a failed test leaves none behind)."""
-    worker = _worker()
-    try:
-        yield worker
-    finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(30)
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_r9_1_worker_killed_mid_run_then_rerun_gives_each_account_one_invoice_and_no_gap(
     grid, celery_app_on_broker, settings
@@ -115,20 +68,19 @@ def test_r9_1_worker_killed_mid_run_then_rerun_gives_each_account_one_invoice_an
     held = list(accounts_to_bill(OCTOBER))[BLOCKED_AT]  # in the order the run batches them
     celery_app_on_broker(BROKER)
     try:
-        with _running_worker() as worker, psycopg.connect(_database_url()) as busy:
+        with running_worker() as worker, psycopg.connect(database_url()) as busy:
             busy.execute("SELECT 1 FROM subscriptions_contract WHERE id = %s FOR UPDATE", [held])
             billing_run_start(period=OCTOBER)
             # The batches before the held account are billed, then the worker waits on it.
-            assert _wait_for(lambda: Invoice.objects.count() == BLOCKED_AT, 120)
+            assert wait_for(lambda: Invoice.objects.count() == BLOCKED_AT, 120)
             assert _waiting_on_a_lock(busy), "the worker is not inside the held account's batch"
-            os.killpg(worker.pid, signal.SIGKILL)  # no warm shutdown: the batch stops mid-way
-            worker.wait(30)
+            worker_kill(worker)  # no warm shutdown: the batch stops mid-way
         assert Invoice.objects.count() == BLOCKED_AT  # the killed batch left nothing
-        with _running_worker():
+        with running_worker():
             billing_run_start(period=OCTOBER)  # the rerun queues what is not yet invoiced
-            assert _wait_for(lambda: Invoice.objects.count() == ACCOUNTS, 180)
+            assert wait_for(lambda: Invoice.objects.count() == ACCOUNTS, 180)
             # R9.1: the run counts its own accounts, those its killed batch never counted too.
-            assert _wait_for(lambda: BillingRun.objects.get().status == "done", 60)
+            assert wait_for(lambda: BillingRun.objects.get().status == "done", 60)
         run = BillingRun.objects.get()
         assert (run.accounts_done, run.accounts_total) == (ACCOUNTS, ACCOUNTS)
     finally:
@@ -154,4 +106,4 @@ def _waiting_on_a_lock(busy: psycopg.Connection) -> bool:
             > 0
         )
 
-    return _wait_for(waiting, 120)
+    return wait_for(waiting, 120)

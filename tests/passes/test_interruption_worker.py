@@ -14,9 +14,9 @@ from passes import interruptions
 from passes.interruptions import interruption_record, interruption_scope_change
 from passes.models import InterruptionChange, PassNotice
 from passes.tasks import notify_interruption_change
-from tests.billing.helpers import BROKER
 from tests.factories import SupervisorFactory
 from tests.passes.conftest import at, postpaid, prepaid, take
+from tests.worker_process import BROKER
 
 
 def _wait_for(condition, seconds: float) -> bool:
