@@ -1,10 +1,11 @@
 """Celery tasks of the privacy app: thin, idempotent, retried by Celery."""
 
 import logging
-from datetime import timedelta
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
+from lib.tasks import OUTAGE_RETRY, outage_countdown, outbox_stale
 from privacy.access import access_export_build, access_export_fail, access_exports_expire
 from privacy.delivery import Outcome, deliveries_overdue, delivery_attempt, retry_delay
 from privacy.marketing import campaign_send
@@ -21,11 +22,25 @@ ACCESS_EXPORT_RETRY_SECONDS = 60
 @shared_task(bind=True, max_retries=None, acks_late=True)
 def deliver_objection(self, delivery_id: int) -> str:
     """R21.3: deliver one objection to one recipient, retried with backoff until acknowledged;
-    a duplicate task finds the row claimed or delivered and does nothing."""
-    outcome = delivery_attempt(delivery_id=delivery_id)
+    a duplicate task finds the row claimed or delivered and does nothing. Issue 16: when the
+    database goes away, the retries wait it out (lib.tasks.OUTAGE_RETRY); a row left claimed
+    is taken up by `resend_overdue_deliveries`."""
+    try:
+        outcome = delivery_attempt(delivery_id=delivery_id)
+        if outcome is Outcome.FAILED:
+            attempts = ObjectionDelivery.objects.values_list("attempts", flat=True).get(
+                pk=delivery_id
+            )
+    except (OperationalError, InterfaceError) as error:
+        if self.request.is_eager:
+            raise
+        raise self.retry(
+            exc=error,
+            countdown=outage_countdown(self.request.retries),
+            max_retries=OUTAGE_RETRY["max_retries"],
+        ) from error
     # Eager mode (no broker, `make run`) would retry at once, forever: the sweeper retries.
     if outcome is Outcome.FAILED and not self.request.is_eager:
-        attempts = ObjectionDelivery.objects.values_list("attempts", flat=True).get(pk=delivery_id)
         # One second after the row's backoff ends, so that the retry finds it due.
         raise self.retry(countdown=retry_delay(attempts) + 1)
     return outcome.value
@@ -33,8 +48,9 @@ def deliver_objection(self, delivery_id: int) -> str:
 
 @shared_task
 def resend_overdue_deliveries() -> int:
-    """Beat: deliveries whose retry never ran are enqueued again (the claim makes it safe)."""
-    overdue = deliveries_overdue(late_by=timedelta(minutes=10))
+    """Beat: deliveries whose retry never ran, or whose claim is a dead worker's, are enqueued
+    again once OUTBOX_STALE_SECONDS late (the claim makes it safe)."""
+    overdue = deliveries_overdue(late_by=outbox_stale())
     for delivery_id in overdue:
         deliver_objection.delay(delivery_id)
     return len(overdue)

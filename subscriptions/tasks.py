@@ -1,8 +1,7 @@
-from datetime import timedelta
-
 from celery import shared_task
 from django.utils import timezone
 
+from lib.tasks import OUTAGE_RETRY, outbox_stale
 from subscriptions.lifecycle.records import number_release_quarantined
 from subscriptions.notices.files import accepted_notice_send, refusal_letter_send
 from subscriptions.notices.suspensions import notification_send, notifications_to_send
@@ -14,8 +13,6 @@ from subscriptions.services.sweeps import settled_suspensions_lift
 
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 8}
 
-# Orders and notifications queued less than this ago are left to the task queued with them.
-REDELIVERY_DELAY = timedelta(minutes=10)
 # Lines or notifications per redelivery task.
 REDELIVERY_CHUNK = 500
 
@@ -37,10 +34,11 @@ def send_file_accepted(file_id: int) -> bool:
     return accepted_notice_send(file_id)
 
 
-@shared_task(**RETRY)
+@shared_task(**OUTAGE_RETRY)
 def send_provisioning_orders(line_ids: list[int]) -> int:
     """The outbox of these lines to the network, each line's orders in order; a retry resends
-    only what is not confirmed, with the same idempotency keys."""
+    only what is not confirmed, with the same idempotency keys. Issue 16: its retries outlast a
+    database outage, and `redeliver_outbox` takes up what they leave."""
     return sum(line_orders_send(line_id) for line_id in line_ids)
 
 
@@ -52,8 +50,10 @@ def send_customer_notifications(notification_ids: list[int]) -> int:
 
 @shared_task(**RETRY)
 def redeliver_outbox() -> int:
-    """Beat: queue again the orders and notifications whose send was lost."""
-    before = timezone.now() - REDELIVERY_DELAY
+    """Beat: queue again the orders and notifications whose send was lost, and the orders a
+    dead worker claimed; those queued or claimed less than OUTBOX_STALE_SECONDS ago are left to
+    the task that has them."""
+    before = timezone.now() - outbox_stale()
     lines = lines_with_orders_to_send(created_before=before)
     notices = notifications_to_send(created_before=before)
     for start in range(0, len(lines), REDELIVERY_CHUNK):

@@ -84,7 +84,8 @@ class SuspensionCause(models.Model):
 
 class ProvisioningOrder(models.Model):
     """The outbox to the network: what it must apply to a line, sent by a Celery task with an
-    idempotency key so that a retried send is applied once."""
+    idempotency key so that a retried send is applied once. A worker claims an order before
+    sending it (`claimed_at`); a claim older than OUTBOX_STALE_SECONDS is a dead worker's."""
 
     class Action(models.TextChoices):
         BLOCK = "block", _("Block")
@@ -112,6 +113,7 @@ class ProvisioningOrder(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("being sent since"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
 

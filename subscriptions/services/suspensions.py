@@ -23,12 +23,12 @@ the termination itself is `subscriptions.ending.lines_end` (called by `subscript
 
 import logging
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -39,7 +39,7 @@ from accounts.models import User
 from billing.invoicing import Period, invoice_issue
 from billing.models import Invoice
 from lib.bulk import bulk_insert
-from lib.tasks import enqueue
+from lib.tasks import enqueue, outbox_stale
 from subscriptions.lifecycle.records import (
     line_record,
     lines_transition,
@@ -302,15 +302,33 @@ def provisioning_request(
     return ProvisioningOrder.objects.get(key=key)
 
 
+def _order_claim(order: ProvisioningOrder) -> datetime | None:
+    """Issue 16: claim an order for one send with a conditional update; a claim older than
+    OUTBOX_STALE_SECONDS is a dead worker's and is taken over. Returns the claim's instant, or
+    None when another worker holds the order or it is confirmed."""
+    now = timezone.now()
+    claimed = (
+        ProvisioningOrder.objects.filter(pk=order.pk)
+        .exclude(status=Status.CONFIRMED)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - outbox_stale()))
+        .update(claimed_at=now, attempts=F("attempts") + 1)
+    )
+    return now if claimed else None
+
+
 def line_orders_send(line_id: int) -> int:
     """Send the line's unconfirmed orders in the order they were made (a block after an unblock
     must reach the network after it); stops at the first failure, which is raised for the task
-    to retry. Returns how many were confirmed by this call. No transaction is held while the
-    network is called."""
+    to retry, and at an order another worker is sending (the rest of the line is left to it).
+    Returns how many were confirmed by this call. No transaction is held while the network is
+    called; a send the network applied but that was not recorded (the worker died, the database
+    went away) is sent again under the same key, which the network applies once."""
     confirmed = 0
     orders = ProvisioningOrder.objects.filter(line_id=line_id).exclude(status=Status.CONFIRMED)
     for order in orders.select_related("line__number", "line__sim").order_by("pk"):
-        ProvisioningOrder.objects.filter(pk=order.pk).update(attempts=F("attempts") + 1)
+        claim = _order_claim(order)
+        if claim is None:
+            break
         try:
             applied = network().send(
                 key=order.key,
@@ -322,11 +340,16 @@ def line_orders_send(line_id: int) -> int:
         except Exception as error:
             order.refresh_from_db(fields=["attempts"])
             failed = order.attempts >= MAX_ATTEMPTS
+            # The claim is given back so that the retry sends it at once.
             ProvisioningOrder.objects.filter(pk=order.pk).exclude(status=Status.CONFIRMED).update(
-                last_error=str(error)[:2000], status=Status.FAILED if failed else order.status
+                last_error=str(error)[:2000],
+                status=Status.FAILED if failed else order.status,
+                claimed_at=None,
             )
             raise
         if not applied:
+            # The network confirms later: the claim stays, and once stale the beat job sends
+            # the order again under its key until the network has confirmed it.
             ProvisioningOrder.objects.filter(pk=order.pk, status=Status.PENDING).update(
                 status=Status.SENT, sent_at=timezone.now()
             )
@@ -359,12 +382,14 @@ def provisioning_confirm(*, order: ProvisioningOrder) -> bool:
 
 
 def lines_with_orders_to_send(*, created_before) -> list[int]:
-    """Lines with orders neither confirmed nor given up, made before `created_before`: their
-    queued send was lost (a worker killed) or is still being retried."""
+    """Lines with orders neither confirmed nor given up, made before `created_before` and not
+    claimed since: their queued send was lost (a worker killed, the broker down) or its retries
+    ended, or the claim is a dead worker's."""
     return list(
         ProvisioningOrder.objects.filter(
             status__in=[Status.PENDING, Status.SENT], created_at__lt=created_before
         )
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=created_before))
         .values_list("line_id", flat=True)
         .distinct()
         .order_by("line_id")
