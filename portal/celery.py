@@ -41,7 +41,8 @@ app.conf.beat_schedule = {
         "task": "billing.tasks.run_credit_control",
         "schedule": crontab(hour=6, minute=0),
     },
-    # Every 5 minutes: objections whose delivery task was lost are enqueued again (R21.3).
+    # Every 5 minutes: objections whose delivery task was lost, or whose claim is a dead
+    # worker's, are enqueued again after OUTBOX_STALE_SECONDS (R21.3).
     "privacy-resend-overdue-deliveries": {
         "task": "privacy.tasks.resend_overdue_deliveries",
         "schedule": crontab(minute="*/5"),
@@ -124,7 +125,8 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/5"),
     },
     # Every 10 minutes: provisioning orders and customer notifications whose queued send was
-    # lost (a worker killed) are queued again; their keys make a second send harmless.
+    # lost (a worker killed, the broker down), and orders a dead worker claimed, are queued
+    # again after OUTBOX_STALE_SECONDS; their keys make a second send harmless.
     "outbox-redelivery": {
         "task": "subscriptions.tasks.redeliver_outbox",
         "schedule": crontab(minute="*/10"),

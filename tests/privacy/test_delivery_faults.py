@@ -46,7 +46,7 @@ def _beat_until_delivered(seconds: float) -> bool:
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_r21_3_objections_of_a_killed_worker_and_a_database_outage_reach_the_partner_once_each(
-    celery_app_on_broker, settings
+    grid, celery_app_on_broker, settings
 ):
     settings.OUTBOX_STALE_SECONDS = STALE_SECONDS
     partner = Partner(down=False, delay=0.03)

@@ -1,16 +1,11 @@
 """The sweeps on real Celery workers (Redis): the beat schedule's jobs run, and a worker killed
 inside a sweep's batch leaves whole batches only, which the next run completes."""
 
-import os
-import signal
-import subprocess
-import time
 from datetime import date
 
 import psycopg
 import pytest
 import redis
-from django.conf import settings
 from django.db import connection
 
 from billing.models import Invoice
@@ -25,18 +20,7 @@ from subscriptions.models import (
 from tests.factories import BoutiqueFactory, UserFactory
 from tests.frozen_rows import rewriting_history
 from tests.subscriptions.helpers import OVERDUE, _generate
-from tests.worker_process import celery_command
-
-BROKER = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
-
-
-def _wait_for(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
+from tests.worker_process import BROKER, database_url, running_worker, wait_for, worker_kill
 
 
 @pytest.fixture
@@ -68,8 +52,8 @@ def test_r10_4_the_beat_schedule_sweeps_run_on_a_worker(
     assert line.suspension_causes.filter(lifted_at__isnull=True, cause="late_payment").exists()
     # The block and the notifications were queued by the sweep and sent by the worker.
     block = ProvisioningOrder.objects.get(line=line, key__startswith="block:")
-    assert _wait_for(lambda: ProvisioningOrder.objects.get(pk=block.pk).status == "confirmed", 60)
-    assert _wait_for(
+    assert wait_for(lambda: ProvisioningOrder.objects.get(pk=block.pk).status == "confirmed", 60)
+    assert wait_for(
         lambda: (
             CustomerNotification.objects.filter(
                 line=line, cause="late_payment", sent_at__isnull=False
@@ -80,38 +64,12 @@ def test_r10_4_the_beat_schedule_sweeps_run_on_a_worker(
     )
 
 
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
-def _worker() -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": BROKER,
-        "SWEEP_BATCH_SIZE": "100",
-        "DEBUG": "false",
-        "HTTPS": "false",
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    return subprocess.Popen(  # noqa: S603  (our own worker command)
-        celery_command(
-            *("-A", "portal", "worker", "--pool", "solo"),
-            *("--without-heartbeat", "--without-mingle", "--without-gossip", "-l", "warning"),
-        ),
-        cwd=settings.BASE_DIR,
-        env=env,
-        start_new_session=True,
-    )
-
-
 def _waiting_to_write_the_outbox() -> bool:
     """True once a session waits for a lock while writing provisioning orders. Its own
     connection, in autocommit: inside a transaction, pg_stat_activity is a snapshot taken at its
     first read."""
-    with psycopg.connect(_database_url(), autocommit=True) as watcher:
-        return _wait_for(
+    with psycopg.connect(database_url(), autocommit=True) as watcher:
+        return wait_for(
             lambda: (
                 watcher.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
@@ -147,9 +105,11 @@ def test_r10_4_worker_killed_inside_a_batch_then_next_run_suspends_each_line_onc
     ids = _generate(BoutiqueFactory(), UserFactory())
     due = [ids[i] for i in OVERDUE]
     app = celery_app_on_broker(BROKER)
-    worker = _worker()
     try:
-        with psycopg.connect(_database_url()) as busy:
+        with (
+            running_worker(SWEEP_BATCH_SIZE="100") as worker,
+            psycopg.connect(database_url()) as busy,
+        ):
             # The worker's causes will be numbered from `first + 1`, 100 per batch: the test
             # holds, uncommitted, the block key of the 50th cause of the second batch, so the
             # worker waits inside that batch after writing its causes, moves and history.
@@ -164,23 +124,19 @@ def test_r10_4_worker_killed_inside_a_batch_then_next_run_suspends_each_line_onc
             )
             try:
                 app.send_task("subscriptions.tasks.run_sweep", args=["overdue_invoices"])
-                assert _wait_for(lambda: SuspensionCause.objects.count() == 100, 120)
+                assert wait_for(lambda: SuspensionCause.objects.count() == 100, 120)
                 assert _waiting_to_write_the_outbox(), "the worker is not inside its 2nd batch"
-                os.killpg(worker.pid, signal.SIGKILL)  # no warm shutdown
-                worker.wait(30)
+                worker_kill(worker)  # no warm shutdown
             finally:
                 busy.rollback()
         _suspended_once(set(due[:100]))  # the first batch whole, nothing of the second
-        worker = _worker()
-        app.send_task("subscriptions.tasks.run_sweep", args=["overdue_invoices"])
-        assert _wait_for(lambda: SuspensionCause.objects.count() == len(due), 120)
-        assert _wait_for(
-            lambda: not ProvisioningOrder.objects.exclude(status="confirmed").exists(), 120
-        )
+        with running_worker(SWEEP_BATCH_SIZE="100"):
+            app.send_task("subscriptions.tasks.run_sweep", args=["overdue_invoices"])
+            assert wait_for(lambda: SuspensionCause.objects.count() == len(due), 120)
+            assert wait_for(
+                lambda: not ProvisioningOrder.objects.exclude(status="confirmed").exists(), 120
+            )
     finally:
-        if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(30)
         connection.close()
     _suspended_once(set(due))
     assert Line.objects.filter(status="suspended").count() == len(due)
