@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import OperationalError
 from django.utils import timezone
 
 from billing.documents import invoice_email_send
@@ -128,6 +129,28 @@ def test_r9_1_a_batch_delivered_twice_counts_once(grid, monkeypatch):
     assert (run.status, run.accounts_done, run.accounts_total) == ("done", 2, 2)
     assert BillingRunAccount.objects.filter(run=run).count() == 2
     assert Invoice.objects.filter(period_start=OCTOBER.start).count() == 2
+
+
+def test_r9_1_a_batch_that_loses_the_database_is_retried_whole_not_recorded_in_error(
+    grid, monkeypatch
+):
+    lines = [account() for _ in range(2)]
+    monkeypatch.setattr(bill_accounts, "delay", lambda *args: None)
+    run = billing_run_start(period=OCTOBER)
+    ids = [line.contract_id for line in lines]
+
+    def connection_lost(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with monkeypatch.context() as database_away:
+        database_away.setattr("billing.services.invoices_issue", connection_lost)
+        with pytest.raises(OperationalError):  # the task retries it (billing/tasks.py)
+            billing_run_batch(run_id=run.pk, contract_ids=ids)
+    run.refresh_from_db()
+    assert (run.status, run.accounts_done, run.errors) == ("running", 0, [])
+    assert billing_run_batch(run_id=run.pk, contract_ids=ids) == 2  # the retry, the database back
+    run.refresh_from_db()
+    assert (run.status, run.accounts_done, run.errors) == ("done", 2, [])
 
 
 def test_a_paper_batch_missing_an_invoice_is_rebuilt(
