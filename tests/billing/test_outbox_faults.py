@@ -32,6 +32,9 @@ from tests.worker_process import BROKER, database_url, running_worker, wait_for
 OUTAGE_SECONDS = 20
 
 
+pytestmark = pytest.mark.faults
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_r9_1_redis_killed_mid_run_then_beat_alone_gives_one_pdf_and_one_mail_each(
     grid, celery_app_on_broker, settings, tmp_path

@@ -23,6 +23,8 @@ from tests.billing.run_faults import (
 )
 from tests.worker_process import BROKER, running_worker, wait_for, worker_kill
 
+pytestmark = pytest.mark.faults
+
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_r9_1_worker_killed_mid_run_then_beat_alone_gives_one_pdf_and_one_mail_each(

@@ -20,6 +20,8 @@ from tests.fault_servers import database_proxy
 from tests.privacy.partner import Partner
 from tests.worker_process import BROKER, database_url, running_worker, wait_for, worker_kill
 
+pytestmark = pytest.mark.faults
+
 OBJECTIONS = 300
 STALE_SECONDS = 5
 OUTAGE_SECONDS = 10  # the retries wait 5 s doubling to 5 minutes (lib.tasks.OUTAGE_RETRY)

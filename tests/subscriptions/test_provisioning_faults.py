@@ -18,6 +18,8 @@ from tests.fault_servers import database_proxy
 from tests.network_spool import received
 from tests.worker_process import BROKER, database_url, running_worker, wait_for, worker_kill
 
+pytestmark = pytest.mark.faults
+
 LINES = 300
 STALE_SECONDS = 5
 OUTAGE_SECONDS = 10  # the retries wait 5 s doubling to 5 minutes (lib.tasks.OUTAGE_RETRY)
