@@ -340,8 +340,11 @@ def line_orders_send(line_id: int) -> int:
         except Exception as error:
             order.refresh_from_db(fields=["attempts"])
             failed = order.attempts >= MAX_ATTEMPTS
-            # The claim is given back so that the retry sends it at once.
-            ProvisioningOrder.objects.filter(pk=order.pk).exclude(status=Status.CONFIRMED).update(
+            # The claim is given back (unless another worker took it over meanwhile) so that
+            # the retry sends it at once.
+            ProvisioningOrder.objects.filter(pk=order.pk, claimed_at=claim).exclude(
+                status=Status.CONFIRMED
+            ).update(
                 last_error=str(error)[:2000],
                 status=Status.FAILED if failed else order.status,
                 claimed_at=None,
