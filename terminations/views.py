@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from billing.models import Deposit
 from catalogue.selectors import grid_parameters
+from lib.downloads import private_download
 from subscriptions.models import Customer, LineOption
 from subscriptions.services.records import OptionEndRefused, line_option_end
 from terminations.forms import TerminationRequestForm
@@ -105,13 +106,11 @@ def termination_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def termination_letter(request: HttpRequest, pk: int) -> HttpResponse:
     termination = _get_request_for_customer(request, pk)
-    response = HttpResponse(termination_letter_pdf(termination), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="resiliation-{termination.reference}.pdf"'
+    return private_download(
+        termination_letter_pdf(termination),
+        filename=f"resiliation-{termination.reference}.pdf",
+        content_type="application/pdf",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

@@ -8,13 +8,14 @@ import io
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin
 from lib.admin import ReadOnlyAdmin
 from lib.csv_cells import SafeCsvWriter
+from lib.downloads import private_download
 from subscriptions.forms.prepaid import RechargeBatchForm, TopUpRecordForm
 from subscriptions.models import (
     PrepaidAccount,
@@ -154,10 +155,11 @@ class RechargeCodeBatchAdmin(admin.ModelAdmin):
             writer = SafeCsvWriter(output)  # no cell read as a formula (issue 16)
             writer.writerow(["serial", "code", "amount"])
             writer.writerows([p.serial, p.code, batch.amount] for p in printed)
-            response = HttpResponse(output.getvalue(), content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="codes-L{batch.pk:05d}.csv"'
-            response["Cache-Control"] = "private, no-store"
-            return response
+            return private_download(
+                output.getvalue().encode(),
+                filename=f"codes-L{batch.pk:05d}.csv",
+                content_type="text/csv; charset=utf-8",
+            )
         context = {
             **self.admin_site.each_context(request),
             "title": _("Generate recharge codes"),

@@ -68,7 +68,7 @@ def test_r2_3_supervisor_gets_the_codes_once_as_a_csv_and_they_work(client, grid
         {"amount": "5", "quantity": "4", "label": "Kiosques"},
     )
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert len(rows) == 4
     assert RechargeCode.objects.count() == 4
     top_up = top_up_with_code(line=line, code=rows[0]["code"], user=line.contract.customer.user)
