@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.db.models.fields.files import FieldFile
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
@@ -23,7 +23,7 @@ def _submission_of_customer(request: HttpRequest, pk: int) -> Submission:
     return get_object_or_404(Submission.objects.exclude(xml=""), invoice=invoice)
 
 
-def _download(file: FieldFile, name: str, content_type: str) -> HttpResponse:
+def _download(file: FieldFile, name: str, content_type: str) -> FileResponse:
     return private_download(file.open("rb"), filename=name, content_type=content_type)
 
 
@@ -33,7 +33,7 @@ def _name(invoice: Invoice) -> str:
 
 @require_safe
 @login_required
-def einvoice_xml(request: HttpRequest, pk: int) -> HttpResponse:
+def einvoice_xml(request: HttpRequest, pk: int) -> FileResponse:
     """The signed TEIF document, as sent to TTN."""
     submission = _submission_of_customer(request, pk)
     invoice = submission.invoice
@@ -42,7 +42,7 @@ def einvoice_xml(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @login_required
-def einvoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def einvoice_pdf(request: HttpRequest, pk: int) -> FileResponse:
     """The PDF with TTN's reference and QR code, once TTN accepted the invoice."""
     submission = registered_copy_render(_submission_of_customer(request, pk))
     if not submission.pdf:
