@@ -29,8 +29,8 @@ CHECKS = {
 
 
 @pytest.fixture
-def line(alice) -> Line:
-    return Line.objects.get(contract__customer=alice)
+def line(new_alice) -> Line:
+    return Line.objects.get(contract__customer=new_alice)
 
 
 def png_upload() -> SimpleUploadedFile:
