@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin
+from accounts.requests import staff_member
 from lib.admin import ReadOnlyAdmin
 from lib.csv_cells import SafeCsvWriter
 from lib.downloads import private_download
@@ -150,7 +151,9 @@ class RechargeCodeBatchAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = RechargeBatchForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            batch, printed = recharge_batch_generate(actor=request.user, **form.cleaned_data)
+            batch, printed = recharge_batch_generate(
+                actor=staff_member(request), **form.cleaned_data
+            )
             output = io.StringIO()
             writer = SafeCsvWriter(output)  # no cell read as a formula (issue 16)
             writer.writerow(["serial", "code", "amount"])
