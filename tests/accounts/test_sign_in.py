@@ -57,7 +57,7 @@ def test_lockout_counts_one_identifier_whatever_its_spelling(client, alice_mobil
     assert _sign_in(client, "+216 98 765 432").status_code == 429
 
 
-def test_lockout_is_per_identifier_not_per_address(client, new_alice, bob):
+def test_lockout_is_per_identifier_not_per_address(client, new_alice, new_bob):
     for _ in range(5):
         _sign_in(client, "alice@example.tn", "wrong")
     assert _sign_in(client, "bob@example.tn").status_code == 302

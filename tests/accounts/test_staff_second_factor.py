@@ -40,7 +40,7 @@ def test_an_unknown_identifier_is_counted_as_typed(client, new_alice):
 
 
 def test_one_address_guessing_across_accounts_is_stopped_past_its_limit(
-    client, new_alice, bob, settings
+    client, new_alice, new_bob, settings
 ):
     settings.AXES_IP_FAILURE_LIMIT = 6  # 500 by default: a carrier's NAT shares one address
     for n in range(6):

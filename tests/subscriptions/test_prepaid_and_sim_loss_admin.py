@@ -49,9 +49,9 @@ def test_r2_3_agent_records_a_banka_top_up_once(client, agent, line):
     assert (top_up.amount, top_up.actor) == (Decimal("12.500"), agent)
 
 
-def test_r2_3_an_agent_cannot_top_up_another_boutiques_line(client, agent, bob):
+def test_r2_3_an_agent_cannot_top_up_another_boutiques_line(client, agent, new_bob):
     client.force_login(agent)
-    bobs_line = Line.objects.get(contract__customer=bob)
+    bobs_line = Line.objects.get(contract__customer=new_bob)
     data = {"line": bobs_line.pk, "channel": "light", "amount": "5", "reference": "L-1"}
     response = client.post(reverse("admin:subscriptions_topup_add"), data)
     assert response.status_code == 200
