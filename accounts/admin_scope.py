@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
+from accounts.requests import staff_member
 from accounts.roles import is_supervisor
 
 
@@ -47,7 +48,7 @@ class BoutiqueScopedAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
         path = self.scoped_relations.get(db_field.name)
-        if path and formfield is not None:
+        if path and formfield is not None and formfield.queryset is not None:
             formfield.queryset = formfield.queryset.filter(boutique_filter(request.user, path))
         return formfield
 
@@ -59,5 +60,5 @@ class BoutiqueScopedAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         if self.boutique_field and not change and not is_supervisor(request.user):
-            setattr(obj, self.boutique_field, request.user.boutique)
+            setattr(obj, self.boutique_field, staff_member(request).boutique)
         super().save_model(request, obj, form, change)

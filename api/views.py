@@ -5,7 +5,6 @@ import re
 from datetime import date
 
 from django.conf import settings
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 from drf_spectacular.types import OpenApiTypes
@@ -34,6 +33,7 @@ from api.privacy_tmf import (
 from api.tmf import fields_selected
 from billing.documents import invoice_pdf_render
 from billing.models import BillingRun
+from lib.downloads import private_download
 
 ERRORS = {code: schemas.ERROR for code in (400, 401, 403, 404, 429)}
 PAGE = [
@@ -151,8 +151,11 @@ class CustomerBillDocument(BillsView):
     def get(self, request, id: str):
         invoice = get_object_or_404(bills_visible(_boutique(request)), pk=_pk(id))
         invoice = invoice_pdf_render(invoice)
-        return FileResponse(
-            invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf"
+        return private_download(
+            invoice.pdf.open("rb"),
+            filename=f"{invoice.number}.pdf",
+            content_type="application/pdf",
+            inline=True,
         )
 
 

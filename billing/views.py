@@ -4,12 +4,13 @@ of e-mail or paper, the PDF (R6.5: another customer's is a 404), a duplicate or 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.requests import SignedInRequest
 from billing.delivery import invoice_delivery_set
 from billing.documents import invoice_pdf_render
 from billing.forms import InvoiceDeliveryForm
@@ -27,7 +28,7 @@ from lib.downloads import private_download
 from subscriptions.models import Contract, Customer
 
 
-def _get_customer(request: HttpRequest) -> Customer:
+def _get_customer(request: SignedInRequest) -> Customer:
     """The signed-in person's customer record; staff and accounts without one get 404."""
     try:
         return request.user.customer
@@ -35,14 +36,14 @@ def _get_customer(request: HttpRequest) -> Customer:
         raise Http404 from exc
 
 
-def _get_invoice_for_customer(request: HttpRequest, pk: int) -> Invoice:
+def _get_invoice_for_customer(request: SignedInRequest, pk: int) -> Invoice:
     """An invoice of the signed-in customer, or 404 (R6.5)."""
     return get_object_or_404(documents_of_customer(_get_customer(request)), pk=pk)
 
 
 @require_safe
 @login_required
-def invoice_list(request: HttpRequest) -> HttpResponse:
+def invoice_list(request: SignedInRequest) -> HttpResponse:
     """Invoices and credit notes with what is still due on each, and each account's balance
     and choice of e-mail or paper."""
     customer = _get_customer(request)
@@ -61,7 +62,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def invoice_delivery(request: HttpRequest) -> HttpResponse:
+def invoice_delivery(request: SignedInRequest) -> HttpResponse:
     """The customer chooses e-mail or paper for one of their own accounts."""
     form = InvoiceDeliveryForm(request.POST, customer=_get_customer(request))
     if not form.is_valid():
@@ -81,7 +82,7 @@ def _document_name(invoice: Invoice) -> str:
 
 @require_safe
 @login_required
-def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_pdf(request: SignedInRequest, pk: int) -> FileResponse:
     """The invoice's stored PDF; the first download renders it if the mail task has not yet."""
     invoice = invoice_pdf_render(_get_invoice_for_customer(request, pk))
     return private_download(
@@ -93,7 +94,7 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def invoice_copy(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_copy(request: SignedInRequest, pk: int) -> HttpResponse:
     """R9.5: the customer asks for a duplicate or a detailed bill, charged per the grid."""
     invoice = _get_invoice_for_customer(request, pk)
     today = timezone.localdate()

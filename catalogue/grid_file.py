@@ -80,7 +80,7 @@ def _values(row: dict, *, skip: tuple[str, ...] = ()) -> dict:
 
 
 def _upsert(report: GridLoadReport, model: type[models.Model], keys: dict, values: dict):
-    obj, created = model.objects.get_or_create(**keys, defaults=values)
+    obj, created = model._default_manager.get_or_create(**keys, defaults=values)
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
     if not created and changed:
         for name in changed:

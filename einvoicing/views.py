@@ -1,7 +1,8 @@
 """The customer's TEIF document and the PDF registered by TTN: their own invoices only (R6.5)."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
@@ -9,6 +10,7 @@ from billing.models import Invoice
 from billing.selectors import documents_of_customer
 from einvoicing.models import Submission
 from einvoicing.services import registered_copy_render
+from lib.downloads import private_download
 
 
 def _submission_of_customer(request: HttpRequest, pk: int) -> Submission:
@@ -21,13 +23,8 @@ def _submission_of_customer(request: HttpRequest, pk: int) -> Submission:
     return get_object_or_404(Submission.objects.exclude(xml=""), invoice=invoice)
 
 
-def _download(file, name: str, content_type: str) -> HttpResponse:
-    response = FileResponse(
-        file.open("rb"), as_attachment=True, filename=name, content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+def _download(file: FieldFile, name: str, content_type: str) -> FileResponse:
+    return private_download(file.open("rb"), filename=name, content_type=content_type)
 
 
 def _name(invoice: Invoice) -> str:
@@ -36,7 +33,7 @@ def _name(invoice: Invoice) -> str:
 
 @require_safe
 @login_required
-def einvoice_xml(request: HttpRequest, pk: int) -> HttpResponse:
+def einvoice_xml(request: HttpRequest, pk: int) -> FileResponse:
     """The signed TEIF document, as sent to TTN."""
     submission = _submission_of_customer(request, pk)
     invoice = submission.invoice
@@ -45,7 +42,7 @@ def einvoice_xml(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @login_required
-def einvoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def einvoice_pdf(request: HttpRequest, pk: int) -> FileResponse:
     """The PDF with TTN's reference and QR code, once TTN accepted the invoice."""
     submission = registered_copy_render(_submission_of_customer(request, pk))
     if not submission.pdf:

@@ -12,6 +12,7 @@ from functools import partial
 from operator import attrgetter
 from typing import TypeVar
 
+from django.core.exceptions import FieldError
 from django.db import connection
 from django.db.models import Field, FileField, JSONField, Model
 from django.db.models.expressions import RawSQL
@@ -41,15 +42,24 @@ def ids_in(ids: list[int]) -> RawSQL | list[int]:
     return ids
 
 
+def _column(model: type[Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:  # a reverse relation, a generic one
+        raise FieldError(f"{model.__name__}.{name} has no column to copy into")
+    return field.column
+
+
 def rows_insert(model: type[Model], fields: list[str], rows: Iterable[Sequence]) -> None:
     """Insert plain rows of `model`: values in the order of `fields` (attribute names, e.g.
     `invoice_id`); the fields left out take their database default (the primary key)."""
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(model(**dict(zip(fields, row, strict=True))) for row in rows)
+        model._default_manager.bulk_create(
+            model(**dict(zip(fields, row, strict=True))) for row in rows
+        )
         return
     meta = model._meta
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in fields)
+    columns = ", ".join(quote(_column(model, name)) for name in fields)
     sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for row in rows:
@@ -62,7 +72,7 @@ def bulk_insert(objects: list[M]) -> list[M]:
         return objects
     model = type(objects[0])
     if connection.vendor != "postgresql":
-        return model.objects.bulk_create(objects)
+        return model._default_manager.bulk_create(objects)
     meta = model._meta
     with connection.cursor() as cursor:
         cursor.execute(

@@ -15,8 +15,10 @@ def _forget_inherited_connections() -> None:
     from django.db import connections
     from django.db.backends.postgresql.base import DatabaseWrapper
 
-    _inherited.extend(DatabaseWrapper._connection_pools.values())
-    DatabaseWrapper._connection_pools.clear()
+    # Django's pools per settings, a private class attribute that django-stubs does not declare.
+    pools: dict = DatabaseWrapper._connection_pools  # type: ignore[attr-defined]
+    _inherited.extend(pools.values())
+    pools.clear()
     for connection in connections.all(initialized_only=True):
         if connection.connection is not None:
             _inherited.append(connection.connection)

@@ -1,7 +1,10 @@
 """Form helpers."""
 
+from typing import cast
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
+from django import forms
 
 
 def submit_helper(label: str) -> FormHelper:
@@ -9,3 +12,9 @@ def submit_helper(label: str) -> FormHelper:
     helper = FormHelper()
     helper.add_input(Submit("submit", label))
     return helper
+
+
+def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    """The field `name` of `form`, declared as a ModelChoiceField (or a multiple one), typed as
+    such for its queryset to be narrowed per form (`form.fields` holds plain `Field`s)."""
+    return cast(forms.ModelChoiceField, form.fields[name])

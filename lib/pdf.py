@@ -22,6 +22,7 @@ import functools
 import mimetypes
 import threading
 from pathlib import Path
+from typing import cast
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
@@ -78,7 +79,8 @@ _renderer = _Renderer()
 @functools.cache
 def document_ua_stylesheet() -> CSS:
     """Parsed once per process; like WeasyPrint's own, it is read-only and shared by threads."""
-    return CSS(string=Path(finders.find(DOCUMENT_UA_STYLESHEET)).read_text(encoding="utf-8"))
+    path = cast(str, finders.find(DOCUMENT_UA_STYLESHEET))  # shipped in static/: always found
+    return CSS(string=Path(path).read_text(encoding="utf-8"))
 
 
 class DocumentHTML(HTML):

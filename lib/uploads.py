@@ -235,7 +235,9 @@ def _reencode_image(content: bytes, content_type: str) -> bytes:
         # stricter filter in place, never remove it.
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(content), formats=[_PILLOW_FORMATS[content_type]])
+            image: Image.Image = Image.open(
+                io.BytesIO(content), formats=[_PILLOW_FORMATS[content_type]]
+            )
             # The header gives the size: refuse before a single pixel is decoded.
             width, height = image.size
             if width * height > max_pixels:

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from accounts.requests import SignedInRequest
 from catalogue.selectors import grid_parameters, offers_on_sale, options_on_sale
 from subscriptions.selectors.records import customer_of_account, lines_of_customer
 from terminations.selectors import open_requests_of_customer
@@ -45,7 +46,7 @@ def conditions(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: SignedInRequest) -> HttpResponse:
     """The customer's lines and subscription files; a newcomer sees only their files."""
     customer = customer_of_account(request.user)  # read once: base.html's menu reuses it
     return render(

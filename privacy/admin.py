@@ -8,6 +8,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin
+from accounts.requests import staff_member
 from lib.admin import ReadOnlyAdmin
 from privacy.forms import ConsentAdminForm, RecipientForm, RectificationDecisionForm
 from privacy.models import (
@@ -54,7 +55,7 @@ class ConsentAdmin(BoutiqueScopedAdmin):
             purpose=obj.purpose,
             granted=obj.granted,
             channel=obj.channel,
-            actor=request.user,
+            actor=staff_member(request),
         )
         obj.pk, obj.at = recorded.pk, recorded.at
 
@@ -139,13 +140,13 @@ class RectificationRequestAdmin(BoutiqueScopedAdmin):
         decision = form.cleaned_data.get("decision")
         try:
             if decision == "confirm":
-                rectification_confirm_bank(request=obj, actor=request.user)
+                rectification_confirm_bank(request=obj, actor=staff_member(request))
             elif decision:
                 rectification_decide(
                     request=obj,
                     approve=decision == "approve",
                     reason=form.cleaned_data["reason"],
-                    actor=request.user,
+                    actor=staff_member(request),
                 )
         except RectificationRefused as refusal:
             self.message_user(request, str(refusal), messages.ERROR)
@@ -196,7 +197,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Campaign, form, change: bool) -> None:
         if not change:
-            obj.created_by = request.user
+            obj.created_by = staff_member(request)
         super().save_model(request, obj, form, change)
 
     @admin.display(description=_("messages"))

@@ -3,12 +3,14 @@ data, corrections, and the service PIN (R21.1-R21.3, R7.2, R7.4)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.requests import SignedInRequest
 from lib.downloads import private_download
 from privacy.access import access_file_for
 from privacy.forms import ConsentChangeForm, RectificationForm, ServicePinForm
@@ -26,7 +28,7 @@ from subscriptions.models import Customer
 
 # What each purpose means, in plain words, on the privacy page. Traffic data (R21.2) and
 # partners (R21.3) are allowed unless the customer objects; marketing channels are asked for.
-EXPLANATIONS = {
+EXPLANATIONS: dict[str, Promise] = {  # keyed by Purpose, a str: a consent's purpose finds it
     Purpose.MARKETING_EMAIL: gettext_lazy("We send you our offers and news by e-mail."),
     Purpose.MARKETING_SMS: gettext_lazy("We send you our offers by text message."),
     Purpose.MARKETING_CALLS: gettext_lazy("Our advisers call you to present offers."),
@@ -41,7 +43,7 @@ EXPLANATIONS = {
 }
 
 
-def _get_customer(request: HttpRequest) -> Customer:
+def _get_customer(request: SignedInRequest) -> Customer:
     """The signed-in person's customer record; staff and accounts without one get 404."""
     try:
         return request.user.customer
@@ -49,14 +51,14 @@ def _get_customer(request: HttpRequest) -> Customer:
         raise Http404 from exc
 
 
-def _get_access_request_for_customer(request: HttpRequest, pk: int) -> AccessRequest:
+def _get_access_request_for_customer(request: SignedInRequest, pk: int) -> AccessRequest:
     """A copy of the signed-in customer's own data, or 404 (R6.5)."""
     return get_object_or_404(AccessRequest, pk=pk, customer=_get_customer(request))
 
 
 @require_safe
 @login_required
-def privacy_page(request: HttpRequest) -> HttpResponse:
+def privacy_page(request: SignedInRequest) -> HttpResponse:
     customer = _get_customer(request)
     states = consent_state(customer)
     return render(
@@ -75,7 +77,7 @@ def privacy_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def privacy_consent(request: HttpRequest) -> HttpResponse:
+def privacy_consent(request: SignedInRequest) -> HttpResponse:
     """One click: object to (or agree again to) a purpose, or object to every purpose."""
     customer = _get_customer(request)
     form = ConsentChangeForm(request.POST)
@@ -98,7 +100,7 @@ def privacy_consent(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def privacy_access_request(request: HttpRequest) -> HttpResponse:
+def privacy_access_request(request: SignedInRequest) -> HttpResponse:
     access_request(customer=_get_customer(request), actor=request.user)
     messages.success(
         request, _("We are preparing a copy of your data: it will be here in a few minutes.")
@@ -106,7 +108,7 @@ def privacy_access_request(request: HttpRequest) -> HttpResponse:
     return redirect("portal:privacy")
 
 
-def _download(request: HttpRequest, pk: int, kind: str, content_type: str) -> FileResponse:
+def _download(request: SignedInRequest, pk: int, kind: str, content_type: str) -> FileResponse:
     copy = _get_access_request_for_customer(request, pk)
     stored = access_file_for(request=copy, kind=kind)
     if stored is None:
@@ -118,19 +120,19 @@ def _download(request: HttpRequest, pk: int, kind: str, content_type: str) -> Fi
 
 @require_safe
 @login_required
-def privacy_access_json(request: HttpRequest, pk: int) -> HttpResponse:
+def privacy_access_json(request: SignedInRequest, pk: int) -> FileResponse:
     return _download(request, pk, "json", "application/json")
 
 
 @require_safe
 @login_required
-def privacy_access_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def privacy_access_pdf(request: SignedInRequest, pk: int) -> FileResponse:
     return _download(request, pk, "pdf", "application/pdf")
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def privacy_rectification(request: HttpRequest) -> HttpResponse:
+def privacy_rectification(request: SignedInRequest) -> HttpResponse:
     customer = _get_customer(request)
     form = RectificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -151,7 +153,7 @@ def privacy_rectification(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def privacy_pin(request: HttpRequest) -> HttpResponse:
+def privacy_pin(request: SignedInRequest) -> HttpResponse:
     """R7.4: the customer changes their service PIN after typing their password again."""
     customer = _get_customer(request)
     form = ServicePinForm(request.POST or None, user=request.user)

@@ -2,7 +2,7 @@
 
 import base64
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
@@ -99,7 +99,7 @@ def _line(contract: Contract, offer: Offer, msisdn: str, sim: SimCard, activated
         contract=contract, number=number, defaults={"offer": offer}
     )
     if line.status == Line.Status.PENDING:
-        at = timezone.make_aware(timezone.datetime.combine(activated, timezone.datetime.min.time()))
+        at = timezone.make_aware(datetime.combine(activated, time.min))
         line_activate(line=line, sim=sim, job=DEMO_JOB, at=at)
     return line
 

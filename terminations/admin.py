@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.roles import is_supervisor
 from catalogue.models import Offer
+from lib.forms import model_choice
 from lib.uploads import DocumentField
 from terminations.admin_documents import DocumentDownloads
 from terminations.conditions import ChangeRefused, conditions_change_publish
@@ -255,7 +256,7 @@ class PrepaidMigrationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if "to_offer" in self.fields:
-            self.fields["to_offer"].queryset = Offer.objects.filter(kind=Offer.Kind.PREPAID)
+            model_choice(self, "to_offer").queryset = Offer.objects.filter(kind=Offer.Kind.PREPAID)
 
     def clean_line(self):
         line = self.cleaned_data["line"]

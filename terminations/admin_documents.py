@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from lib.downloads import private_download
 
 
-class DocumentDownloads:
-    """For a BoutiqueScopedAdmin: each FileField named in `documents` gets a download link
-    (`document_links`, to put in `readonly_fields`) served by `document_view`."""
+class DocumentDownloads(admin.ModelAdmin):
+    """Mixed into a BoutiqueScopedAdmin (before it): each FileField named in `documents` gets a
+    download link (`document_links`, to put in `readonly_fields`) served by `document_view`."""
 
     documents: tuple[str, ...] = ()
 

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from lib.customer_text import without_rule_ids_lazy
+from lib.forms import model_choice
 from subscriptions.models import Customer, Line
 from terminations.models import TerminationRequest
 
@@ -27,7 +28,7 @@ class TerminationRequestForm(forms.Form):
 
     def __init__(self, *args, customer: Customer, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lines"].queryset = (
+        model_choice(self, "lines").queryset = (
             Line.objects.filter(contract__customer=customer)
             .exclude(status__in=[Line.Status.PENDING, Line.Status.TERMINATED])
             .select_related("number", "offer")

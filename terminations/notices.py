@@ -17,7 +17,7 @@ def customer_language(customer: Customer) -> str:
 
 
 def customer_address(customer: Customer) -> str:
-    return customer.email or (customer.user.email if customer.user_id else "")
+    return customer.email or (customer.user.email if customer.user else "")
 
 
 def termination_letter_pdf(request: TerminationRequest) -> bytes:

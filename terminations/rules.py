@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
@@ -60,7 +61,7 @@ def notice_for(
         and line.offer_id in {offer.pk for offer in notice.change.offers.all()}
         and (motive != Motive.TARIFF_INCREASE or notice.change.raises_price)
     ]
-    return max(matching, key=lambda notice: notice.notified_at, default=None)
+    return max(matching, key=attrgetter("notified_at"), default=None)
 
 
 def _just_motive_refusal(

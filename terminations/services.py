@@ -3,6 +3,7 @@ recorded by an agent, and the effective-date sweep that ends the lines (R10.2, R
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import cast
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -183,7 +184,7 @@ def termination_line_end(*, item_id: int, job: str) -> TerminationLine | None:
         request = item.request
         ended = line_end(
             line=item.line,
-            on=item.effective_on,
+            on=cast(date, item.effective_on),  # R16.4: set when the letter was received
             reason=gettext_noop("Terminated at the customer's request"),
             fees_owed=item.fees_owed,  # R16.3: frozen at the letter's receipt
             fees_label=gettext_noop(

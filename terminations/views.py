@@ -2,14 +2,16 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from accounts.requests import SignedInRequest
 from billing.models import Deposit
 from catalogue.selectors import grid_parameters
+from lib.downloads import private_download
 from subscriptions.models import Customer, LineOption
 from subscriptions.services.records import OptionEndRefused, line_option_end
 from terminations.forms import TerminationRequestForm
@@ -23,14 +25,14 @@ from terminations.services import (
 )
 
 
-def _get_customer(request: HttpRequest) -> Customer:
+def _get_customer(request: SignedInRequest) -> Customer:
     try:
         return request.user.customer
     except Customer.DoesNotExist as exc:
         raise Http404 from exc
 
 
-def _get_request_for_customer(request: HttpRequest, pk: int) -> TerminationRequest:
+def _get_request_for_customer(request: SignedInRequest, pk: int) -> TerminationRequest:
     """A termination request of the signed-in customer, or 404 (R6.5)."""
     return get_object_or_404(
         TerminationRequest.objects.select_related("customer__user"),
@@ -41,7 +43,7 @@ def _get_request_for_customer(request: HttpRequest, pk: int) -> TerminationReque
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def termination_new(request: HttpRequest) -> HttpResponse:
+def termination_new(request: SignedInRequest) -> HttpResponse:
     customer = _get_customer(request)
     form = TerminationRequestForm(request.POST or None, customer=customer)
     if request.method == "POST" and form.is_valid():
@@ -76,7 +78,7 @@ def termination_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def termination_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def termination_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     """What follows the letter (a preview until it is received, then the frozen terms), the
     deposit to come back, the letter to download; a letter not received may be withdrawn."""
     termination = _get_request_for_customer(request, pk)
@@ -103,20 +105,18 @@ def termination_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @login_required
-def termination_letter(request: HttpRequest, pk: int) -> HttpResponse:
+def termination_letter(request: SignedInRequest, pk: int) -> FileResponse:
     termination = _get_request_for_customer(request, pk)
-    response = HttpResponse(termination_letter_pdf(termination), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="resiliation-{termination.reference}.pdf"'
+    return private_download(
+        termination_letter_pdf(termination),
+        filename=f"resiliation-{termination.reference}.pdf",
+        content_type="application/pdf",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def option_end(request: HttpRequest, pk: int) -> HttpResponse:
+def option_end(request: SignedInRequest, pk: int) -> HttpResponse:
     """R17.4: the customer ends one option; the line and the contract run on."""
     line_option = get_object_or_404(
         LineOption.objects.select_related("option", "line__number"),

@@ -172,13 +172,23 @@ def sfax(db) -> Boutique:
 
 
 def customer_with_line(*, boutique: Boutique, offer_code: str, email: str, **fields) -> Customer:
-    """A customer whose line came from an online file (with an identity document), who also
-    has an older file that was refused (with its letter)."""
+    """A customer with one contract and one line, activated at ACTIVATED_AT, and nothing else:
+    the persona of a test that needs only a customer or a line."""
     customer = CustomerFactory(boutique=boutique, user=UserFactory(email=email), **fields)
     line = LineFactory(
         contract=ContractFactory(customer=customer), offer=Offer.objects.get(code=offer_code)
     )
     line_activate(line=line, sim=SimCardFactory(boutique=boutique), job="test", at=ACTIVATED_AT)
+    return customer
+
+
+def customer_history(customer: Customer) -> Line:
+    """What a customer of some months has behind them: the online file their line came from
+    (with an identity document), an older file that was refused (with its letter), on a postpaid
+    line an invoice paid, a credit limit and an advance asked for, and the records below; so
+    that each page and admin has a record per boutique. Returns the line."""
+    line = customer.contracts.get().lines.get()
+    boutique = customer.boutique
     common = {
         "applicant": customer.user,
         "customer": customer,
@@ -225,7 +235,7 @@ def customer_with_line(*, boutique: Boutique, offer_code: str, email: str, **fie
     personal_data_requests(customer)
     top_up_and_past_sim_loss(customer, line)
     past_terminations(customer, line)
-    return customer
+    return line
 
 
 def past_terminations(customer: Customer, line: Line) -> None:
@@ -315,32 +325,45 @@ def personal_data_requests(customer: Customer) -> None:
 
 
 @pytest.fixture
-def alice(grid, lac) -> Customer:
-    customer = customer_with_line(
+def new_alice(grid, lac) -> Customer:
+    """Alice with her postpaid line just activated, and no history."""
+    return customer_with_line(
         boutique=lac,
         offer_code="forfait-liberte-20",
         email="alice@example.tn",
         first_name="Alice",
         last_name="Ben Ali",
     )
-    line = customer.contracts.get().lines.get()
+
+
+@pytest.fixture
+def alice(new_alice) -> Customer:
+    """Alice some months on: her history, an option taken, a late-payment suspension lifted."""
+    line = customer_history(new_alice)
     LineOption.objects.create(
         line=line, option=Option.objects.get(code="internet-10go"), started_on=date(2026, 4, 1)
     )
     suspension_records(line, lifted=True)
-    return customer
+    return new_alice
 
 
 @pytest.fixture
-def bob(grid, sfax) -> Customer:
-    customer = customer_with_line(
+def new_bob(grid, sfax) -> Customer:
+    """Bob with his postpaid line just activated, and no history."""
+    return customer_with_line(
         boutique=sfax,
         offer_code="forfait-pro-45",
         email="bob@example.tn",
         first_name="Bob",
         last_name="Gharbi",
     )
-    line = customer.contracts.get().lines.get()
+
+
+@pytest.fixture
+def bob(new_bob) -> Customer:
+    """Bob some months on: his history, his line suspended for an unpaid invoice."""
+    customer = new_bob
+    line = customer_history(customer)
     line_transition(line=line, to=Line.Status.SUSPENDED, job="test", reason="Unpaid invoice")
     suspension_records(line, lifted=False)
     return customer

@@ -10,6 +10,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.requests import staff_member
+from lib.forms import model_choice
 from subscriptions.models import MobileNumber, SimCard, SubscriptionFile
 from subscriptions.selectors.files import numbers_to_give, sims_to_give
 from subscriptions.services.files import FileRefused, file_accept
@@ -27,8 +29,8 @@ class ActivationForm(forms.Form):
     def __init__(self, *args, file: SubscriptionFile, **kwargs):
         super().__init__(*args, prefix=f"file-{file.pk}", **kwargs)
         self.file = file
-        self.fields["number"].queryset = numbers_to_give()
-        self.fields["sim"].queryset = sims_to_give(file.boutique)
+        model_choice(self, "number").queryset = numbers_to_give()
+        model_choice(self, "sim").queryset = sims_to_give(file.boutique)
 
 
 def _proposals(files: list[SubscriptionFile]) -> list[ActivationForm]:
@@ -66,7 +68,7 @@ def _activate(request: HttpRequest, form: ActivationForm) -> None:
     number, sim = form.cleaned_data["number"], form.cleaned_data["sim"]
     try:
         with transaction.atomic():
-            file_accept(file=form.file, actor=request.user, number=number, sim=sim)
+            file_accept(file=form.file, actor=staff_member(request), number=number, sim=sim)
     except FileRefused as refusal:
         messages.error(request, f"{form.file.reference}: {refusal}")
     except ActivationRefused:

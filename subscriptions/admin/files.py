@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.admin_scope import BoutiqueScopedAdmin, boutique_filter
+from accounts.requests import staff_member
 from accounts.roles import is_supervisor
 from catalogue.models import Offer, Option
 from lib.admin import action_form_page
@@ -245,8 +246,8 @@ class SubscriptionFileAdmin(BoutiqueScopedAdmin):
             customer = form.cleaned_data["customer"]
             try:
                 file = boutique_sale(
-                    agent=request.user,
-                    applicant=customer.user or request.user,
+                    agent=staff_member(request),
+                    applicant=customer.user or staff_member(request),
                     customer=customer,
                     offer=form.cleaned_data["offer"],
                     options=list(form.cleaned_data["options"]),

@@ -8,13 +8,15 @@ import io
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin
+from accounts.requests import staff_member
 from lib.admin import ReadOnlyAdmin
 from lib.csv_cells import SafeCsvWriter
+from lib.downloads import private_download
 from subscriptions.forms.prepaid import RechargeBatchForm, TopUpRecordForm
 from subscriptions.models import (
     PrepaidAccount,
@@ -149,15 +151,18 @@ class RechargeCodeBatchAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = RechargeBatchForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            batch, printed = recharge_batch_generate(actor=request.user, **form.cleaned_data)
+            batch, printed = recharge_batch_generate(
+                actor=staff_member(request), **form.cleaned_data
+            )
             output = io.StringIO()
             writer = SafeCsvWriter(output)  # no cell read as a formula (issue 16)
             writer.writerow(["serial", "code", "amount"])
             writer.writerows([p.serial, p.code, batch.amount] for p in printed)
-            response = HttpResponse(output.getvalue(), content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="codes-L{batch.pk:05d}.csv"'
-            response["Cache-Control"] = "private, no-store"
-            return response
+            return private_download(
+                output.getvalue().encode(),
+                filename=f"codes-L{batch.pk:05d}.csv",
+                content_type="text/csv; charset=utf-8",
+            )
         context = {
             **self.admin_site.each_context(request),
             "title": _("Generate recharge codes"),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Boutique, User
 from catalogue.models import Offer, Option, RequiredDocument
 from catalogue.price_labels import offers_priced, options_priced
+from lib.forms import model_choice
 from lib.identifiers import (
     normalize_cin,
     normalize_msisdn,
@@ -96,7 +97,7 @@ class OfferStepForm(StepForm):
 
     def __init__(self, *args, customer: Customer | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        offers_priced(self.fields["offer"])
+        offers_priced(model_choice(self, "offer"))
         if customer is not None:  # an account is one customer: their new line is of their kind
             self.fields["customer_kind"].choices = [(customer.kind, customer.get_kind_display())]
 
@@ -111,8 +112,8 @@ class OptionsStepForm(StepForm):
 
     def __init__(self, *args, offer: Offer, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["options"].queryset = offer.options.filter(is_sold=True)
-        options_priced(self.fields["options"])
+        model_choice(self, "options").queryset = offer.options.filter(is_sold=True)
+        options_priced(model_choice(self, "options"))
 
 
 def _keep_recorded_details(form: forms.Form, customer: Customer | None) -> None:

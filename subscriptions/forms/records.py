@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Offer, Option
 from catalogue.price_labels import options_priced
+from lib.forms import model_choice
 
 
 class OptionRequestForm(forms.Form):
@@ -65,4 +66,4 @@ class PhoneIdentityCheckForm(forms.Form):
 
     def __init__(self, *args, offer: Offer, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["option"].queryset = offer.options.filter(is_sold=True)
+        model_choice(self, "option").queryset = offer.options.filter(is_sold=True)

@@ -86,7 +86,7 @@ class Customer(models.Model):
     @property
     def language(self) -> str:
         """The language of their documents and messages: their portal account's, else French."""
-        return (self.user.language if self.user_id else "") or settings.LANGUAGE_CODE
+        return (self.user.language if self.user else "") or settings.LANGUAGE_CODE
 
     @property
     def identity_number(self) -> str:

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.admin_scope import boutique_filter
+from accounts.requests import SignedInRequest
 from accounts.services import account_open, confirmation_send, email_confirm
 from catalogue.selectors import SubscriptionPrices, subscription_prices
 from lib.downloads import private_download
@@ -50,7 +51,7 @@ STEP_NAMES = [name for name, _label in STEPS]
 UPLOAD_LATER = {"signed_form"}  # produced at the end, signed, then sent from the follow page
 
 
-def _get_file_for_applicant(request: HttpRequest, pk: int) -> SubscriptionFile:
+def _get_file_for_applicant(request: SignedInRequest, pk: int) -> SubscriptionFile:
     """A file of the signed-in person, or 404."""
     return get_object_or_404(
         SubscriptionFile.objects.select_related("offer", "boutique", "customer", "line__number"),
@@ -59,7 +60,7 @@ def _get_file_for_applicant(request: HttpRequest, pk: int) -> SubscriptionFile:
     )
 
 
-def _get_piece_for_viewer(request: HttpRequest, pk: int) -> FilePiece:
+def _get_piece_for_viewer(request: SignedInRequest, pk: int) -> FilePiece:
     """A piece visible to its owner, or to staff whose boutique handles the file; else 404."""
     pieces = FilePiece.objects.select_related("file")
     if request.user.is_staff:
@@ -179,7 +180,7 @@ def _save_step(step: str, form, file: SubscriptionFile) -> None:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def subscribe_step(request: HttpRequest, step: str) -> HttpResponse:
+def subscribe_step(request: SignedInRequest, step: str) -> HttpResponse:
     if step not in STEP_NAMES:
         raise Http404
     file = file_draft_for(applicant=request.user)
@@ -222,7 +223,7 @@ def _prices(file: SubscriptionFile) -> SubscriptionPrices:
     return subscription_prices(file.offer, list(file.options.all()), on=timezone.localdate())
 
 
-def _submit(request: HttpRequest, file: SubscriptionFile, form) -> HttpResponse:
+def _submit(request: SignedInRequest, file: SubscriptionFile, form) -> HttpResponse:
     if request.user.email_confirmed_at is None:
         messages.error(request, _("Confirm your e-mail address first: open the link we sent you."))
         return redirect("portal:subscribe_step", step="summary")
@@ -251,7 +252,7 @@ def email_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def email_confirm_resend(request: HttpRequest) -> HttpResponse:
+def email_confirm_resend(request: SignedInRequest) -> HttpResponse:
     if request.user.email_confirmed_at is None:
         confirmation_send(user=request.user, base_url=request.build_absolute_uri("/")[:-1])
         messages.info(request, _("We sent you a new link."))
@@ -260,7 +261,7 @@ def email_confirm_resend(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def file_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     """The customer follows the file: received, incomplete (which piece), refused, line active."""
     file = _get_file_for_applicant(request, pk)
     if file.status == SubscriptionFile.Status.DRAFT:
@@ -296,7 +297,7 @@ def file_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _pieces_attach(request: HttpRequest, file: SubscriptionFile, form) -> int:
+def _pieces_attach(request: SignedInRequest, file: SubscriptionFile, form) -> int:
     """Attach each upload that passed its checks; how many were kept."""
     kept = 0
     for document, upload in form.valid_uploads():
@@ -309,7 +310,7 @@ def _pieces_attach(request: HttpRequest, file: SubscriptionFile, form) -> int:
     return kept
 
 
-def _refusals_report(request: HttpRequest, form) -> None:
+def _refusals_report(request: SignedInRequest, form) -> None:
     """Each refused upload's message, named by its piece, for the page after the redirect."""
     for name, errors in form.errors.items():
         field = form.fields.get(name)
@@ -320,7 +321,7 @@ def _refusals_report(request: HttpRequest, form) -> None:
 
 @login_required
 @require_safe
-def file_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def file_form_pdf(request: SignedInRequest, pk: int) -> FileResponse:
     """The filled subscription form, to print and sign."""
     file = _get_file_for_applicant(request, pk)
     pdf = render_pdf(
@@ -341,7 +342,7 @@ def file_form_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def file_refusal_letter(request: HttpRequest, pk: int) -> HttpResponse:
+def file_refusal_letter(request: SignedInRequest, pk: int) -> FileResponse:
     file = _get_file_for_applicant(request, pk)
     if not file.refusal_letter:
         raise Http404
@@ -354,7 +355,7 @@ def file_refusal_letter(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def piece_download(request: HttpRequest, pk: int) -> HttpResponse:
+def piece_download(request: SignedInRequest, pk: int) -> FileResponse:
     """An identity document, to its owner and to the staff of its boutique only."""
     piece = _get_piece_for_viewer(request, pk)
     if not piece.document:

@@ -6,11 +6,12 @@ customer's line is a 404.
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from accounts.requests import SignedInRequest
 from lib.money import format_tnd
 from subscriptions.forms.prepaid import TopUpCodeForm
 from subscriptions.forms.records import OptionRequestForm
@@ -34,7 +35,7 @@ from subscriptions.services.suspensions import (
 )
 
 
-def _get_line_for_customer(request: HttpRequest, pk: int) -> Line:
+def _get_line_for_customer(request: SignedInRequest, pk: int) -> Line:
     """A line of the signed-in customer, or 404: another customer's line does not exist for them."""
     try:
         customer = request.user.customer
@@ -45,7 +46,7 @@ def _get_line_for_customer(request: HttpRequest, pk: int) -> Line:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def line_top_up(request: HttpRequest, pk: int) -> HttpResponse:
+def line_top_up(request: SignedInRequest, pk: int) -> HttpResponse:
     """R2.3: the customer tops up their line with the code of a recharge card or ticket."""
     line = _get_line_for_customer(request, pk)
     form = TopUpCodeForm(request.POST or None)
@@ -71,7 +72,7 @@ def line_top_up(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def line_sim_loss(request: HttpRequest, pk: int) -> HttpResponse:
+def line_sim_loss(request: SignedInRequest, pk: int) -> HttpResponse:
     """R14.1: the customer declares the SIM lost or stolen after typing their password again
     (R14.4); then sends the police declaration within 4 days."""
     line = _get_line_for_customer(request, pk)
@@ -114,7 +115,7 @@ def line_sim_loss(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def line_suspension(request: HttpRequest, pk: int) -> HttpResponse:
+def line_suspension(request: SignedInRequest, pk: int) -> HttpResponse:
     """R13.2: the customer suspends their line (every sum owed becomes payable at once), or asks
     for it back."""
     line = _get_line_for_customer(request, pk)
@@ -152,7 +153,7 @@ def line_suspension(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 @login_required
-def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def line_detail(request: SignedInRequest, pk: int) -> HttpResponse:
     line = _get_line_for_customer(request, pk)
     return render(
         request,
@@ -163,7 +164,7 @@ def line_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def line_option_add(request: HttpRequest, pk: int) -> HttpResponse:
+def line_option_add(request: SignedInRequest, pk: int) -> HttpResponse:
     """R3.3, R4.2: the customer confirms their identity, then takes an option from today."""
     line = _get_line_for_customer(request, pk)
     form = OptionRequestForm(request.POST or None, line=line)

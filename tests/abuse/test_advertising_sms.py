@@ -8,9 +8,9 @@ from tests.subscriptions.helpers import one_page_writer, pypdf_bytes, upload
 
 
 def test_r7_7_a_supervisor_suspends_a_line_for_advertising_sms_with_the_evidence(
-    client, alice, supervisor
+    client, new_alice, supervisor
 ):
-    line = Line.objects.get(contract__customer=alice)
+    line = Line.objects.get(contract__customer=new_alice)
     client.force_login(supervisor)
     evidence = upload(pypdf_bytes(one_page_writer()), name="captures-sms.pdf")
     response = client.post(
@@ -35,7 +35,7 @@ def test_r7_7_a_supervisor_suspends_a_line_for_advertising_sms_with_the_evidence
     assert ProvisioningOrder.objects.filter(line=line, action="block").exists()
 
 
-def test_r7_7_an_agent_cannot_suspend_for_advertising_sms(client, alice, agent):
+def test_r7_7_an_agent_cannot_suspend_for_advertising_sms(client, new_alice, agent):
     client.force_login(agent)
     response = client.get(reverse("admin:abuse_advertisingsmsreport_add"))
     assert response.status_code == 403

@@ -12,17 +12,17 @@ LOGIN = "/login/"
 
 
 @pytest.fixture
-def alice_mobile(alice):
-    alice.user.mobile = "+21698765432"
-    alice.user.save()
-    return alice
+def alice_mobile(new_alice):
+    new_alice.user.mobile = "+21698765432"
+    new_alice.user.save()
+    return new_alice
 
 
 def _sign_in(client, username: str, password: str = PASSWORD):
     return client.post(LOGIN, {"username": username, "password": password})
 
 
-def test_customer_signs_in_with_email_in_any_case(client, alice):
+def test_customer_signs_in_with_email_in_any_case(client, new_alice):
     response = _sign_in(client, "Alice@Example.TN")
     assert response.status_code == 302
     assert response["Location"] == reverse("portal:dashboard")
@@ -33,14 +33,14 @@ def test_customer_signs_in_with_mobile_number_as_typed(client, alice_mobile, typ
     assert _sign_in(client, typed).status_code == 302
 
 
-def test_wrong_password_says_what_to_fix_in_french(client, alice):
+def test_wrong_password_says_what_to_fix_in_french(client, new_alice):
     response = _sign_in(client, "alice@example.tn", "wrong")
     assert response.status_code == 200
     assert response.context["form"].has_error("__all__", code="invalid_login")
     assert 'lang="fr"' in response.text
 
 
-def test_lockout_after_5_failed_attempts_even_with_the_right_password(client, alice):
+def test_lockout_after_5_failed_attempts_even_with_the_right_password(client, new_alice):
     for _ in range(4):
         assert _sign_in(client, "alice@example.tn", "wrong").status_code == 200
     locked = _sign_in(client, "alice@example.tn", "wrong")
@@ -57,13 +57,13 @@ def test_lockout_counts_one_identifier_whatever_its_spelling(client, alice_mobil
     assert _sign_in(client, "+216 98 765 432").status_code == 429
 
 
-def test_lockout_is_per_identifier_not_per_address(client, alice, bob):
+def test_lockout_is_per_identifier_not_per_address(client, new_alice, new_bob):
     for _ in range(5):
         _sign_in(client, "alice@example.tn", "wrong")
     assert _sign_in(client, "bob@example.tn").status_code == 302
 
 
-def test_password_reset_by_email_sets_a_new_password(client, alice):
+def test_password_reset_by_email_sets_a_new_password(client, new_alice):
     response = client.post(reverse("portal:password_reset"), {"email": "alice@example.tn"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1

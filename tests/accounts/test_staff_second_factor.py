@@ -18,10 +18,10 @@ def _sign_in(client, username: str, password: str = PASSWORD):
 
 
 @pytest.fixture
-def alice_mobile(alice):
-    alice.user.mobile = "+21698765432"
-    alice.user.save()
-    return alice
+def alice_mobile(new_alice):
+    new_alice.user.mobile = "+21698765432"
+    new_alice.user.save()
+    return new_alice
 
 
 def test_email_and_mobile_share_one_failure_count(client, alice_mobile):
@@ -33,14 +33,14 @@ def test_email_and_mobile_share_one_failure_count(client, alice_mobile):
     assert _sign_in(client, "98765432").status_code == 429
 
 
-def test_an_unknown_identifier_is_counted_as_typed(client, alice):
+def test_an_unknown_identifier_is_counted_as_typed(client, new_alice):
     for _ in range(5):
         _sign_in(client, "nobody@example.tn", "wrong")
     assert _sign_in(client, "alice@example.tn").status_code == 302
 
 
 def test_one_address_guessing_across_accounts_is_stopped_past_its_limit(
-    client, alice, bob, settings
+    client, new_alice, new_bob, settings
 ):
     settings.AXES_IP_FAILURE_LIMIT = 6  # 500 by default: a carrier's NAT shares one address
     for n in range(6):

@@ -5,8 +5,8 @@ from django.conf import settings
 from django.test import Client
 
 
-def test_pages_of_a_signed_in_customer_are_private_and_not_stored(client, alice):
-    client.force_login(alice.user)
+def test_pages_of_a_signed_in_customer_are_private_and_not_stored(client, new_alice):
+    client.force_login(new_alice.user)
     for url in ["/dashboard/", "/invoices/", "/privacy/"]:
         response = client.get(url)
         assert response.status_code == 200, url

@@ -97,9 +97,9 @@ def test_issue14_point_4_the_general_conditions_are_a_page_with_the_grids_figure
     assert f'href="{reverse("portal:conditions")}"' in home.text
 
 
-def test_issue14_point_4_a_line_offers_its_options_with_their_price(client, alice):
-    client.force_login(alice.user)
-    line = Line.objects.get(contract__customer=alice)
+def test_issue14_point_4_a_line_offers_its_options_with_their_price(client, new_alice):
+    client.force_login(new_alice.user)
+    line = Line.objects.get(contract__customer=new_alice)
     page = without_isolates(client.get(reverse("portal:line_option_add", args=[line.pk])).text)
     assert "Option SMS illimités — 3,000 TND HT par mois" in page
 

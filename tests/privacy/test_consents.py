@@ -36,9 +36,9 @@ def choose(customer: Customer, purpose: str, granted: bool) -> Consent:
     )
 
 
-def test_r21_consent_history_is_append_only(alice):
-    first = choose(alice, "marketing_sms", True)
-    choose(alice, "marketing_sms", False)
+def test_r21_consent_history_is_append_only(new_alice):
+    first = choose(new_alice, "marketing_sms", True)
+    choose(new_alice, "marketing_sms", False)
 
     first.granted = False
     with pytest.raises(HistoryRewritten):
@@ -48,30 +48,30 @@ def test_r21_consent_history_is_append_only(alice):
     with pytest.raises(HistoryRewritten):
         Consent.objects.filter(pk=first.pk).update(granted=False)
     with pytest.raises(HistoryRewritten):
-        Consent.objects.filter(customer=alice).delete()
+        Consent.objects.filter(customer=new_alice).delete()
 
     rows = list(
-        Consent.objects.filter(customer=alice, purpose="marketing_sms").values_list(
+        Consent.objects.filter(customer=new_alice, purpose="marketing_sms").values_list(
             "granted", flat=True
         )
     )
     assert rows == [True, False]  # both kept, in order, as given
 
 
-def test_r21_consent_admin_adds_choices_but_never_changes_or_deletes_them(alice, agent):
+def test_r21_consent_admin_adds_choices_but_never_changes_or_deletes_them(new_alice, agent):
     client = Client()
     client.force_login(agent)
     response = client.post(
         reverse("admin:privacy_consent_add"),
         {
-            "customer": alice.pk,
+            "customer": new_alice.pk,
             "purpose": "marketing_calls",
             "granted": "on",
             "channel": "boutique",
         },
     )
     assert response.status_code == 302
-    row = Consent.objects.filter(customer=alice, purpose="marketing_calls").get()
+    row = Consent.objects.filter(customer=new_alice, purpose="marketing_calls").get()
     assert (row.granted, row.channel, row.actor) == (True, "boutique", agent)
 
     change = reverse("admin:privacy_consent_change", args=[row.pk])
@@ -97,29 +97,29 @@ def test_r21_1_current_state_is_the_latest_choice_else_the_rules_default(bob):
     assert not state["traffic_offers"].granted
 
 
-def test_r21_2_objection_effective_immediately(alice, supervisor, settings):
+def test_r21_2_objection_effective_immediately(new_alice, supervisor, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    choose(alice, "marketing_email", True)
+    choose(new_alice, "marketing_email", True)
     campaign = Campaign.objects.create(
         name="Été", subject="Offre d'été", body="20 Go offerts", created_by=supervisor
     )
-    campaign_queue(campaign=campaign, customer_ids=[alice.pk])
+    campaign_queue(campaign=campaign, customer_ids=[new_alice.pk])
     message = CampaignMessage.objects.get(campaign=campaign)
 
-    response = signed_in(alice).post(
+    response = signed_in(new_alice).post(
         reverse("portal:privacy_consent"), {"purpose": "marketing_email", "granted": "no"}
     )
 
     assert response.status_code == 302
-    assert consent_granted(alice.pk, "marketing_email") is False
+    assert consent_granted(new_alice.pk, "marketing_email") is False
     assert messages_send(message_ids=[message.pk]) == {message.pk: "skipped"}
     assert mail.outbox == []
 
 
-def test_r21_2_a_campaign_on_traffic_data_needs_both_consents(alice, supervisor, settings):
+def test_r21_2_a_campaign_on_traffic_data_needs_both_consents(new_alice, supervisor, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    choose(alice, "marketing_email", True)
-    choose(alice, "traffic_offers", False)
+    choose(new_alice, "marketing_email", True)
+    choose(new_alice, "traffic_offers", False)
     plain, targeted = (
         Campaign.objects.create(
             name=name,
@@ -131,7 +131,7 @@ def test_r21_2_a_campaign_on_traffic_data_needs_both_consents(alice, supervisor,
         for name, uses in (("plain", False), ("targeted", True))
     )
     for campaign in (plain, targeted):
-        campaign_queue(campaign=campaign, customer_ids=[alice.pk])
+        campaign_queue(campaign=campaign, customer_ids=[new_alice.pk])
 
     sent = {
         c.name: messages_send(message_ids=[c.messages.get().pk])[c.messages.get().pk]
@@ -139,7 +139,7 @@ def test_r21_2_a_campaign_on_traffic_data_needs_both_consents(alice, supervisor,
     }
 
     assert sent == {"plain": "sent", "targeted": "skipped"}
-    assert [m.to for m in mail.outbox] == [[alice.user.email]]
+    assert [m.to for m in mail.outbox] == [[new_alice.user.email]]
     assert messages_send(message_ids=[plain.messages.get().pk]) == {}  # decided once
 
 

@@ -16,8 +16,8 @@ from tests.subscriptions.prepaid_lines import prepaid_line
 
 
 @pytest.fixture
-def alice_line(alice):
-    return Line.objects.get(contract__customer=alice)
+def alice_line(new_alice):
+    return Line.objects.get(contract__customer=new_alice)
 
 
 def test_r3_3_an_option_needs_the_five_identity_checks(alice_line, agent):
@@ -44,8 +44,8 @@ def test_r4_2_an_option_commitment_starts_the_day_it_is_taken(alice_line, agent)
     assert check.checked_by == agent and check.channel == "phone"
 
 
-def test_an_option_not_sold_on_the_offer_is_refused(alice, agent):
-    line = Line.objects.get(contract__customer=alice)
+def test_an_option_not_sold_on_the_offer_is_refused(new_alice, agent):
+    line = Line.objects.get(contract__customer=new_alice)
     week = Option.objects.get(code="maroc-illimite-annee")
     week.offers.clear()
     with pytest.raises(OptionRefused):
@@ -58,15 +58,17 @@ def test_an_option_not_sold_on_the_offer_is_refused(alice, agent):
         )
 
 
-def test_r3_3_customer_confirms_identity_in_the_portal_before_the_option(client, alice, alice_line):
-    client.force_login(alice.user)
+def test_r3_3_customer_confirms_identity_in_the_portal_before_the_option(
+    client, new_alice, alice_line
+):
+    client.force_login(new_alice.user)
     url = reverse("portal:line_option_add", args=[alice_line.pk])
     sms = Option.objects.get(code="sms-illimites")
     base = {"option": sms.pk, "last_name_ok": "on", "first_name_ok": "on", "address_ok": "on"}
-    wrong = client.post(url, {**base, "cin": "99999999", "birth_date": alice.birth_date})
+    wrong = client.post(url, {**base, "cin": "99999999", "birth_date": new_alice.birth_date})
     assert wrong.context["form"].has_error("__all__", "identity_mismatch")
     assert not alice_line.line_options.filter(option=sms).exists()
-    right = client.post(url, {**base, "cin": alice.cin, "birth_date": alice.birth_date})
+    right = client.post(url, {**base, "cin": new_alice.cin, "birth_date": new_alice.birth_date})
     assert right.status_code == 302
     taken = alice_line.line_options.get(option=sms)
     assert IdentityCheck.objects.get(line_option=taken).channel == "portal"

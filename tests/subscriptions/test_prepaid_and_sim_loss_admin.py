@@ -29,8 +29,8 @@ CHECKS = {
 
 
 @pytest.fixture
-def line(alice) -> Line:
-    return Line.objects.get(contract__customer=alice)
+def line(new_alice) -> Line:
+    return Line.objects.get(contract__customer=new_alice)
 
 
 def png_upload() -> SimpleUploadedFile:
@@ -49,9 +49,9 @@ def test_r2_3_agent_records_a_banka_top_up_once(client, agent, line):
     assert (top_up.amount, top_up.actor) == (Decimal("12.500"), agent)
 
 
-def test_r2_3_an_agent_cannot_top_up_another_boutiques_line(client, agent, bob):
+def test_r2_3_an_agent_cannot_top_up_another_boutiques_line(client, agent, new_bob):
     client.force_login(agent)
-    bobs_line = Line.objects.get(contract__customer=bob)
+    bobs_line = Line.objects.get(contract__customer=new_bob)
     data = {"line": bobs_line.pk, "channel": "light", "amount": "5", "reference": "L-1"}
     response = client.post(reverse("admin:subscriptions_topup_add"), data)
     assert response.status_code == 200
@@ -68,7 +68,7 @@ def test_r2_3_supervisor_gets_the_codes_once_as_a_csv_and_they_work(client, grid
         {"amount": "5", "quantity": "4", "label": "Kiosques"},
     )
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
     assert len(rows) == 4
     assert RechargeCode.objects.count() == 4
     top_up = top_up_with_code(line=line, code=rows[0]["code"], user=line.contract.customer.user)

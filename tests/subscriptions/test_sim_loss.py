@@ -43,8 +43,8 @@ NOVEMBER = date(2026, 11, 1)
 
 
 @pytest.fixture
-def line(alice) -> Line:
-    return Line.objects.get(contract__customer=alice)
+def line(new_alice) -> Line:
+    return Line.objects.get(contract__customer=new_alice)
 
 
 def police_scan():

@@ -32,8 +32,8 @@ def sms_outbox(settings):
 
 
 @pytest.fixture
-def line(alice) -> Line:
-    return Line.objects.get(contract__customer=alice)
+def line(new_alice) -> Line:
+    return Line.objects.get(contract__customer=new_alice)
 
 
 class FlakyNetwork:

@@ -111,8 +111,10 @@ def test_r5_1_a_change_is_notified_to_5000_customers_once_each_when_the_job_rest
     assert not ConditionsNotice.objects.filter(change=change, notified_at__isnull=True).exists()
 
 
-def test_r5_2_publishing_twice_notifies_once(alice, supervisor, django_capture_on_commit_callbacks):
-    line = Line.objects.get(contract__customer=alice)
+def test_r5_2_publishing_twice_notifies_once(
+    new_alice, supervisor, django_capture_on_commit_callbacks
+):
+    line = Line.objects.get(contract__customer=new_alice)
     change = ConditionsChange.objects.create(
         title="Nouvelles conditions",
         text="Une clause change.",
@@ -127,7 +129,7 @@ def test_r5_2_publishing_twice_notifies_once(alice, supervisor, django_capture_o
         conditions_change_publish(change=change, actor=supervisor)
     notify_conditions_change(change.pk)  # a task run again after the job finished
     (notice,) = ConditionsNotice.objects.filter(change=change)
-    assert notice.customer == alice
+    assert notice.customer == new_alice
     assert notice.notified_at is not None  # R5.1: the notification date, per customer
     assert [m.to for m in mail.outbox] == [["alice@example.tn"]]
     change.refresh_from_db()

@@ -315,7 +315,7 @@ def test_r16_the_letter_pdf_names_the_customer_the_lines_and_the_motive(client, 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     pdf = tmp_path / "letter.pdf"
-    pdf.write_bytes(response.content)
+    pdf.write_bytes(response.getvalue())
     text = subprocess.run(  # noqa: S603
         [shutil.which("pdftotext"), str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
