@@ -6,7 +6,8 @@ sync workers, bench/served.py) on the step's database, signs the customer in thr
 form, then requests in turn, ROUNDS times, a burst of BURST requests of each page (WORKERS at a
 time): their invoice list, dashboard and first line's page, and the minimal signed-in view of the
 same stack (bench/served.py). It prints each page's requests per second (median of the rounds)
-and its ratio to the minimal view's.
+and its ratio to the minimal view's. Each worker keeps its fragment caches (an issued invoice's
+row, the menu: portal/settings.py CACHES) from its first requests on, as in production.
 """
 
 import http.client
