@@ -65,6 +65,15 @@ def _demo_data() -> None:
     demo_load()
 
 
+def _close_connections() -> None:
+    """Every connection of this process closed, its pool's too (a pool outside DEBUG,
+    portal/settings.py): the pool would otherwise keep sessions on the database, and connect to
+    the database it was made for, whatever the settings say next."""
+    connections.close_all()
+    if connection.vendor == "postgresql":
+        connection.close_pool()
+
+
 @contextmanager
 def step_database(name: str) -> Iterator[None]:
     """The step runs on a copy of the prepared database (PostgreSQL), dropped after it."""
@@ -73,7 +82,7 @@ def step_database(name: str) -> Iterator[None]:
         return
     template = connection.settings_dict["NAME"]
     copy = f"{template}_{name}"
-    connections.close_all()  # a template database must have no other session
+    _close_connections()  # a template database must have no other session
     with connection._nodb_cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{copy}"')
         cursor.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{template}"')
@@ -81,7 +90,7 @@ def step_database(name: str) -> Iterator[None]:
     try:
         yield
     finally:
-        connections.close_all()
+        _close_connections()
         connection.settings_dict["NAME"] = template
         with connection._nodb_cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{copy}"')
@@ -111,7 +120,7 @@ def main() -> int:
                     print(f"BENCH step {name} failed", file=sys.stderr, flush=True)
                     failed.append(name)
         finally:
-            connections.close_all()
+            _close_connections()
             connection.creation.destroy_test_db(test_db, verbosity=0)
     if failed:
         print(f"Bench steps failed: {', '.join(failed)}", file=sys.stderr)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, CharField, F, OuterRef, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, CharField, F, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -85,11 +85,6 @@ def invoice_list_rows(invoices: Iterable[Invoice]) -> list[Invoice]:
     return rows
 
 
-def _per_account(queryset: QuerySet, field: str, account: str) -> Subquery:
-    total = queryset.filter(**{account: OuterRef("pk")}).values(account).annotate(s=Sum(field))
-    return Coalesce(Subquery(total.values("s")), ZERO)
-
-
 @dataclass(frozen=True)
 class AccountBalance:
     contract: Contract
@@ -107,19 +102,24 @@ def account_balances_of_customer(customer: Customer) -> list[AccountBalance]:
 
     Allocations never exceed an invoice's total nor a payment's amount, so what is owed is the
     invoices' totals minus the live allocations, and the credit the live payments minus them.
+    The query is written in SQL: the ORM spent longer building its three subqueries at every
+    page than the database answering them (issue 17).
     """
-    live = Payment.objects.filter(reversed_at__isnull=True)
-    allocated = PaymentAllocation.objects.filter(payment__reversed_at__isnull=True)
-    contracts = (
-        Contract.objects.filter(customer=customer)
-        .annotate(
-            invoiced=_per_account(
-                Invoice.objects.filter(kind=Invoice.Kind.INVOICE), "total_incl_tax", "contract"
-            ),
-            received=_per_account(live, "amount", "contract"),
-            allocated=_per_account(allocated, "amount", "payment__contract"),
-        )
-        .order_by("reference")
+    contract, invoice = Contract._meta.db_table, Invoice._meta.db_table
+    payment, allocation = Payment._meta.db_table, PaymentAllocation._meta.db_table
+    contracts = Contract.objects.raw(
+        f"""
+        SELECT c.*,
+            coalesce((SELECT sum(i.total_incl_tax) FROM {invoice} i
+                      WHERE i.contract_id = c.id AND i.kind = %(invoice)s), %(zero)s) AS invoiced,
+            coalesce((SELECT sum(p.amount) FROM {payment} p
+                      WHERE p.contract_id = c.id AND p.reversed_at IS NULL), %(zero)s) AS received,
+            coalesce((SELECT sum(a.amount) FROM {allocation} a
+                      JOIN {payment} p ON p.id = a.payment_id
+                      WHERE p.contract_id = c.id AND p.reversed_at IS NULL), %(zero)s) AS allocated
+        FROM {contract} c WHERE c.customer_id = %(customer)s ORDER BY c.reference
+        """,  # noqa: S608  (table names from the models, values as parameters)
+        {"invoice": Invoice.Kind.INVOICE.value, "zero": ZERO, "customer": customer.pk},
     )
     return [
         AccountBalance(c, c.invoiced - c.allocated, c.received - c.allocated) for c in contracts

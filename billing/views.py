@@ -2,11 +2,17 @@
 of e-mail or paper, the PDF (R6.5: another customer's is a 404), a duplicate or detailed bill
 (R9.5)."""
 
+import hashlib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -26,6 +32,8 @@ from catalogue.models import Fee
 from catalogue.selectors import fee_amount
 from lib.downloads import private_download
 from subscriptions.models import Contract, Customer
+
+fragments = caches["fragments"]
 
 
 def _get_customer(request: SignedInRequest) -> Customer:
@@ -47,17 +55,50 @@ def invoice_list(request: SignedInRequest) -> HttpResponse:
     """Invoices and credit notes with what is still due on each, and each account's balance
     and choice of e-mail or paper."""
     customer = _get_customer(request)
+    invoices = list(invoices_of_customer(customer, today=timezone.localdate()))
     return render(
         request,
         "portal/invoice_list.html",
         {
-            "invoices": invoice_list_rows(
-                invoices_of_customer(customer, today=timezone.localdate())
-            ),
+            "invoices": invoices,
+            "invoice_rows": invoice_rows_html(invoices),
             "accounts": account_balances_of_customer(customer),
             "deliveries": Contract.InvoiceDelivery.choices,
         },
     )
+
+
+def _row_key(invoice: Invoice, language: str) -> str:
+    """The key of the invoice's row: its id and the page's language, and a digest of all the row
+    shows. An issued invoice's own fields never change (frozen rows): only what is still due,
+    its status and its TTN submission do, and then the row gets a new key."""
+    einvoice = getattr(invoice, "einvoice", None)  # None when it does not go to TTN
+    shown = (
+        invoice.number, invoice.period_start, invoice.period_end, invoice.issued_on,
+        invoice.due_on, invoice.total_incl_tax, invoice.is_final, invoice.status, invoice.due,
+        invoice.corrects.number if invoice.corrects else None,
+        einvoice and (bool(einvoice.xml), einvoice.status, einvoice.ttn_reference),
+    )  # fmt: skip
+    digest = hashlib.blake2b(repr(shown).encode(), digest_size=12).hexdigest()
+    return f"invoice-row:{invoice.pk}:{language}:{digest}"
+
+
+def invoice_rows_html(invoices: list[Invoice]) -> list[str]:
+    """The rows of the invoice list in the request's language, read from the fragment cache in
+    one call; only the rows missing from it are rendered (their display values computed once,
+    billing.selectors.invoice_list_rows) and stored."""
+    language = get_language()
+    keys = [_row_key(invoice, language) for invoice in invoices]
+    rows = fragments.get_many(keys)
+    missing = [
+        (key, invoice) for key, invoice in zip(keys, invoices, strict=True) if key not in rows
+    ]
+    invoice_list_rows(invoice for _key, invoice in missing)
+    row = get_template("portal/invoice_row.html")
+    rendered = {key: row.render({"invoice": invoice}) for key, invoice in missing}
+    fragments.set_many(rendered)
+    rows.update(rendered)
+    return [mark_safe(rows[key]) for key in keys]  # noqa: S308  (our template's output)
 
 
 @require_POST

@@ -247,6 +247,18 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Each process keeps in memory the rendered fragments of pages whose data is frozen, such as an
+# issued invoice's row of the customer's invoice list (billing/views.py), keyed by what they show.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "TIMEOUT": 24 * 60 * 60,
+        "OPTIONS": {"MAX_ENTRIES": env.int("FRAGMENT_CACHE_ENTRIES", default=50_000)},
+    },
+}
+
 # E-mail: console on a laptop (readable: links whole, attachments by name and size); any
 # Anymail provider or SMTP server in production.
 EMAIL_BACKEND = env.str(

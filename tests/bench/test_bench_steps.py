@@ -11,7 +11,7 @@ from portal.celery import app
 from subscriptions.demo import demo_load
 
 SMALL = {
-    "pages": {"LINES": 3, "MONTHS": 2, "INVOICES": 4, "ROUNDS": 1},
+    "pages": {"LINES": 3, "MONTHS": 2, "INVOICES": 4, "ROUNDS": 1, "BURST": 2},
     "pdfs": {"INVOICES": 4, "ROUNDS": 1, "PROCESS_ROUNDS": 1},
     "billing": {"ACCOUNTS": 30},
     "sweeps": {"LINES": 60},
