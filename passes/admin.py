@@ -4,12 +4,15 @@ progress (RK.2) and credits (RK.3)."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from passes.interruptions import (
     InterruptionRefused,
+    destinations_choices,
     interruption_record,
     interruption_scope_change,
+    passes_including_calls_to,
 )
 from passes.models import (
     Interruption,
@@ -73,13 +76,46 @@ class InterruptionCreditAdmin(ReadOnlyAdmin):
 
 
 class InterruptionForm(forms.ModelForm):
+    """RK.1: the interruption of passes named, or of the calls to a country or a zone (the
+    passes that include them then affected), with its first scope."""
+
+    calls_to = forms.ChoiceField(
+        label=_("calls interrupted to"),
+        required=False,
+        help_text=Interruption._meta.get_field("calls_to").help_text,
+    )
     scope = forms.ChoiceField(
         label=_("scope"), choices=[(s.value, s.label) for s in Scope if s != Scope.RESTORED]
     )
 
     class Meta:
         model = Interruption
-        fields = ["partner", "cause", "options", "started_at", "ended_at"]
+        fields = ["partner", "cause", "calls_to", "options", "started_at", "ended_at"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        choices = destinations_choices(on=timezone.localdate())
+        self.fields["calls_to"].choices = [("", _("— the passes chosen below —")), *choices]
+        self.fields["options"].required = False
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("options") and not data.get("calls_to"):
+            raise forms.ValidationError(
+                _("Choose the passes the partner interrupts, or the country or zone of the calls."),
+                code="nothing_interrupted",
+            )
+        started_at = data.get("started_at") or timezone.now()
+        if (calls_to := data.get("calls_to")) and not data.get("options"):
+            try:
+                reached = passes_including_calls_to(calls_to, on=timezone.localdate(started_at))
+            except InterruptionRefused as error:
+                raise forms.ValidationError(str(error), code="unknown_destination") from None
+            if not reached:
+                raise forms.ValidationError(
+                    _("No pass includes calls to this country or zone."), code="no_pass"
+                )
+        return data
 
 
 class InterruptionChangeInline(admin.TabularInline):
@@ -121,7 +157,15 @@ class InterruptionChangeInline(admin.TabularInline):
 @admin.register(Interruption)
 class InterruptionAdmin(admin.ModelAdmin):
     form = InterruptionForm
-    list_display = ["partner", "cause", "started_at", "ended_at", "scope_now", "created_by"]
+    list_display = [
+        "partner",
+        "cause",
+        "calls_to",
+        "started_at",
+        "ended_at",
+        "scope_now",
+        "created_by",
+    ]
     list_select_related = ["created_by"]
     filter_horizontal = ["options"]
     inlines = [InterruptionChangeInline]
@@ -129,12 +173,12 @@ class InterruptionAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ["created_by"]
-        return ["partner", "cause", "options", "started_at", "ended_at", "created_by"]
+        return ["partner", "cause", "calls_to", "options", "started_at", "ended_at", "created_by"]
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["partner", "cause", "options", "started_at", "scope", "ended_at"]
-        return ["partner", "cause", "options", "started_at", "ended_at", "created_by"]
+            return ["partner", "cause", "calls_to", "options", "started_at", "scope", "ended_at"]
+        return ["partner", "cause", "calls_to", "options", "started_at", "ended_at", "created_by"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
@@ -156,6 +200,7 @@ class InterruptionAdmin(admin.ModelAdmin):
         recorded = interruption_record(
             partner=data["partner"],
             cause=data["cause"],
+            calls_to=data.get("calls_to", ""),
             options=list(data["options"]),
             started_at=data["started_at"],
             scope=data["scope"],
