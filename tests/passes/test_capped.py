@@ -38,9 +38,8 @@ def usage(line) -> None:
     usage_import(
         name=f"cdr-{line.pk}.csv",
         content=csv_of(
-            f"{n},2026-10-05T09:00:00,voice,0021620000000,100",  # 90 included, 10 beyond
-            f"{n},2026-10-05T10:00:00,international,+212661000000,4",
-            f"{n},2026-10-05T11:00:00,sms,+21620000000,1",
+            f"{n},2026-10-05T09:00:00,voice,+21620000000,130",  # capped: 90 included, 40 beyond
+            f"{n},2026-10-05T11:00:00,sms,+21620000000,60",  # capped: 50 included, 10 beyond
         ),
     )
 
@@ -52,7 +51,7 @@ def test_r1_1_a_capped_invoice_stays_at_its_monthly_fee_whatever_the_usage(grid)
     invoice = issue(line)
     assert invoice.total_excl_tax == Decimal("15.000")  # the cap: the offer's monthly fee
     assert not invoice.lines.filter(kind="usage").exists()
-    assert issue(uncapped).lines.filter(kind="usage").count() == 1  # international: 4 × 0.450
+    assert issue(uncapped).lines.get(kind="usage").quantity == Decimal("10.000")  # 130 - 120
 
 
 def test_r10_7_a_capped_line_s_usage_beyond_its_allowances_is_shown_paid_from_the_balance(grid):
@@ -63,14 +62,14 @@ def test_r10_7_a_capped_line_s_usage_beyond_its_allowances_is_shown_paid_from_th
         row.quantity: (row.amount_excl_tax, row.label)
         for row in invoice.lines.filter(kind="included")
     }
-    assert set(shown) == {Decimal("10.000"), Decimal("4.000")}
+    assert set(shown) == {Decimal("40.000"), Decimal("10.000")}
     assert all(amount == Decimal("0.000") for amount, _label in shown.values())
     assert all("recharge" in label for _amount, label in shown.values())  # French invoice
     with time_machine.travel(at(2026, 10, 20, 12, 0), tick=False):
         so_far = consumption_so_far(line)
     assert so_far.from_balance
-    assert so_far.by_kind["voice"].charged == Decimal("10.000")
-    assert so_far.amount == Decimal("3.100")  # 10 × 0.130 + 4 × 0.450: from the balance
+    assert so_far.by_kind["voice"].charged == Decimal("40.000")
+    assert so_far.amount == Decimal("5.700")  # 40 × 0.130 + 10 × 0.050: from the balance
 
 
 def test_r10_7_when_the_balance_pays_passes_a_short_balance_refuses_the_pass_and_ends_it(
