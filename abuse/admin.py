@@ -31,7 +31,7 @@ class AdvertisingSmsReportAdmin(admin.ModelAdmin):
     form = ReportForm
     list_display = ["line", "reported_by", "recorded_at", "recorded_by", "suspension"]
     list_select_related = ["line__number", "recorded_by", "suspension"]
-    raw_id_fields = ["line"]
+    autocomplete_fields = ["line"]  # found by its number, as the report gives it
     search_fields = ["line__number__msisdn"]
     readonly_fields = [
         "evidence_name",
