@@ -5,6 +5,8 @@ progress (RK.2) and credits (RK.3)."""
 from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from passes.interruptions import (
@@ -75,6 +77,27 @@ class InterruptionCreditAdmin(ReadOnlyAdmin):
     list_select_related = ["period__holding__line_option__option", "change"]
 
 
+def named(field: forms.Field, label: str) -> None:
+    """Each box of a date and time field named for a screen reader (the admin labels the first
+    box only): "<label>: date", "<label>: time"."""
+    for widget, part in zip(field.widget.widgets, (_("date"), _("time")), strict=True):
+        widget.attrs["aria-label"] = f"{label}: {part}"
+
+
+class InterruptionChangeForm(forms.ModelForm):
+    """A row of the table of changes: its boxes named, the table's headers not being labels."""
+
+    class Meta:
+        model = InterruptionChange
+        fields = ["scope", "effective_at", "note"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("scope", "note"):
+            self.fields[name].widget.attrs["aria-label"] = self.fields[name].label
+        named(self.fields["effective_at"], self.fields["effective_at"].label)
+
+
 class InterruptionForm(forms.ModelForm):
     """RK.1: the interruption of passes named, or of the calls to a country or a zone (the
     passes that include them then affected), with its first scope."""
@@ -97,6 +120,11 @@ class InterruptionForm(forms.ModelForm):
         choices = destinations_choices(on=timezone.localdate())
         self.fields["calls_to"].choices = [("", _("— the passes chosen below —")), *choices]
         self.fields["options"].required = False
+        self.fields["options"].widget = forms.CheckboxSelectMultiple(
+            choices=self.fields["options"].choices
+        )
+        for name in ("started_at", "ended_at"):
+            named(self.fields[name], self.fields[name].label)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -122,25 +150,10 @@ class InterruptionChangeInline(admin.TabularInline):
     """RK.1: the changes of scope, kept as recorded; a new row is a new change."""
 
     model = InterruptionChange
-    fields = [
-        "scope",
-        "effective_at",
-        "note",
-        "actor",
-        "at",
-        "lines_total",
-        "progress",
-        "notified_at",
-        "credited_at",
-    ]
-    readonly_fields = [
-        "actor",
-        "at",
-        "lines_total",
-        "progress",
-        "notified_at",
-        "credited_at",
-    ]
+    form = InterruptionChangeForm
+    # The notices' progress is above (InterruptionAdmin.progress): the table fits a screen.
+    fields = ["scope", "effective_at", "note", "actor", "at", "credited_at"]
+    readonly_fields = ["actor", "at", "credited_at"]
     can_delete = False
 
     def get_extra(self, request, obj=None, **kwargs) -> int:
@@ -148,10 +161,6 @@ class InterruptionChangeInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
-
-    @admin.display(description=_("e-mails and SMS sent"))
-    def progress(self, obj: InterruptionChange) -> str:
-        return f"{obj.notices_sent} / {obj.notices_total}"
 
 
 @admin.register(Interruption)
@@ -164,21 +173,43 @@ class InterruptionAdmin(admin.ModelAdmin):
         "started_at",
         "ended_at",
         "scope_now",
+        "progress",
         "created_by",
     ]
     list_select_related = ["created_by"]
-    filter_horizontal = ["options"]
     inlines = [InterruptionChangeInline]
+
+    FACTS = ["partner", "cause", "calls_to", "options", "started_at", "ended_at", "created_by"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ["created_by"]
-        return ["partner", "cause", "calls_to", "options", "started_at", "ended_at", "created_by"]
+        return [*self.FACTS, "progress"]
 
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["partner", "cause", "calls_to", "options", "started_at", "scope", "ended_at"]
-        return ["partner", "cause", "calls_to", "options", "started_at", "ended_at", "created_by"]
+        return [*self.FACTS, "progress"]
+
+    @admin.display(description=_("subscribers told"))
+    def progress(self, obj: Interruption) -> str:
+        """RK.2: each change's notices sent out of those to send, readable on a phone too (the
+        table of changes below scrolls sideways there)."""
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {} / {} {} ({} {})",
+            (
+                (
+                    change,
+                    change.notices_sent,
+                    change.notices_total,
+                    _("e-mails and SMS sent"),
+                    change.lines_total,
+                    _("lines to tell"),
+                )
+                for change in obj.changes.all()
+            ),
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
