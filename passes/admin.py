@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from passes.interruptions import (
@@ -120,9 +121,14 @@ class InterruptionForm(forms.ModelForm):
         choices = destinations_choices(on=timezone.localdate())
         self.fields["calls_to"].choices = [("", _("— the passes chosen below —")), *choices]
         self.fields["options"].required = False
+        self.fields["options"].help_text = _(
+            "The passes the partner interrupts; none when the calls are chosen above."
+        )
         self.fields["options"].widget = forms.CheckboxSelectMultiple(
             choices=self.fields["options"].choices
         )
+        for name in ("calls_to", "scope"):  # declared here: capitalised as the model's are
+            self.fields[name].label = capfirst(self.fields[name].label)
         for name in ("started_at", "ended_at"):
             named(self.fields[name], self.fields[name].label)
 
