@@ -8,22 +8,38 @@ from django.utils.translation import gettext_lazy as _
 
 from abuse.models import AdvertisingSmsReport
 from abuse.services import ReportRefused, advertising_sms_suspend
+from lib.identifiers import normalize_msisdn
 from lib.uploads import DocumentField
 from subscriptions.models import Line
 
 
 class ReportForm(forms.ModelForm):
+    """The line is found by the number the report gives, typed as it is written (20 123 456,
+    +216 20 123 456): the line holding it now, in service."""
+
+    number = forms.CharField(label=_("number reported"), max_length=30)
     evidence_file = DocumentField(label=_("evidence (PDF, JPEG or PNG)"))
 
     class Meta:
         model = AdvertisingSmsReport
-        fields = ["line", "reported_by", "description"]
+        fields = ["reported_by", "description"]
 
-    def clean_line(self):
-        line = self.cleaned_data["line"]
-        if line.status in (Line.Status.PENDING, Line.Status.TERMINATED):
-            raise ValidationError(_("This line is not in service."))
-        return line
+    def clean_number(self) -> str:
+        try:
+            msisdn = normalize_msisdn(self.cleaned_data["number"])
+        except ValidationError:
+            raise ValidationError(
+                _("Type a Tunisian mobile number, for example 20 123 456."), code="invalid"
+            ) from None
+        line = (
+            Line.objects.filter(number__msisdn=msisdn)
+            .exclude(status__in=[Line.Status.PENDING, Line.Status.TERMINATED])
+            .first()
+        )
+        if line is None:
+            raise ValidationError(_("This line is not in service."), code="not_in_service")
+        self.cleaned_data["line"] = line
+        return msisdn
 
 
 @admin.register(AdvertisingSmsReport)
@@ -31,7 +47,6 @@ class AdvertisingSmsReportAdmin(admin.ModelAdmin):
     form = ReportForm
     list_display = ["line", "reported_by", "recorded_at", "recorded_by", "suspension"]
     list_select_related = ["line__number", "recorded_by", "suspension"]
-    raw_id_fields = ["line"]
     search_fields = ["line__number__msisdn"]
     readonly_fields = [
         "evidence_name",
@@ -43,7 +58,7 @@ class AdvertisingSmsReportAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["line", "reported_by", "description", "evidence_file"]
+            return ["number", "reported_by", "description", "evidence_file"]
         return ["line", "reported_by", "description", *self.readonly_fields]
 
     def get_form(self, request, obj=None, change=False, **kwargs):

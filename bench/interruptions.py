@@ -23,10 +23,13 @@ from django.utils import timezone
 from accounts.models import Boutique, User
 from catalogue.models import Offer, Option
 from lib import sms
-from passes import interruptions
-from passes.interruptions import interruption_change_progress, interruption_notices_create
-from passes.models import Interruption, InterruptionChange, PassHolding, PassNotice, PassPeriod
-from passes.notices import pass_notices_send
+from passes.interruptions import (
+    interruption_change_progress,
+    interruption_notice_batches,
+    interruption_notices_create,
+    interruption_notices_send_batch,
+)
+from passes.models import Interruption, InterruptionChange, PassHolding, PassPeriod
 from subscriptions.models import Contract, Customer, Line, LineOption, MobileNumber
 
 LINES = int(os.environ.get("BENCH_INTERRUPTION_LINES", "50000"))
@@ -80,9 +83,12 @@ def _build() -> Option:
     return option
 
 
-def _send(ids: list[int]) -> int:
-    """One batch, as the Celery job sends it; the backends' outboxes emptied as a gateway would."""
-    sent = pass_notices_send(ids)
+def _send(batch: tuple[int, int, int]) -> int:
+    """One batch, as its Celery task sends it (progress saved after it); the backends' outboxes
+    emptied as a gateway would."""
+    change_id, first, last = batch
+    change = InterruptionChange.objects.get(pk=change_id)
+    sent = interruption_notices_send_batch(change, first, last)
     sms.outbox.clear()
     mail.outbox = []
     return sent
@@ -106,9 +112,7 @@ def run(report, median_ms) -> None:
     )
     start = time.perf_counter()
     interruption_notices_create(change)
-    ids = list(PassNotice.objects.filter(change=change).order_by("pk").values_list("pk", flat=True))
-    size = interruptions.NOTICE_BATCH
-    batches = [ids[first : first + size] for first in range(0, len(ids), size)]
+    batches = [(change.pk, first, last) for first, last in interruption_notice_batches(change)]
     # The batches run in two processes, as a worker with --concurrency 2 on two cores runs them.
     connections.close_all()  # the processes are forked: they must not share this connection
     with multiprocessing.get_context("fork").Pool(2) as pool:

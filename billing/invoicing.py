@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from billing.models import Charge, Invoice, InvoiceCounter, InvoiceLine, Payment, UsageRecord
 from billing.payments import payments_allocate
-from billing.rating import pass_windows, usage_split
+from billing.rating import pass_windows, usage_paid_from_balance, usage_split
 from billing.signals import invoices_issued
 from catalogue.models import Option
 from catalogue.selectors import GridSnapshot
@@ -170,6 +170,8 @@ INCLUDED_LABELS = {
     UsageRecord.Kind.INTERNATIONAL: gettext_lazy("International calls included in %(pass)s (min)"),
 }
 
+FROM_BALANCE_LABEL = gettext_lazy("%(usage)s, paid from the top-up balance (capped invoice)")
+
 
 def _usage(line: Line, period: Period, grid: GridSnapshot) -> list[DraftLine]:
     """Usage beyond the offer's allowances: the allowance covers the month's first units, each
@@ -211,6 +213,18 @@ def _usage(line: Line, period: Period, grid: GridSnapshot) -> list[DraftLine]:
         )
         for (kind, name), quantity in included.items()
     ]
+    if usage_paid_from_balance(line.offer):  # R1.1, R10.7: the capped invoice bills none of it
+        return drafts + [
+            DraftLine(
+                K.INCLUDED,
+                f"{FROM_BALANCE_LABEL % {'usage': USAGE_LABELS[kind]}} - {line.msisdn}",
+                sum(by_price.values(), ZERO),
+                ZERO,
+                ZERO,
+                line,
+            )
+            for kind, by_price in billed.items()
+        ]
     return drafts + [
         DraftLine(
             K.USAGE,

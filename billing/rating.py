@@ -2,7 +2,9 @@
 pass includes while it runs (R1.2).
 
 `DestinationTable` reads the dated prefix table once and answers by longest prefix match in
-memory. `usage_split` is the one rule for "is this record included in a pass": used by the
+memory. `usage_split` is the one rule for "is this record included in a pass" and
+`usage_paid_from_balance` the one for "is usage beyond the allowances billed" (not on a capped
+line, R10.7): used by the
 invoice (billing/invoicing.py) and by the customer's consumption so far (passes/selectors.py), so
 the page and the invoice never disagree and a record is either included or charged, never both.
 """
@@ -16,7 +18,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from billing.models import UsageRecord
-from catalogue.models import DestinationPrefix, Option, PassAllowance
+from catalogue.models import DestinationPrefix, Offer, Option, PassAllowance
 from catalogue.selectors import NotInForce
 from lib.money import ZERO
 from passes.models import PassPeriod
@@ -108,6 +110,15 @@ def allowances_in_force(rows: Iterable[PassAllowance], *, on: date) -> list[Pass
         return []
     latest = max(row.effective_from for row in dated)
     return [row for row in dated if row.effective_from == latest]
+
+
+def usage_paid_from_balance(offer: Offer) -> bool:
+    """R1.1, R10.7 (decision): a capped postpaid line's invoice is capped at its offer's monthly
+    fee in the grid ("Facture Plafonnée 15" bills 15.000 excl. tax a month, with its
+    allowances): its usage beyond the allowances is never billed, it is paid from the line's
+    top-up balance as it happens, as a prepaid line's is. The invoice and the consumption so far
+    both ask this, so they never disagree."""
+    return offer.kind == Offer.Kind.CAPPED
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,17 @@ before it, whose days are then credited once per period of pass (a unique row pe
 period, the charge or the balance movement written with it).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
-from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from billing.models import Charge
-from catalogue.models import Option
+from billing.rating import allowances_in_force
+from catalogue.models import DestinationPrefix, Option, PassAllowance
 from catalogue.selectors import grid_parameters
 from lib.money import ZERO, tnd
 from lib.tasks import enqueue
@@ -35,13 +36,56 @@ from subscriptions.models import Line, PrepaidAccount, PrepaidMovement
 
 Scope = InterruptionChange.Scope
 CREDIT_FEE = "pass_credit"  # Charge.fee_kind of a credit (billing/invoicing.py: a credit line)
-# Notices sent per task run: progress is saved after each, a restarted job resumes after it.
-NOTICE_BATCH = 1000
-CREATE_CHUNK = 5000
+# Notices per task: 2,000 messages rendered a few times and held in memory (a few MB), about
+# 5 s of a worker's process; the progress is saved after each, a restarted job resumes after it.
+NOTICE_BATCH = 2000
 
 
 class InterruptionRefused(Exception):
     pass
+
+
+def destinations_choices(*, on: date) -> list[tuple[str, str]]:
+    """The countries and zones of the international prefix table in force on `on`, to name
+    the calls a partner interrupts."""
+    rows = _prefixes_in_force(on)
+    countries = sorted({(row.country, f"{row.country} — {row.country_name}") for row in rows})
+    zones = sorted({(row.zone, _("zone %(zone)s") % {"zone": row.zone}) for row in rows})
+    return countries + zones
+
+
+def _prefixes_in_force(on: date) -> list[DestinationPrefix]:
+    latest = (
+        DestinationPrefix.objects.filter(effective_from__lte=on)
+        .order_by("-effective_from")
+        .values_list("effective_from", flat=True)
+        .first()
+    )
+    return list(DestinationPrefix.objects.filter(effective_from=latest)) if latest else []
+
+
+def passes_including_calls_to(calls_to: str, *, on: date) -> list[Option]:
+    """RK.1: the passes whose allowances in force on `on` include international calls to the
+    country (its ISO code) or the zone `calls_to` of the prefix table: a partner cutting the
+    calls there interrupts each of them."""
+    countries = {
+        row.country for row in _prefixes_in_force(on) if calls_to in (row.country, row.zone)
+    }
+    if not countries:
+        raise InterruptionRefused(_("No international prefix reaches this country or zone."))
+    rows = PassAllowance.objects.filter(option__kind=Option.Kind.PASS)
+    by_option: dict[int, list[PassAllowance]] = {}
+    for row in rows:
+        by_option.setdefault(row.option_id, []).append(row)
+    reached = [
+        option_id
+        for option_id, allowances in by_option.items()
+        if any(
+            row.kind == PassAllowance.Kind.INTERNATIONAL and row.country in countries
+            for row in allowances_in_force(allowances, on=on)
+        )
+    ]
+    return list(Option.objects.filter(pk__in=reached))
 
 
 def interruption_record(
@@ -53,18 +97,33 @@ def interruption_record(
     scope: str,
     actor: User,
     ended_at: datetime | None = None,
+    calls_to: str = "",
 ) -> Interruption:
-    """RK.1: staff record an interruption and its first scope; the subscribers are told (RK.2)
-    after commit. An end already known is recorded as the restoration."""
+    """RK.1: staff record an interruption of passes, or of the calls to a country or a zone
+    (every pass including them is then affected, told and credited like a pass named), and its
+    first scope; the subscribers are told (RK.2) after commit. An end already known is recorded
+    as the restoration."""
     if scope == Scope.RESTORED:
         raise InterruptionRefused(_("An interruption starts with a cut or a degradation."))
-    if not options:
-        raise InterruptionRefused(_("Choose the passes the partner interrupts."))
+    affected = {option.pk: option for option in options}
+    if calls_to:
+        for option in passes_including_calls_to(calls_to, on=timezone.localdate(started_at)):
+            affected[option.pk] = option
+    if not affected:
+        if calls_to:
+            raise InterruptionRefused(_("No pass includes calls to this country or zone."))
+        raise InterruptionRefused(
+            _("Choose the passes the partner interrupts, or the country or zone of the calls.")
+        )
     with transaction.atomic():
         interruption = Interruption.objects.create(
-            partner=partner, cause=cause, started_at=started_at, created_by=actor
+            partner=partner,
+            cause=cause,
+            calls_to=calls_to,
+            started_at=started_at,
+            created_by=actor,
         )
-        interruption.options.set(options)
+        interruption.options.set(list(affected.values()))
         interruption_scope_change(
             interruption=interruption, scope=scope, effective_at=started_at, actor=actor
         )
@@ -124,42 +183,63 @@ def holdings_affected(change: InterruptionChange) -> QuerySet[PassHolding]:
 
 
 def interruption_notices_create(change: InterruptionChange) -> int:
-    """RK.2: an e-mail and an SMS per line holding an affected pass, once (safe to run again)."""
-    holdings = list(
-        holdings_affected(change).order_by("pk").values_list("pk", "line_option__line_id")
-    )
+    """RK.2: an e-mail and an SMS per line holding an affected pass, once (safe to run again):
+    one INSERT … SELECT in the database, a notice already there (its key) left as it is."""
+    holdings = holdings_affected(change).values_list("pk", "line_option__line_id")
+    select, params = holdings.query.sql_with_params()
     now = timezone.now()
-    for start in range(0, len(holdings), CREATE_CHUNK):
-        PassNotice.objects.bulk_create(
+    # `select` is the ORM's SQL, its values in `params`.
+    sql = (
+        "INSERT INTO passes_passnotice "  # noqa: S608
+        "(line_id, holding_id, change_id, kind, channel, key, created_at) "
+        "SELECT affected.line_id, affected.holding_id, %s, %s, channel, "
+        "CONCAT('interruption:', %s::text, ':', affected.holding_id, ':', channel), %s "
+        f"FROM ({select}) AS affected (holding_id, line_id) "
+        "CROSS JOIN unnest(%s::text[]) AS channel "
+        "ON CONFLICT (key) DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
             [
-                PassNotice(
-                    line_id=line_id,
-                    holding_id=holding_id,
-                    change=change,
-                    kind=PassNotice.Kind.INTERRUPTION,
-                    channel=channel,
-                    key=f"interruption:{change.pk}:{holding_id}:{channel}",
-                    created_at=now,
-                )
-                for holding_id, line_id in holdings[start : start + CREATE_CHUNK]
-                for channel in PassNotice.Channel.values
+                change.pk,
+                PassNotice.Kind.INTERRUPTION,
+                change.pk,
+                now,
+                *params,
+                PassNotice.Channel.values,
             ],
-            ignore_conflicts=True,
         )
+    lines = holdings.count()
     total = PassNotice.objects.filter(change=change).count()
     InterruptionChange.objects.filter(pk=change.pk).update(
-        lines_total=len(holdings), notices_total=total, notices_created_at=now
+        lines_total=lines, notices_total=total, notices_created_at=now
     )
     return total
 
 
-def interruption_notices_send_batch(change: InterruptionChange) -> int:
-    """Send the next batch of the change's notices; returns how many this call sent (0: done).
-    Each notice is claimed before it goes out, so two runs at once never send one twice."""
-    batch = list(
+def interruption_notice_batches(change: InterruptionChange) -> list[tuple[int, int]]:
+    """The change's notices not sent yet, as ranges of ids [first, last] of NOTICE_BATCH
+    notices: each a task, so that the worker's processes share them."""
+    ids = list(
         PassNotice.objects.filter(change=change, sent_at__isnull=True)
         .order_by("pk")
-        .values_list("pk", flat=True)[:NOTICE_BATCH]
+        .values_list("pk", flat=True)
+    )
+    return [
+        (ids[first], ids[min(first + NOTICE_BATCH, len(ids)) - 1])
+        for first in range(0, len(ids), NOTICE_BATCH)
+    ]
+
+
+def interruption_notices_send_batch(change: InterruptionChange, first: int, last: int) -> int:
+    """Send the change's notices of ids [first, last] not sent yet; returns how many this call
+    sent. Each notice is claimed before it goes out, so two runs at once never send one twice;
+    the progress is saved after the batch."""
+    batch = list(
+        PassNotice.objects.filter(change=change, sent_at__isnull=True, pk__gte=first, pk__lte=last)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     try:
         sent = pass_notices_send(batch)
@@ -171,16 +251,11 @@ def interruption_notices_send_batch(change: InterruptionChange) -> int:
 def interruption_change_progress(change: InterruptionChange) -> InterruptionChange:
     """Save how many notices went out; the change is told when its notices exist and none is
     left to send."""
-    change.refresh_from_db()
     left = PassNotice.objects.filter(change=change, sent_at__isnull=True).count()
-    done = change.notices_created_at is not None and not left
-    InterruptionChange.objects.filter(pk=change.pk).update(
-        notices_sent=PassNotice.objects.filter(change=change).count() - left
-    )
-    if done:
-        InterruptionChange.objects.filter(pk=change.pk, notified_at__isnull=True).update(
-            notified_at=timezone.now()
-        )
+    created = InterruptionChange.objects.filter(pk=change.pk, notices_created_at__isnull=False)
+    created.update(notices_sent=F("notices_total") - left)
+    if not left:
+        created.filter(notified_at__isnull=True).update(notified_at=timezone.now())
     change.refresh_from_db()
     return change
 

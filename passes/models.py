@@ -104,16 +104,27 @@ class PassPeriod(models.Model):
 
 
 class Interruption(models.Model):
-    """RK.1: a partner cut, partly restored or degraded a pass; its scope over time is its
-    changes (`InterruptionChange`), each recorded with who and when."""
+    """RK.1: a partner cut, partly restored or degraded a pass, or the calls to a country or a
+    zone (then every pass that includes them is affected); its scope over time is its changes
+    (`InterruptionChange`), each recorded with who and when."""
 
     partner = models.CharField(_("partner"), max_length=120)
     cause = models.CharField(_("cause"), max_length=255)
+    calls_to = models.CharField(
+        _("calls interrupted to"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "A country (MA) or a zone (maghreb) of the international prefixes: the passes that "
+            "include calls there are affected."
+        ),
+    )
     options = models.ManyToManyField(
         Option,
         verbose_name=_("passes affected"),
         limit_choices_to={"kind": Option.Kind.PASS},
         related_name="interruptions",
+        blank=True,
     )
     started_at = models.DateTimeField(_("started at"))
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)

@@ -3,15 +3,18 @@ channel (unique key) recorded in the transaction that makes the event, sent afte
 claimed by a conditional update on `sent_at` before it goes out (given back if nothing went out)."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 
-from lib.bulk import bulk_insert
-from lib.emails import send_templated
-from lib.sms import send_sms
+from catalogue.models import Option
+from lib.bulk import bulk_insert, ids_in
+from lib.sms import Sms
 from lib.tasks import enqueue
 from passes.models import InterruptionChange, PassHolding, PassNotice
 from subscriptions.models import Line
@@ -45,24 +48,88 @@ def pass_notices_record(events: Iterable[tuple[Line, PassHolding, str, str]]) ->
     return ids
 
 
-def _context(notice: PassNotice) -> dict:
-    line_option = notice.holding.line_option
-    context = {
-        "number": notice.line.number.msisdn,
-        "pass": line_option.option.label,
-        "holding": notice.holding,
-        "ends_at": timezone.localtime(notice.holding.period_ends_at),
-        "operator": settings.OPERATOR,
-    }
-    if notice.change_id:
-        change: InterruptionChange = notice.change
-        context |= {
-            "change": change,
-            "scope": change.get_scope_display(),
-            "partner": change.interruption.partner,
-            "since": timezone.localtime(change.effective_at),
-        }
-    return context
+# Rendered once per message, then the number put in per line (a template per line cost more
+# than the sending itself for the 50,000 lines of an interruption): no template prints it twice.
+NUMBER = "@@NUMBER@@"
+NOTICE_FIELDS = [
+    "pk",
+    "kind",
+    "channel",
+    "change_id",
+    "holding__line_option__option_id",
+    "holding__period_ends_at",
+    "holding__ending",
+    "line__number__msisdn",
+    "line__contract__customer__user__language",
+    "line__contract__customer__email",
+    "line__contract__customer__user__email",
+]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    sms: str
+
+
+class _Renderer:
+    """The messages of a batch, rendered once per kind, change, pass, language (and, for a
+    renewal or an end, the period's end), the line's number left as a placeholder."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.options = Option.objects.in_bulk(
+            {row["holding__line_option__option_id"] for row in rows}
+        )
+        self.changes = InterruptionChange.objects.select_related("interruption").in_bulk(
+            {row["change_id"] for row in rows if row["change_id"]}
+        )
+        self.cache: dict[tuple, Rendered] = {}
+
+    def __call__(self, row: dict) -> Rendered:
+        # Customer.language: their portal account's, else French.
+        language = row["line__contract__customer__user__language"] or settings.LANGUAGE_CODE
+        kind = row["kind"]
+        if kind == PassNotice.Kind.INTERRUPTION:
+            key = (kind, row["change_id"], row["holding__line_option__option_id"], language)
+        else:
+            key = (
+                kind,
+                row["holding__line_option__option_id"],
+                language,
+                row["holding__period_ends_at"],
+                row["holding__ending"],
+            )
+        if key not in self.cache:
+            self.cache[key] = self._render(row, kind, language)
+        return self.cache[key]
+
+    def _render(self, row: dict, kind: str, language: str) -> Rendered:
+        template = f"emails/pass-{kind}"
+        with translation.override(language):
+            context = {
+                "number": NUMBER,
+                "pass": self.options[row["holding__line_option__option_id"]].label,
+                "holding": {"ending": row["holding__ending"]},
+                "ends_at": timezone.localtime(row["holding__period_ends_at"]),
+                "operator": settings.OPERATOR,
+                "LANGUAGE_CODE": language,
+            }
+            if row["change_id"]:
+                change = self.changes[row["change_id"]]
+                context |= {
+                    "change": change,
+                    "scope": change.get_scope_display(),
+                    "partner": change.interruption.partner,
+                    "since": timezone.localtime(change.effective_at),
+                }
+            return Rendered(
+                subject=" ".join(render_to_string(f"{template}-subject.txt", context).split()),
+                text=render_to_string(f"{template}-body.txt", context),
+                html=render_to_string(f"{template}-body.html", context),
+                sms=" ".join(render_to_string(f"{template}-sms.txt", context).split()),
+            )
 
 
 def _claim(ids: list[int]) -> list[int]:
@@ -77,39 +144,54 @@ def _claim(ids: list[int]) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _deliver(notice: PassNotice) -> None:
-    customer = notice.line.contract.customer
-    language = customer.language
-    template = f"pass-{notice.kind}"
-    with translation.override(language):
-        context = _context(notice)
-        if notice.channel == Channel.SMS:
-            text = render_to_string(f"emails/{template}-sms.txt", context)
-    if notice.channel == Channel.SMS:
-        send_sms(to=notice.line.number.msisdn, text=text)
-    elif address := customer.email or (customer.user.email if customer.user_id else ""):
-        send_templated(to=address, template=template, context=context, language=language)
+def _message(row: dict, rendered: Rendered) -> EmailMultiAlternatives | Sms | None:
+    number = row["line__number__msisdn"]
+    if row["channel"] == Channel.SMS:
+        return Sms(to=number, text=rendered.sms.replace(NUMBER, number))
+    address = row["line__contract__customer__email"] or row["line__contract__customer__user__email"]
+    if not address:
+        return None  # no address: the SMS tells the customer
+    message = EmailMultiAlternatives(
+        rendered.subject.replace(NUMBER, number),
+        rendered.text.replace(NUMBER, number),
+        to=[address],
+    )
+    message.attach_alternative(rendered.html.replace(NUMBER, number), "text/html")
+    return message
 
 
 def pass_notices_send(ids: list[int]) -> int:
     """Send the notices among `ids` not sent yet, each once; returns how many this call sent.
-    A notice that fails is given back (its claim cleared) and the error raised after the
-    others went out, so that the task's retry sends it."""
+    The e-mails of a batch go over one connection, the SMS through one backend. A notice that
+    fails is given back (its claim cleared) and the error raised after the others went out, so
+    that the task's retry sends it."""
     claimed = _claim(list(ids)) if ids else []
-    notices = PassNotice.objects.filter(pk__in=claimed).select_related(
-        "line__number",
-        "line__contract__customer__user",
-        "holding__line_option__option",
-        "change__interruption",
+    if not claimed:
+        return 0
+    rows = list(
+        PassNotice.objects.filter(pk__in=ids_in(claimed)).order_by("pk").values(*NOTICE_FIELDS)
     )
-    sent, failed = 0, None
-    for notice in notices:
-        try:
-            _deliver(notice)
-            sent += 1
-        except Exception as error:  # nothing went out for this one: give the claim back
-            PassNotice.objects.filter(pk=notice.pk).update(sent_at=None)
-            failed = error
+    render = _Renderer(rows)
+    sms_backend = import_string(settings.SMS_BACKEND)()
+    mail = get_connection()
+    sent, failed, given_back = 0, None, []
+    mail.open()
+    try:
+        for row in rows:
+            try:
+                message = _message(row, render(row))
+                if isinstance(message, Sms):
+                    sms_backend.send(message)
+                elif message is not None:
+                    mail.send_messages([message])
+                sent += 1
+            except Exception as error:  # nothing went out for this one: give the claim back
+                given_back.append(row["pk"])
+                failed = error
+    finally:
+        mail.close()
+        if given_back:
+            PassNotice.objects.filter(pk__in=given_back).update(sent_at=None)
     if failed:
         raise failed
     return sent

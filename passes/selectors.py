@@ -9,7 +9,7 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from billing.models import UsageRecord
-from billing.rating import pass_windows, usage_split
+from billing.rating import pass_windows, usage_paid_from_balance, usage_split
 from catalogue.models import Option
 from catalogue.selectors import NotInForce, offer_terms, option_fee
 from lib.money import tnd
@@ -104,6 +104,7 @@ class KindUse:
     allowance: Decimal = ZERO
     charged: Decimal = ZERO
     amount: Decimal = ZERO
+    from_balance: bool = False  # R10.7: a capped line's charged usage is paid from its balance
 
     @property
     def allowance_left(self) -> Decimal:
@@ -115,6 +116,7 @@ class Consumption:
     since: datetime
     by_kind: dict[str, KindUse]
     pass_left: list[tuple[str, str, Decimal]]  # pass, usage, quantity left of a limited allowance
+    from_balance: bool = False
 
     @property
     def amount(self) -> Decimal:
@@ -132,7 +134,8 @@ def consumption_so_far(line: Line) -> Consumption:
         .values_list("kind", "quantity", "unit_price", "started_at", "country")
     )
     windows = pass_windows([line.pk], since, now + timedelta(seconds=1)).get(line.pk, [])
-    by_kind = {kind: KindUse() for kind in UsageRecord.Kind.values}
+    from_balance = usage_paid_from_balance(line.offer)  # R10.7: nothing of it invoiced
+    by_kind = {kind: KindUse(from_balance=from_balance) for kind in UsageRecord.Kind.values}
     if line.offer.is_postpaid:
         try:
             terms = offer_terms(line.offer, on=timezone.localdate(now))
@@ -159,4 +162,4 @@ def consumption_so_far(line: Line) -> Consumption:
                 if allowance.limit is not None:
                     quantity = window.left.get(allowance.pk, Decimal(allowance.limit))
                     pass_left.append((window.name, allowance.get_kind_display(), quantity))
-    return Consumption(since=since, by_kind=by_kind, pass_left=pass_left)
+    return Consumption(since=since, by_kind=by_kind, pass_left=pass_left, from_balance=from_balance)

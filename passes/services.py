@@ -2,14 +2,14 @@
 
 A pass runs for its week, month or year from the moment it is taken, in local time (Africa/Tunis),
 and each renewal starts when the previous period ends. A prepaid line pays each period from its
-balance (R10.6), as does a capped postpaid line when the grid says so and the balance covers it
-(R10.7); otherwise each period started is a charge on the invoice of the month it starts. The
+balance (R10.6), as does a capped postpaid line when the grid says so (R10.7; refused or ended when
+the balance is short: the capped invoice never takes it, R1.1); otherwise each period started is a
+charge on the invoice of the month it starts. The
 renewal job (`passes_renew`, on the beat) takes each due pass under its row lock; a period is
 unique per pass and number, so a repeated or concurrent run renews once.
 """
 
 from datetime import datetime
-from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
@@ -22,7 +22,7 @@ from catalogue.models import Offer, Option
 from catalogue.selectors import grid_parameters, option_fee
 from passes.models import PassHolding, PassNotice, PassPeriod
 from passes.notices import pass_notices_record
-from subscriptions.models import Line, LineOption, PrepaidAccount
+from subscriptions.models import Line, LineOption
 from subscriptions.services.prepaid import CreditTooLow, prepaid_debit
 from subscriptions.services.records import commitment_end
 
@@ -52,18 +52,15 @@ def _label(option: Option, line: Line, starts_at: datetime, ends_at: datetime) -
     return f"{option.name} — {line.number} ({first:%d/%m/%Y %H:%M} - {last:%d/%m/%Y %H:%M})"
 
 
-def _balance_pays(line: Line, fee: Decimal, on) -> bool:
+def _balance_pays(line: Line, on) -> bool:
     """R10.6: prepaid lines pay from their balance; R10.7: capped postpaid lines too when the
-    grid says so and the balance covers the fee."""
+    grid says so. A capped line's invoice stays capped (R1.1): when its balance is short the
+    pass is refused or ends (CreditTooLow), it never falls onto the invoice."""
     if line.offer.kind == Offer.Kind.PREPAID:
         return True
-    if (
-        line.offer.kind != Offer.Kind.CAPPED
-        or not grid_parameters(on=on).capped_balance_pays_passes
-    ):
-        return False
-    account = PrepaidAccount.objects.filter(line=line).first()
-    return account is not None and account.credit >= fee
+    return (
+        line.offer.kind == Offer.Kind.CAPPED and grid_parameters(on=on).capped_balance_pays_passes
+    )
 
 
 def _period_open(
@@ -86,7 +83,7 @@ def _period_open(
         actor=actor,
         job=job,
     )
-    if _balance_pays(line, fee, on):
+    if _balance_pays(line, on):
         period.movement = prepaid_debit(line=line, amount=fee, label=label[:255], actor=actor)
         if job:
             period.movement.job = job

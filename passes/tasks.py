@@ -10,6 +10,8 @@ from passes.interruptions import (
     changes_to_credit,
     changes_to_notify,
     interruption_change_credit,
+    interruption_change_progress,
+    interruption_notice_batches,
     interruption_notices_create,
     interruption_notices_send_batch,
 )
@@ -42,19 +44,26 @@ def send_pass_notices(notice_ids: list[int]) -> int:
 
 @shared_task(**RETRY)
 def notify_interruption_change(change_id: int) -> int:
-    """RK.2: one batch of the change's notices (created first, once); queues the next batch
-    until every line holding an affected pass is told."""
+    """RK.2: the change's notices created (once), then one task per batch of those not sent
+    yet, which the worker's processes share; returns the batches queued."""
     change = InterruptionChange.objects.get(pk=change_id)
     if change.notified_at:
         return 0
     if change.notices_created_at is None:
         interruption_notices_create(change)
-        change.refresh_from_db()
-    sent = interruption_notices_send_batch(change)
-    change.refresh_from_db(fields=["notified_at"])
-    if change.notified_at is None:
-        notify_interruption_change.delay(change_id)
-    return sent
+    batches = interruption_notice_batches(change)
+    for first, last in batches:
+        send_interruption_notices.delay(change_id, first, last)
+    if not batches:
+        interruption_change_progress(change)
+    return len(batches)
+
+
+@shared_task(**RETRY)
+def send_interruption_notices(change_id: int, first: int, last: int) -> int:
+    """RK.2: one batch of a change's notices, each once; the progress saved after it."""
+    change = InterruptionChange.objects.get(pk=change_id)
+    return interruption_notices_send_batch(change, first, last)
 
 
 @shared_task(**RETRY)

@@ -16,7 +16,7 @@ def test_r7_7_a_supervisor_suspends_a_line_for_advertising_sms_with_the_evidence
     response = client.post(
         reverse("admin:abuse_advertisingsmsreport_add"),
         {
-            "line": line.pk,
+            "number": line.number.msisdn.removeprefix("+216"),  # as the report writes it
             "reported_by": "Tunisie Télécom, plainte de 40 abonnés",
             "description": "« Promo -50 % » envoyé à 12 000 numéros le 02/10",
             "evidence_file": evidence,

@@ -15,6 +15,7 @@ SMALL = {
     "pdfs": {"INVOICES": 4, "ROUNDS": 1, "PROCESS_ROUNDS": 1},
     "billing": {"ACCOUNTS": 30},
     "sweeps": {"LINES": 60},
+    "interruptions": {"LINES": 30},
 }
 
 

@@ -1,15 +1,19 @@
 """In a real browser: a customer takes the weekly Morocco pass; a supervisor records the partner's
 cut, then its partial restoration, in the back office; the customer is told, sees the
-interruption on their passes page, then the credit to come (R1.2, RK.1 to RK.3)."""
+interruption on their passes page, the credit to come, then the credit on the month's invoice
+(R1.2, RK.1 to RK.3)."""
 
 from datetime import timedelta
+from io import BytesIO
 
 import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
+from billing.invoicing import Period, invoice_issue
 from passes.models import Interruption, InterruptionCredit, PassHolding
 from subscriptions.models import Customer, Line
 from tests.e2e.helpers import sign_in, sign_in_to_admin
@@ -41,8 +45,7 @@ def test_rk_1_to_rk_3_customer_takes_the_pass_staff_record_the_cut_customer_sees
     admin.goto(reverse("admin:passes_interruption_add"))
     admin.locator("#id_partner").fill("Wana")
     admin.locator("#id_cause").fill("Rupture unilatérale du contrat")
-    weekly_pass = admin.locator("#id_options_from option", has_text="Pass Maroc illimité — semaine")
-    weekly_pass.dblclick()  # moved to the chosen passes
+    admin.get_by_label("Pass Maroc illimité — semaine").check()
     # The cut starts a second after the pass was taken; the partial restoration two days later.
     cut = timezone.localtime(holding.periods.get().starts_at) + timedelta(seconds=1)
     partial = cut + timedelta(days=2)
@@ -69,4 +72,18 @@ def test_rk_1_to_rk_3_customer_takes_the_pass_staff_record_the_cut_customer_sees
     page.goto(passes_url)
     # 2 days of a 7-day week at 7.000: 2.000 TND to come on the next invoice.
     expect(page.locator("main .text-success")).to_contain_text("2,000 TND")
+
+    # The month is billed: the customer finds the credit on the invoice, beside the pass.
+    today = timezone.localdate()
+    invoice = invoice_issue(
+        contract_id=line.contract_id, period=Period.month(today), issued_on=today
+    )
+    page.goto(reverse("portal:invoice_list"))
+    expect(page.locator("main")).to_contain_text(invoice.number)
+    pdf = page.request.get(reverse("portal:invoice_pdf", args=[invoice.pk]))
+    assert pdf.ok
+    text = " ".join(sheet.extract_text() for sheet in PdfReader(BytesIO(pdf.body())).pages)
+    text = " ".join(text.replace("\xa0", " ").replace("\u202f", " ").split())
+    assert "Pass Maroc illimité — semaine" in text
+    assert "-2,000" in text, text
     assert not browser_errors

@@ -208,3 +208,88 @@ def test_rk_2_a_pass_ended_before_the_cut_is_not_told(
     with django_capture_on_commit_callbacks(execute=True):
         cut(supervisor, at(2026, 9, 7, 0, 0))
     assert not PassNotice.objects.filter(kind="interruption").exists()
+
+
+def test_rk_1_a_cut_of_the_calls_to_morocco_affects_every_pass_including_them(
+    grid, supervisor, django_capture_on_commit_callbacks
+):
+    weekly, monthly = prepaid("30"), postpaid(activated=datetime(2026, 8, 1, 9, 0))
+    take(weekly, "maroc-illimite-semaine", at(2026, 9, 5, 10, 0))
+    take(monthly, "maroc-illimite-mois", at(2026, 9, 1, 10, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        interruption = interruption_record(
+            partner="Wana",
+            cause="Rupture unilatérale du contrat",
+            options=[],
+            calls_to="MA",
+            started_at=at(2026, 9, 7),
+            scope="full",
+            actor=supervisor,
+        )
+    assert sorted(interruption.options.values_list("code", flat=True)) == sorted(MAROC)
+    with django_capture_on_commit_callbacks(execute=True):
+        interruption_scope_change(
+            interruption=interruption,
+            scope="restored",
+            effective_at=at(2026, 9, 9),
+            actor=supervisor,
+        )
+    told = PassNotice.objects.filter(kind="interruption")
+    assert set(told.values_list("line_id", flat=True)) == {weekly.pk, monthly.pk}
+    assert told.count() == 8  # two lines, two changes, two channels
+    # Both passes credited for their 2 days, the same way as a cut of the passes named.
+    credits = dict(
+        InterruptionCredit.objects.values_list("period__holding__line_option__line", "amount")
+    )
+    assert credits == {weekly.pk: Decimal("2.000"), monthly.pk: Decimal("1.667")}
+
+
+def test_rk_1_a_cut_of_the_calls_to_a_zone_or_a_country_no_pass_reaches(grid, supervisor):
+    maghreb = interruption_record(
+        partner="Wana",
+        cause="Panne",
+        options=[],
+        calls_to="maghreb",  # the zone: Morocco is in it
+        started_at=at(2026, 9, 7),
+        scope="degraded",
+        actor=supervisor,
+    )
+    assert maghreb.options.count() == 3
+    with pytest.raises(InterruptionRefused):
+        interruption_record(
+            partner="Orange",
+            cause="Panne",
+            options=[],
+            calls_to="FR",  # no pass includes calls to France
+            started_at=at(2026, 9, 7),
+            scope="full",
+            actor=supervisor,
+        )
+
+
+def test_rk_1_staff_record_a_cut_of_the_calls_to_a_country_in_the_admin(
+    grid, supervisor, client, django_capture_on_commit_callbacks
+):
+    client.force_login(supervisor)
+    url = reverse("admin:passes_interruption_add")
+    form = {
+        "partner": "Wana",
+        "cause": "Rupture unilatérale du contrat",
+        "started_at_0": "07/09/2026",
+        "started_at_1": "00:00:00",
+        "scope": "full",
+        "changes-TOTAL_FORMS": "0",
+        "changes-INITIAL_FORMS": "0",
+    }
+    refused = client.post(url, form)  # neither passes nor calls: refused with a message
+    assert refused.status_code == 200 and not Interruption.objects.exists()
+    assert "nothing_interrupted" not in refused.content.decode()
+    france = client.post(url, {**form, "calls_to": "FR"})
+    assert france.status_code == 200 and not Interruption.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {**form, "calls_to": "MA"})
+    assert response.status_code == 302
+    interruption = Interruption.objects.get()
+    assert interruption.calls_to == "MA" and interruption.options.count() == 3
+    listing = client.get(reverse("admin:passes_interruption_changelist"))
+    assert listing.status_code == 200 and "MA" in listing.content.decode()

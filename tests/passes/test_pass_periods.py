@@ -15,6 +15,7 @@ from lib import sms
 from passes.models import PassNotice
 from passes.services import PassRefused, pass_renewal_set, passes_renew
 from subscriptions.models import PrepaidMovement
+from subscriptions.services.records import OptionRefused
 from tests.billing.helpers import issue
 from tests.passes.conftest import at, postpaid, prepaid, take
 
@@ -169,5 +170,6 @@ def test_r10_7_a_capped_line_pays_its_pass_from_its_top_up_balance_when_the_grid
     assert other.prepaid_account.credit == Decimal("3.000")  # 10 - 7, nothing on the invoice
     assert not Charge.objects.filter(line=other).exists()
     poor = account(offer_code="plafonne-15", activated=datetime(2026, 9, 1, 9, 0))
-    take(poor, "maroc-illimite-semaine", at(2026, 10, 3, 10, 0))  # no balance: billed
-    assert Charge.objects.filter(line=poor, fee_kind="pass").count() == 1
+    with pytest.raises(OptionRefused):  # no balance: refused, never put on the capped invoice
+        take(poor, "maroc-illimite-semaine", at(2026, 10, 3, 10, 0))
+    assert not Charge.objects.filter(line=poor).exists()
