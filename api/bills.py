@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 
 from api.tmf import BILLS_BASE, instant, local_start, money, period, ref
 from billing.models import BillingRun, Invoice, InvoiceLine
+from einvoicing.models import Submission
 from lib.money import ZERO, tnd
 
 LIVE = Q(allocations__payment__reversed_at__isnull=True)
@@ -53,6 +54,8 @@ def bills_visible(boutique_id: int | None) -> QuerySet[Invoice]:
             paid=Coalesce(Sum("allocations__amount", filter=LIVE), ZERO),
             advance=Coalesce(Sum("allocations__amount", filter=ADVANCE), ZERO),
             in_run=Exists(BillingRun.objects.filter(period_start=OuterRef("period_start"))),
+            # The signed TEIF document exists once the e-invoice was built (einvoicing).
+            has_xml=Exists(Submission.objects.filter(invoice=OuterRef("pk")).exclude(xml="")),
         )
         .annotate(
             state=Case(
@@ -123,17 +126,7 @@ def bill_tmf(invoice: Invoice, base: str) -> dict:
                 "taxAmount": money(invoice.stamp_duty),
             },
         ],
-        "billDocument": [
-            {
-                "@type": "AttachmentRef",
-                "@referredType": "Attachment",
-                "id": f"{invoice.number}.pdf",
-                "href": f"{href}/document",
-                "url": f"{href}/document",
-                "name": f"{invoice.number}.pdf",
-                "description": "PDF",
-            }
-        ],
+        "billDocument": bill_documents(href, invoice.number, invoice.has_xml),
     }
     if invoice.in_run and invoice.kind == Invoice.Kind.INVOICE and not invoice.is_final:
         cycle = f"{invoice.period_start:%Y-%m}"
@@ -141,6 +134,26 @@ def bill_tmf(invoice: Invoice, base: str) -> dict:
             "BillCycleRef", cycle, f"{base}{BILLS_BASE}/billCycle/{cycle}", name=cycle
         )
     return bill
+
+
+def bill_documents(href: str, number: str, has_xml: bool) -> list[dict]:
+    """The bill's PDF, and its signed TEIF XML (the electronic invoice) once it exists."""
+    documents = [_document(f"{href}/document", f"{number}.pdf", "PDF")]
+    if has_xml:
+        documents.append(_document(f"{href}/document.xml", f"{number}.xml", "TEIF XML"))
+    return documents
+
+
+def _document(url: str, name: str, description: str) -> dict:
+    return {
+        "@type": "AttachmentRef",
+        "@referredType": "Attachment",
+        "id": name,
+        "href": url,
+        "url": url,
+        "name": name,
+        "description": description,
+    }
 
 
 def rates_visible(boutique_id: int | None) -> QuerySet[InvoiceLine]:

@@ -34,6 +34,7 @@ from api.privacy_tmf import (
 from api.tmf import fields_selected
 from billing.documents import invoice_pdf_render
 from billing.models import BillingRun
+from einvoicing.models import Submission
 
 ERRORS = {code: schemas.ERROR for code in (400, 401, 403, 404, 429)}
 PAGE = [
@@ -154,6 +155,26 @@ class CustomerBillDocument(BillsView):
         return FileResponse(
             invoice.pdf.open("rb"), content_type="application/pdf", filename=f"{invoice.number}.pdf"
         )
+
+
+class CustomerBillXml(BillsView):
+    """The bill's electronic invoice: the signed TEIF XML as sent to TTN, once it exists."""
+
+    @extend_schema(
+        operation_id="retrieveCustomerBillTeif",
+        tags=["customerBill"],
+        responses={(200, "application/xml"): {"type": "string", "format": "binary"}, **ERRORS},
+    )
+    def get(self, request, id: str):
+        invoice = get_object_or_404(bills_visible(_boutique(request)), pk=_pk(id))
+        submission = get_object_or_404(Submission.objects.exclude(xml=""), invoice=invoice)
+        response = FileResponse(
+            submission.xml.open("rb"),
+            content_type="application/xml",
+            filename=f"{invoice.number}.xml",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 class RateList(BillsView):
