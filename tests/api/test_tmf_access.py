@@ -4,10 +4,12 @@ missing scopes and other boutiques' customers refused; a rate per key; last use 
 import multiprocessing
 import os
 from datetime import UTC, datetime
+from io import StringIO
 
 import pytest
 import time_machine
 from django.contrib.messages import get_messages
+from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
@@ -104,7 +106,8 @@ def test_tmf678_each_key_has_its_own_rate(alice, system_key):
     assert other.get(f"{BILLS}/billCycle").status_code == 200
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush that ends it would delete the staff groups of accounts.0002.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_tmf678_a_keys_rate_holds_across_processes():
     """Two web processes (gunicorn's workers) count the same key's requests together."""
     _key, text = key_create(name="Partner", scopes=[Scope.BILLS_READ], rate_per_minute=4)
@@ -150,3 +153,22 @@ def test_tmf678_a_key_made_in_the_back_office_is_shown_once_and_revoked_there(al
     key.refresh_from_db()
     assert key.revoked_by == admin
     assert ApiClient(text).get(f"{BILLS}/billCycle").status_code == 401
+
+
+def test_tmf678_a_key_made_on_the_command_line_reads_its_boutiques_bills(alice, bob, lac):
+    out = StringIO()
+    call_command(
+        "api_key_create",
+        "Finance",
+        "--scope",
+        "customerBill:read",
+        "--boutique",
+        lac.code,
+        stdout=out,
+    )
+    client = ApiClient(out.getvalue().strip())
+    bills = client.get(f"{BILLS}/customerBill").json()
+    assert [bill["id"] for bill in bills] == [str(alice.contracts.get().invoices.get().pk)]
+    assert client.get(f"{PRIVACY}/partyPrivacyProfile").status_code == 403
+    key = ApiKey.objects.get(name="Finance")
+    assert (key.boutique, key.scopes) == (lac, ["customerBill:read"])
