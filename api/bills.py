@@ -32,6 +32,11 @@ LIVE = Q(allocations__payment__reversed_at__isnull=True)
 # What the invoice asks, less the advance payments it deducts (R11.2): `Invoice.amount_due`.
 ADVANCE = LIVE & Q(allocations__payment__is_advance=True)
 
+# Built once: Django copies an expression as it resolves it in a query.
+IN_RUN = Exists(BillingRun.objects.filter(period_start=OuterRef("period_start")))
+# The signed TEIF document exists once the e-invoice was built (einvoicing).
+HAS_XML = Exists(Submission.objects.filter(invoice=OuterRef("pk")).exclude(xml=""))
+
 # TMF's CustomerBillStateType from the invoice: frozen at issue ("validated"), e-mailed ("sent"),
 # partly or wholly paid by live payments and credit notes; a credit note owes nothing.
 # "new" and "onHold" are not used: an invoice is never drafted nor held.
@@ -64,9 +69,8 @@ def bills_annotated(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
             account=F("contract__reference"),
             paid=Coalesce(Sum("allocations__amount", filter=LIVE), ZERO),
             advance=Coalesce(Sum("allocations__amount", filter=ADVANCE), ZERO),
-            in_run=Exists(BillingRun.objects.filter(period_start=OuterRef("period_start"))),
-            # The signed TEIF document exists once the e-invoice was built (einvoicing).
-            has_xml=Exists(Submission.objects.filter(invoice=OuterRef("pk")).exclude(xml="")),
+            in_run=IN_RUN,
+            has_xml=HAS_XML,
         )
         .annotate(
             state=Case(
