@@ -22,7 +22,7 @@ from subscriptions.models import Contract
 BILLS = 120
 BASE = "/tmf-api/customerBillManagement/v5"
 ROUNDS = 40
-TARGET = 0.5  # the page of 100 bills against the minimal database page (issue 19)
+# Issue 19's target: the page of 100 bills at half the minimal database page's rate at least.
 
 
 def minimal_db_view(request: HttpRequest) -> HttpResponse:
@@ -97,4 +97,4 @@ def run(report, median_ms) -> None:
     report("api_smallest_page_rps", rps["smallest"], "req/s")
     report("api_bills_page_rps", rps["bills"], "req/s")
     report("api_bills_page_vs_minimal_db", rps["bills"] / rps["minimal_db"], "ratio")
-    report("api_bills_page_vs_target", rps["bills"] / rps["minimal_db"] / TARGET, "ratio")
+    report("api_bills_page_vs_smallest", rps["bills"] / rps["smallest"], "ratio")
