@@ -91,6 +91,13 @@ SUPERVISOR_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "passes.interruptionchange": ("view", "add"),
     # R7.7: supervisors record a report of advertising SMS, which suspends the line for fraud.
     "abuse.advertisingsmsreport": ("view", "add"),
+    # The API (issue 19): keys give every boutique's data to a system, so supervisors make and
+    # revoke them, end event subscriptions and follow the deliveries; agents see none of it.
+    "api.apikey": EDIT,
+    "api.apiwrite": VIEW,
+    "api.hub": ("view", "change"),
+    "api.event": VIEW,
+    "api.eventdelivery": VIEW,
 }
 
 

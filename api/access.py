@@ -5,6 +5,7 @@ from rest_framework import authentication, exceptions, permissions, throttling
 
 from api.keys import key_authenticate
 from api.models import ApiKey
+from api.rates import rate_take
 
 
 class KeyHolder:
@@ -49,19 +50,17 @@ class HasScope(permissions.BasePermission):
         return needed in key.scopes
 
 
-class PerKeyRateThrottle(throttling.SimpleRateThrottle):
-    """Requests per minute, each key its own budget (`ApiKey.rate_per_minute`)."""
-
-    scope = "api_key"
+class PerKeyRateThrottle(throttling.BaseThrottle):
+    """Requests per minute, each key its own budget (`ApiKey.rate_per_minute`), counted in the
+    database so that every web process shares it (api.rates); 429 with Retry-After beyond."""
 
     def allow_request(self, request, view) -> bool:
         if not isinstance(request.auth, ApiKey):
             return True
-        self.num_requests, self.duration = request.auth.rate_per_minute, 60
-        return super().allow_request(request, view)
+        self.retry_after = rate_take(
+            key_id=request.auth.pk, per_minute=request.auth.rate_per_minute
+        )
+        return self.retry_after is None
 
-    def get_rate(self) -> str:
-        return "600/min"
-
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+    def wait(self) -> int | None:
+        return self.retry_after

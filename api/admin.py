@@ -1,9 +1,11 @@
-"""The API in the back office (supervisors): keys (made, revoked), what they wrote, event
-subscriptions and the events' deliveries with their status."""
+"""The API in the back office (supervisors, accounts.staff_permissions): keys (made, revoked),
+what they wrote, event subscriptions (ended) and the events' deliveries with their status. A key
+is never deleted: what it wrote stays attributed to it."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from api.hubs import hub_end
 from api.keys import key_create, key_revoke
 from api.models import ApiKey, ApiWrite, EventDelivery, Hub
 
@@ -44,7 +46,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
             request, _("The key, shown once (give it to the system now): %(key)s") % {"key": text}
         )
 
-    @admin.action(description=_("Revoke the selected keys"))
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Revoke the selected keys"), permissions=["change"])
     def revoke(self, request, queryset):
         revoked = sum(key_revoke(key=key, actor=request.user) for key in queryset)
         messages.success(request, _("%(n)d key(s) revoked.") % {"n": revoked})
@@ -69,9 +74,18 @@ class HubAdmin(admin.ModelAdmin):
     list_filter = ["api"]
     readonly_fields = ["key", "api", "callback", "query", "created_at", "deleted_at"]
     exclude = ["secret"]
+    actions = ["end"]
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("End the selected subscriptions"), permissions=["change"])
+    def end(self, request, queryset):
+        ended = sum(hub_end(hub=hub) for hub in queryset)
+        messages.success(request, _("%(n)d subscription(s) ended.") % {"n": ended})
 
 
 @admin.register(EventDelivery)

@@ -2,9 +2,13 @@
 shapes, each page in a constant number of queries."""
 
 import calendar
+import functools
+from collections.abc import Mapping
+from datetime import tzinfo
+from decimal import Decimal
+from typing import Any
 
 from django.db.models import (
-    BooleanField,
     Case,
     CharField,
     Exists,
@@ -17,14 +21,21 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from api.tmf import BILLS_BASE, instant, local_start, money, period, ref
 from billing.models import BillingRun, Invoice, InvoiceLine
+from einvoicing.models import Submission
 from lib.money import ZERO, tnd
 
 LIVE = Q(allocations__payment__reversed_at__isnull=True)
 # What the invoice asks, less the advance payments it deducts (R11.2): `Invoice.amount_due`.
 ADVANCE = LIVE & Q(allocations__payment__is_advance=True)
+
+# Built once: Django copies an expression as it resolves it in a query.
+IN_RUN = Exists(BillingRun.objects.filter(period_start=OuterRef("period_start")))
+# The signed TEIF document exists once the e-invoice was built (einvoicing).
+HAS_XML = Exists(Submission.objects.filter(invoice=OuterRef("pk")).exclude(xml=""))
 
 # TMF's CustomerBillStateType from the invoice: frozen at issue ("validated"), e-mailed ("sent"),
 # partly or wholly paid by live payments and credit notes; a credit note owes nothing.
@@ -41,18 +52,25 @@ RATE_TYPES = {
 }
 
 
-def bills_visible(boutique_id: int | None) -> QuerySet[Invoice]:
-    """The invoices and credit notes a key may read: its boutique's customers' when it has one.
-    Each with `paid`, `advance`, `state` and `in_run` (one query for a page)."""
+def bills_of(boutique_id: int | None) -> QuerySet[Invoice]:
+    """The invoices and credit notes a key may read: its boutique's customers' when it has one
+    (as they are: to filter and count)."""
     invoices = Invoice.objects.all()
     if boutique_id is not None:
         invoices = invoices.filter(contract__customer__boutique_id=boutique_id)
+    return invoices
+
+
+def bills_annotated(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """Each with `paid`, `advance`, `state`, `in_run`, `has_xml` and `account` (one query for a
+    page), newest first."""
     return (
-        invoices.select_related("contract")
-        .annotate(
+        invoices.annotate(
+            account=F("contract__reference"),
             paid=Coalesce(Sum("allocations__amount", filter=LIVE), ZERO),
             advance=Coalesce(Sum("allocations__amount", filter=ADVANCE), ZERO),
-            in_run=Exists(BillingRun.objects.filter(period_start=OuterRef("period_start"))),
+            in_run=IN_RUN,
+            has_xml=HAS_XML,
         )
         .annotate(
             state=Case(
@@ -63,84 +81,124 @@ def bills_visible(boutique_id: int | None) -> QuerySet[Invoice]:
                 default=Value("validated"),
                 output_field=CharField(),
             ),
-            is_credit_note=Case(
-                When(kind=Invoice.Kind.CREDIT_NOTE, then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
         )
         .order_by("-issued_on", "-pk")
     )
+
+
+def bills_visible(boutique_id: int | None) -> QuerySet[Invoice]:
+    return bills_annotated(bills_of(boutique_id))
+
+
+# What `bill_tmf` reads of each invoice: rows of `bills_annotated(...).values(*BILL_VALUES)`,
+# not model instances (a page of 100 builds no model).
+BILL_VALUES = (
+    "pk",
+    "kind",
+    "is_final",
+    "number",
+    "issued_on",
+    "due_on",
+    "created_at",
+    "period_start",
+    "period_end",
+    "total_excl_tax",
+    "total_incl_tax",
+    "vat_rate",
+    "vat_amount",
+    "stamp_duty",
+    "account",
+    "paid",
+    "advance",
+    "in_run",
+    "has_xml",
+    "state",
+)
 
 
 def bill_href(base: str, invoice_id: int) -> str:
     return f"{base}{BILLS_BASE}/customerBill/{invoice_id}"
 
 
-def account_ref(base: str, invoice: Invoice) -> dict:
+def account_ref(base: str, reference: str) -> dict:
     return ref(
         "BillingAccountRef",
-        invoice.contract.reference,
-        f"{base}{BILLS_BASE}/customerBill?billingAccount.id={invoice.contract.reference}",
-        name=invoice.contract.reference,
+        reference,
+        f"{base}{BILLS_BASE}/customerBill?billingAccount.id={reference}",
+        name=reference,
         ratingType="postpaid",
     )
 
 
-def bill_tmf(invoice: Invoice, base: str) -> dict:
-    """One invoice (annotated by `bills_visible`) as a TMF CustomerBill."""
-    href = bill_href(base, invoice.pk)
-    credit_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
-    due = ZERO if credit_note else invoice.total_incl_tax - invoice.advance
-    remaining = ZERO if credit_note else max(invoice.total_incl_tax - invoice.paid, ZERO)
+@functools.lru_cache(maxsize=256)
+def _tax_items(vat_rate: Decimal, vat: Decimal, stamp: Decimal) -> list[dict]:
+    return [
+        {
+            "@type": "TaxItem",
+            "taxCategory": "VAT",
+            "taxRate": float(vat_rate),
+            "taxAmount": money(vat),
+        },
+        {"@type": "TaxItem", "taxCategory": "stampDuty", "taxAmount": money(stamp)},
+    ]
+
+
+def bill_tmf(row: Mapping[str, Any], base: str, zone: tzinfo | None = None) -> dict:
+    """One invoice (a row of `BILL_VALUES`) as a TMF CustomerBill."""
+    zone = zone or timezone.get_current_timezone()
+    pk = row["pk"]
+    href = f"{base}{BILLS_BASE}/customerBill/{pk}"
+    total = row["total_incl_tax"]
+    credit_note = row["kind"] == Invoice.Kind.CREDIT_NOTE
+    due = ZERO if credit_note else total - row["advance"]
+    remaining = ZERO if credit_note else max(total - row["paid"], ZERO)
+    regular = row["in_run"] and not row["is_final"]
     bill = {
-        "id": str(invoice.pk),
+        "id": str(pk),
         "href": href,
         "@type": "CustomerBill",
-        "billNo": invoice.number,
-        "category": "creditNote" if credit_note else ("last" if invoice.is_final else "normal"),
-        "runType": "onCycle" if invoice.in_run and not invoice.is_final else "offCycle",
-        "state": invoice.state,
-        "billDate": local_start(invoice.issued_on),
-        "lastUpdate": instant(invoice.created_at),
-        "paymentDueDate": local_start(invoice.due_on),
-        "billingPeriod": period(invoice.period_start, invoice.period_end),
-        "billingAccount": account_ref(base, invoice),
+        "billNo": row["number"],
+        "category": "creditNote" if credit_note else ("last" if row["is_final"] else "normal"),
+        "runType": "onCycle" if regular else "offCycle",
+        "state": row["state"],
+        "billDate": local_start(row["issued_on"], zone),
+        "lastUpdate": instant(row["created_at"], zone),
+        "paymentDueDate": local_start(row["due_on"], zone),
+        "billingPeriod": period(row["period_start"], row["period_end"], zone),
+        "billingAccount": account_ref(base, row["account"]),
         "amountDue": money(due),
         "remainingAmount": money(remaining),
-        "taxExcludedAmount": money(invoice.total_excl_tax),
-        "taxIncludedAmount": money(invoice.total_incl_tax),
-        "taxItem": [
-            {
-                "@type": "TaxItem",
-                "taxCategory": "VAT",
-                "taxRate": float(invoice.vat_rate),
-                "taxAmount": money(invoice.vat_amount),
-            },
-            {
-                "@type": "TaxItem",
-                "taxCategory": "stampDuty",
-                "taxAmount": money(invoice.stamp_duty),
-            },
-        ],
-        "billDocument": [
-            {
-                "@type": "AttachmentRef",
-                "@referredType": "Attachment",
-                "id": f"{invoice.number}.pdf",
-                "href": f"{href}/document",
-                "url": f"{href}/document",
-                "name": f"{invoice.number}.pdf",
-                "description": "PDF",
-            }
-        ],
+        "taxExcludedAmount": money(row["total_excl_tax"]),
+        "taxIncludedAmount": money(total),
+        "taxItem": _tax_items(row["vat_rate"], row["vat_amount"], row["stamp_duty"]),
+        "billDocument": bill_documents(href, row["number"], row["has_xml"]),
     }
-    if invoice.in_run and invoice.kind == Invoice.Kind.INVOICE and not invoice.is_final:
-        cycle = f"{invoice.period_start:%Y-%m}"
+    if regular and not credit_note:
+        cycle = f"{row['period_start']:%Y-%m}"
         bill["billCycle"] = ref(
             "BillCycleRef", cycle, f"{base}{BILLS_BASE}/billCycle/{cycle}", name=cycle
         )
     return bill
+
+
+def bill_documents(href: str, number: str, has_xml: bool) -> list[dict]:
+    """The bill's PDF, and its signed TEIF XML (the electronic invoice) once it exists."""
+    documents = [_document(f"{href}/document", f"{number}.pdf", "PDF")]
+    if has_xml:
+        documents.append(_document(f"{href}/document.xml", f"{number}.xml", "TEIF XML"))
+    return documents
+
+
+def _document(url: str, name: str, description: str) -> dict:
+    return {
+        "@type": "AttachmentRef",
+        "@referredType": "Attachment",
+        "id": name,
+        "href": url,
+        "url": url,
+        "name": name,
+        "description": description,
+    }
 
 
 def rates_visible(boutique_id: int | None) -> QuerySet[InvoiceLine]:
@@ -170,7 +228,7 @@ def rate_tmf(row: InvoiceLine, base: str) -> dict:
             bill_href(base, invoice.pk),
             name=invoice.number,
         ),
-        "billingAccount": account_ref(base, invoice),
+        "billingAccount": account_ref(base, invoice.contract.reference),
         "periodCoverage": period(invoice.period_start, invoice.period_end),
         "taxExcludedAmount": money(row.amount_excl_tax),
         "taxIncludedAmount": money(row.amount_excl_tax + vat),

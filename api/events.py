@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
-from api.bills import bill_tmf, bills_visible
+from api.bills import BILL_VALUES, bill_tmf, bills_visible
 from api.http import json_bytes
 from api.models import BillStateSeen, Event, EventCursor, EventDelivery, Hub, Scope
 from api.privacy_tmf import consents_by_customer, profile_tmf
@@ -116,21 +116,24 @@ def _cursor(name: str) -> EventCursor:
 def _bill_events(now, hubs: list[Hub]) -> list[EventDelivery]:
     cursor = _cursor("bill_states")
     since = (cursor.last_at or now - timedelta(days=1)) - SCAN_OVERLAP
-    bills = bills_visible(None).select_related("contract__customer")
+    bills = bills_visible(None)
+    fields = (*BILL_VALUES, "contract__customer_id")
     base = events_base()
     deliveries: list[EventDelivery] = []
     new = bills.filter(~Exists(BillStateSeen.objects.filter(invoice=OuterRef("pk"))))
-    for invoice in new.order_by("pk")[:BATCH]:
-        BillStateSeen.objects.create(invoice=invoice, state=invoice.state)
+    rows = list(new.order_by("pk").values(*fields)[:BATCH])
+    customers = Customer.objects.in_bulk({row["contract__customer_id"] for row in rows})
+    for row in rows:
+        BillStateSeen.objects.create(invoice_id=row["pk"], state=row["state"])
         if hubs:
             deliveries += event_add(
                 api=Hub.Api.BILLS,
                 event_type="CustomerBillCreateEvent",
-                customer=invoice.contract.customer,
-                dedupe_key=f"bill-create:{invoice.pk}",
-                body={"customerBill": bill_tmf(invoice, base)},
+                customer=customers[row["contract__customer_id"]],
+                dedupe_key=f"bill-create:{row['pk']}",
+                body={"customerBill": bill_tmf(row, base)},
                 hubs=hubs,
-                occurred_at=invoice.created_at,
+                occurred_at=row["created_at"],
             )
     paid = PaymentAllocation.objects.filter(
         Q(payment__recorded_at__gte=since) | Q(payment__reversed_at__gte=since)
@@ -138,17 +141,21 @@ def _bill_events(now, hubs: list[Hub]) -> list[EventDelivery]:
     changed = bills.filter(Q(emailed_at__gte=since) | Q(pk__in=paid)).annotate(
         seen=BillStateSeen.objects.filter(invoice=OuterRef("pk")).values("state")[:1]
     )
-    for invoice in changed.exclude(seen=F("state")).exclude(seen__isnull=True).order_by("pk"):
-        seen = BillStateSeen.objects.select_for_update().get(invoice=invoice)
-        seen.state, seen.changes = invoice.state, seen.changes + 1
+    rows = list(
+        changed.exclude(seen=F("state")).exclude(seen__isnull=True).order_by("pk").values(*fields)
+    )
+    customers = Customer.objects.in_bulk({row["contract__customer_id"] for row in rows})
+    for row in rows:
+        seen = BillStateSeen.objects.select_for_update().get(invoice_id=row["pk"])
+        seen.state, seen.changes = row["state"], seen.changes + 1
         seen.save(update_fields=["state", "changes"])
         if hubs:
             deliveries += event_add(
                 api=Hub.Api.BILLS,
                 event_type="CustomerBillStateChangeEvent",
-                customer=invoice.contract.customer,
-                dedupe_key=f"bill-state:{invoice.pk}:{seen.changes}",
-                body={"customerBill": bill_tmf(invoice, base)},
+                customer=customers[row["contract__customer_id"]],
+                dedupe_key=f"bill-state:{row['pk']}:{seen.changes}",
+                body={"customerBill": bill_tmf(row, base)},
                 hubs=hubs,
                 occurred_at=now,
             )

@@ -24,13 +24,23 @@ def hub_create(*, key: ApiKey, api: str, callback: str, query: str, path: str) -
     return hub
 
 
-def hub_delete(*, hub: Hub, key: ApiKey, path: str) -> None:
-    """The subscription ends: no event is sent to it any more, pending ones included."""
+def hub_end(*, hub: Hub) -> bool:
+    """The subscription ends: no event is sent to it any more, pending ones included. Ended
+    by its system (`hub_delete`) or by a supervisor in the back office; ending twice is nothing."""
     with transaction.atomic():
-        Hub.objects.filter(pk=hub.pk, deleted_at__isnull=True).update(deleted_at=timezone.now())
+        ended = Hub.objects.filter(pk=hub.pk, deleted_at__isnull=True).update(
+            deleted_at=timezone.now()
+        )
         EventDelivery.objects.filter(hub=hub, status=EventDelivery.Status.PENDING).update(
             status=EventDelivery.Status.CANCELLED
         )
+    return bool(ended)
+
+
+def hub_delete(*, hub: Hub, key: ApiKey, path: str) -> None:
+    """The system deletes its subscription (TMF `DELETE /hub/{id}`), recorded with its key."""
+    with transaction.atomic():
+        hub_end(hub=hub)
         ApiWrite.objects.create(
             key=key, method="DELETE", path=path[:255], resource="hub", object_id=str(hub.pk)
         )

@@ -48,11 +48,8 @@ def key_authenticate(raw: str) -> ApiKey | None:
     parts = raw.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
-    key = (
-        ApiKey.objects.select_related("boutique")
-        .filter(prefix=parts[1], revoked_at__isnull=True)
-        .first()
-    )
+    # The prefix is unique: no ordering, no join (the boutique is read by its id only).
+    key = next(iter(ApiKey.objects.filter(prefix=parts[1], revoked_at__isnull=True)[:1]), None)
     if key is None or not hmac.compare_digest(key.secret_hash, _hash(parts[2])):
         return None
     now = timezone.now()

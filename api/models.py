@@ -66,6 +66,18 @@ class ApiKey(models.Model):
         return f"{self.name} ({self.prefix})"
 
 
+class RateWindow(models.Model):
+    """A key's requests in the current minute (api.rates): one row per key, shared by every
+    web process."""
+
+    key = models.OneToOneField(ApiKey, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    window_start = models.BigIntegerField()  # seconds since the epoch, a whole minute
+    used = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.key_id}: {self.used}"
+
+
 class ApiWrite(models.Model):
     """Every write made through the API, with the key that made it."""
 

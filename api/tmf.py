@@ -1,38 +1,51 @@
-"""Shapes shared by the TMF resources: Money, dates, time periods, references."""
+"""Shapes shared by the TMF resources: Money, dates, time periods, references.
 
-from datetime import date, datetime, time, timedelta
+A page holds hundreds of dates and amounts, most of them repeated (the same bill dates, the
+same prices): each is written once and reused. The dicts returned are shared, never changed."""
+
+import functools
+from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 
 from django.utils import timezone
 
+from api.http import exact
 from lib.money import tnd
 
 BILLS_BASE = "/tmf-api/customerBillManagement/v5"
 PRIVACY_BASE = "/tmf-api/partyPrivacyManagement/v5"
 
 
+@functools.lru_cache(maxsize=4096)
 def money(value: Decimal) -> dict:
-    """TMF Money: TND with its three decimals (the renderer writes the Decimal as it is)."""
-    return {"unit": "TND", "value": tnd(value)}
+    """TMF Money: TND with its three decimals, written as they are (`api.http.exact`)."""
+    return {"unit": "TND", "value": exact(tnd(value))}
 
 
-def local_start(day: date) -> str:
+def local_start(day: date, zone: tzinfo | None = None) -> str:
     """Midnight of a local (Africa/Tunis) day, as TMF's date-time."""
-    return timezone.make_aware(datetime.combine(day, time.min)).isoformat()
+    return _day_start(day, zone or timezone.get_current_timezone())
 
 
-def period(start: date, end: date) -> dict:
+@functools.lru_cache(maxsize=8192)
+def _day_start(day: date, zone: tzinfo) -> str:
+    return datetime.combine(day, time.min, tzinfo=zone).isoformat()
+
+
+@functools.lru_cache(maxsize=8192)
+def _day_end(day: date, zone: tzinfo) -> str:
+    """The day's last second, local time."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=zone).isoformat()
+
+
+def period(start: date, end: date, zone: tzinfo | None = None) -> dict:
     """A TimePeriod of whole local days: from the first day's start to the last day's end."""
-    return {
-        "startDateTime": local_start(start),
-        "endDateTime": timezone.make_aware(
-            datetime.combine(end + timedelta(days=1), time.min) - timedelta(seconds=1)
-        ).isoformat(),
-    }
+    zone = zone or timezone.get_current_timezone()
+    return {"startDateTime": _day_start(start, zone), "endDateTime": _day_end(end, zone)}
 
 
-def instant(value: datetime) -> str:
-    return timezone.localtime(value).isoformat()
+def instant(value: datetime, zone: tzinfo | None = None) -> str:
+    return value.astimezone(zone or timezone.get_current_timezone()).isoformat()
 
 
 def ref(type_: str, id_: str, href: str, **extra) -> dict:

@@ -17,6 +17,11 @@ urlpatterns = [
         views.CustomerBillDocument.as_view(),
         name="customer_bill_document",
     ),
+    path(
+        f"{BILLS}/customerBill/<str:id>/document.xml",
+        views.CustomerBillXml.as_view(),
+        name="customer_bill_xml",
+    ),
     path(f"{BILLS}/appliedCustomerBillingRate", views.RateList.as_view(), name="rates"),
     path(f"{BILLS}/appliedCustomerBillingRate/<str:id>", views.RateDetail.as_view(), name="rate"),
     path(f"{BILLS}/billCycle", views.CycleList.as_view(), name="bill_cycles"),

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.views.generic import TemplateView
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -15,7 +16,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import schemas
-from api.bills import STATES, bill_tmf, bills_visible, cycle_tmf, rate_tmf, rates_visible
+from api.bills import (
+    BILL_VALUES,
+    STATES,
+    bill_tmf,
+    bills_annotated,
+    bills_of,
+    bills_visible,
+    cycle_tmf,
+    rate_tmf,
+    rates_visible,
+)
 from api.http import fields_param, page_bounds, tmf_error
 from api.hubs import hub_create, hub_delete
 from api.models import Hub, Scope
@@ -33,6 +44,7 @@ from api.privacy_tmf import (
 from api.tmf import fields_selected
 from billing.documents import invoice_pdf_render
 from billing.models import BillingRun
+from einvoicing.models import Submission
 from lib.downloads import private_download
 
 ERRORS = {code: schemas.ERROR for code in (400, 401, 403, 404, 429)}
@@ -67,6 +79,10 @@ def _page(request, rows, represent) -> Response:
     fields = fields_param(request.query_params)
     total = rows.count()
     items = [fields_selected(represent(row), fields) for row in rows[offset : offset + limit]]
+    return _paged(items, total)
+
+
+def _paged(items: list[dict], total: int) -> Response:
     response = Response(items)
     response["X-Total-Count"] = str(total)
     response["X-Result-Count"] = str(len(items))
@@ -106,7 +122,7 @@ class CustomerBillList(BillsView):
         responses={200: {"type": "array", "items": schemas.BILL}, **ERRORS},
     )
     def get(self, request):
-        bills = bills_visible(_boutique(request))
+        bills = bills_of(_boutique(request))
         params = request.query_params
         account = params.get("billingAccount.id") or params.get("billingAccount")
         if account:
@@ -114,7 +130,8 @@ class CustomerBillList(BillsView):
         if params.get("state"):
             if params["state"] not in STATES:
                 raise exceptions.ValidationError(f"state: one of {', '.join(STATES)}.")
-            bills = bills.filter(state=params["state"])
+            states = bills_annotated(bills).filter(state=params["state"])
+            bills = bills.filter(pk__in=states.values("pk"))
         for param, lookup in (
             ("billDate", ""),
             ("billDate.gte", "__gte"),
@@ -122,8 +139,15 @@ class CustomerBillList(BillsView):
         ):
             if params.get(param):
                 bills = bills.filter(**{f"issued_on{lookup}": _day(params[param], param)})
-        base = _base(request)
-        return _page(request, bills, lambda invoice: bill_tmf(invoice, base))
+        offset, limit = page_bounds(params)
+        fields = fields_param(params)
+        # Counted as they are; the page alone is read with its payments, runs and e-invoices,
+        # as values: no model is built for a row (bill_tmf).
+        total = bills.count()
+        base, zone = _base(request), timezone.get_current_timezone()
+        rows = bills_annotated(bills).values(*BILL_VALUES)[offset : offset + limit]
+        items = [fields_selected(bill_tmf(row, base, zone), fields) for row in rows]
+        return _paged(items, total)
 
 
 class CustomerBillDetail(BillsView):
@@ -134,9 +158,9 @@ class CustomerBillDetail(BillsView):
         responses={200: schemas.BILL, **ERRORS},
     )
     def get(self, request, id: str):
-        invoice = get_object_or_404(bills_visible(_boutique(request)), pk=_pk(id))
+        row = get_object_or_404(bills_visible(_boutique(request)).values(*BILL_VALUES), pk=_pk(id))
         return Response(
-            fields_selected(bill_tmf(invoice, _base(request)), fields_param(request.query_params))
+            fields_selected(bill_tmf(row, _base(request)), fields_param(request.query_params))
         )
 
 
@@ -149,12 +173,31 @@ class CustomerBillDocument(BillsView):
         responses={(200, "application/pdf"): {"type": "string", "format": "binary"}, **ERRORS},
     )
     def get(self, request, id: str):
-        invoice = get_object_or_404(bills_visible(_boutique(request)), pk=_pk(id))
+        invoice = get_object_or_404(bills_of(_boutique(request)), pk=_pk(id))
         invoice = invoice_pdf_render(invoice)
         return private_download(
             invoice.pdf.open("rb"),
             filename=f"{invoice.number}.pdf",
             content_type="application/pdf",
+            inline=True,
+        )
+
+
+class CustomerBillXml(BillsView):
+    """The bill's electronic invoice: the signed TEIF XML as sent to TTN, once it exists."""
+
+    @extend_schema(
+        operation_id="retrieveCustomerBillTeif",
+        tags=["customerBill"],
+        responses={(200, "application/xml"): {"type": "string", "format": "binary"}, **ERRORS},
+    )
+    def get(self, request, id: str):
+        invoice = get_object_or_404(bills_of(_boutique(request)), pk=_pk(id))
+        submission = get_object_or_404(Submission.objects.exclude(xml=""), invoice=invoice)
+        return private_download(
+            submission.xml.open("rb"),
+            filename=f"{invoice.number}.xml",
+            content_type="application/xml",
             inline=True,
         )
 

@@ -17,6 +17,7 @@ from accounts.staff_permissions import apply_staff_permissions
 from api.access import ApiKeyAuthentication, HasScope, PerKeyRateThrottle
 from api.apps import ApiConfig
 from api.http import TmfJSONRenderer, tmf_exception_handler
+from api.models import RateWindow
 from api.openapi import ApiKeyScheme, request_bodies_required
 from api.tasks import collect_events
 from api.views import ProfileDetail
@@ -88,8 +89,10 @@ FRAMEWORK_CALLS = [
     HasScope,
     HasScope.has_permission,
     PerKeyRateThrottle,
-    PerKeyRateThrottle.get_rate,
-    PerKeyRateThrottle.get_cache_key,
+    PerKeyRateThrottle.allow_request,
+    PerKeyRateThrottle.wait,
+    # Its table is written in one SQL upsert (api/rates.py); the model makes the migration.
+    RateWindow,
     TmfJSONRenderer,
     tmf_exception_handler,
     ProfileDetail.patch,  # DRF dispatches PATCH to it

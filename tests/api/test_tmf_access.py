@@ -1,26 +1,25 @@
 """Access to the API: registered systems' keys only, never a customer's session; revoked keys,
 missing scopes and other boutiques' customers refused; a rate per key; last use recorded."""
 
+import multiprocessing
+import os
+from datetime import UTC, datetime
+from io import StringIO
+
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
-from django.core.cache import cache
+from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
-from api.keys import key_revoke
+from api.keys import key_create, key_revoke
 from api.models import ApiKey, Scope
 from tests.api.conftest import ApiClient
 from tests.api.tmf_schema import tmf_validate
 
 BILLS = "/tmf-api/customerBillManagement/v5"
 PRIVACY = "/tmf-api/partyPrivacyManagement/v5"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rates():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_tmf678_no_key_or_a_wrong_key_is_refused(alice):
@@ -107,6 +106,32 @@ def test_tmf678_each_key_has_its_own_rate(alice, system_key):
     assert other.get(f"{BILLS}/billCycle").status_code == 200
 
 
+# serialized_rollback: the flush that ends it would delete the staff groups of accounts.0002.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_tmf678_a_keys_rate_holds_across_processes():
+    """Two web processes (gunicorn's workers) count the same key's requests together."""
+    _key, text = key_create(name="Partner", scopes=[Scope.BILLS_READ], rate_per_minute=4)
+    client = ApiClient(text)
+    with time_machine.travel(datetime(2026, 3, 2, 10, 0, 5, tzinfo=UTC), tick=False):
+        assert [client.get(f"{BILLS}/billCycle").status_code for _ in range(2)] == [200] * 2
+        # Another process, as a second worker: its own memory and its own database session.
+        process = multiprocessing.get_context("fork").Process(target=_two_requests, args=(text,))
+        process.start()
+        process.join(timeout=60)
+        assert process.exitcode == 0  # both answered 200
+        refused = client.get(f"{BILLS}/billCycle")
+        assert refused.status_code == 429
+        assert refused["Retry-After"] == "55"  # the next minute
+        tmf_validate("TMF678", "Error", refused.json())
+    with time_machine.travel(datetime(2026, 3, 2, 10, 1, 0, tzinfo=UTC), tick=False):
+        assert client.get(f"{BILLS}/billCycle").status_code == 200
+
+
+def _two_requests(text: str) -> None:
+    codes = [ApiClient(text).get(f"{BILLS}/billCycle").status_code for _ in range(2)]
+    os._exit(0 if codes == [200, 200] else 1)
+
+
 def test_tmf678_a_key_made_in_the_back_office_is_shown_once_and_revoked_there(alice, db):
     admin = User.objects.create_superuser(email="root@example.tn", password="x-long-password-1")
     client = Client()
@@ -128,3 +153,22 @@ def test_tmf678_a_key_made_in_the_back_office_is_shown_once_and_revoked_there(al
     key.refresh_from_db()
     assert key.revoked_by == admin
     assert ApiClient(text).get(f"{BILLS}/billCycle").status_code == 401
+
+
+def test_tmf678_a_key_made_on_the_command_line_reads_its_boutiques_bills(alice, bob, lac):
+    out = StringIO()
+    call_command(
+        "api_key_create",
+        "Finance",
+        "--scope",
+        "customerBill:read",
+        "--boutique",
+        lac.code,
+        stdout=out,
+    )
+    client = ApiClient(out.getvalue().strip())
+    bills = client.get(f"{BILLS}/customerBill").json()
+    assert [bill["id"] for bill in bills] == [str(alice.contracts.get().invoices.get().pk)]
+    assert client.get(f"{PRIVACY}/partyPrivacyProfile").status_code == 403
+    key = ApiKey.objects.get(name="Finance")
+    assert (key.boutique, key.scopes) == (lac, ["customerBill:read"])

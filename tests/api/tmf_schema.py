@@ -10,7 +10,12 @@ import jsonschema
 import yaml
 from django.conf import settings
 
-SPECS = Path(settings.BASE_DIR).parent / "shared" / "specs" / "tmf"
+# Beside the project (../shared/specs/tmf/), from the main checkout or from a worktree of it.
+SPECS = next(
+    folder / "shared" / "specs" / "tmf"
+    for folder in Path(settings.BASE_DIR).parents
+    if (folder / "shared" / "specs" / "tmf").is_dir()
+)
 FILES = {
     "TMF678": "TMF678-CustomerBill-v5.0.0.oas.yaml",
     "TMF644": "TMF644-Privacy-v5.0.0.oas.yaml",
