@@ -20,7 +20,7 @@ from billing.invoice_text import (
     amounts_aligned,
     usage_groups,
 )
-from billing.usage import usage_import
+from billing.usage_import import usage_import
 from tests.billing.helpers import account, issue, words
 from tests.frozen_rows import rewriting_history
 

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from billing.usage import usage_import
+from billing.usage_import import usage_import
 from catalogue.models import GridParameters, OfferTerms, Option, OptionPrice
 from subscriptions.lifecycle.records import line_transition
 from subscriptions.models import LineOption

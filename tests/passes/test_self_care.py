@@ -6,7 +6,7 @@ from decimal import Decimal
 import time_machine
 from django.urls import reverse
 
-from billing.usage import usage_import
+from billing.usage_import import usage_import
 from catalogue.models import Option
 from passes.interruptions import interruption_record, interruption_scope_change
 from passes.models import PassHolding
