@@ -109,11 +109,7 @@ def parse_row(row: dict) -> tuple[str, datetime, str, str, Decimal]:
         raise RowRefused(
             f"msisdn: {row.get('msisdn')!r} is not a Tunisian mobile number"
         ) from error
-    at = parse_datetime((row.get("started_at") or "").strip())
-    if at is None:
-        raise RowRefused(f"started_at: {row.get('started_at')!r} is not a date and time")
-    if timezone.is_naive(at):
-        at = timezone.make_aware(at)  # the mediation writes Tunis time
+    at = _started_at(row.get("started_at"))
     kind = (row.get("kind") or "").strip().lower()
     if kind not in KINDS:
         raise RowRefused(f"kind: {kind!r} is not one of {', '.join(sorted(KINDS))}")
@@ -125,6 +121,21 @@ def parse_row(row: dict) -> tuple[str, datetime, str, str, Decimal]:
     if len(destination) > DESTINATION_MAX:
         raise RowRefused(f"destination: longer than {DESTINATION_MAX} characters")
     return msisdn, at, kind, destination, _quantity(row.get("quantity"))
+
+
+def _started_at(cell: str | None) -> datetime:
+    """An instant in UTC; a time without its offset is Tunis time, as the mediation writes it.
+    A day that does not exist (30 February), an offset of a day or more, or an instant beyond
+    what a date can hold in UTC is refused like any bad cell."""
+    try:
+        at = parse_datetime((cell or "").strip())
+        if at is not None:
+            at = timezone.make_aware(at) if timezone.is_naive(at) else at
+            at.astimezone(UTC)  # overflows for an instant a date cannot hold
+            return at
+    except (ValueError, OverflowError):
+        pass
+    raise RowRefused(f"started_at: {cell!r} is not a date and time")
 
 
 def _quantity(cell: str | None) -> Decimal:

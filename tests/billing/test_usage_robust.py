@@ -58,6 +58,26 @@ def test_an_overlong_destination_a_future_time_and_a_time_before_the_line_are_re
     assert "no line held" in report.errors[2]["error"]
 
 
+@pytest.mark.parametrize(
+    "started_at",
+    [
+        "2026-02-30T10:00:00",  # no such day
+        "2026-10-03T10:00:00+25:00",  # an offset of more than a day
+        "0001-01-01T00:30:00+01:00",  # before the first instant a date holds in UTC
+        "9999-12-31T23:30:00-01:00",  # after the last
+        "03/10/2026 10:00",
+    ],
+)
+def test_an_impossible_time_is_refused_with_its_row_and_the_good_rows_go_in(grid, started_at):
+    msisdn = account().number.msisdn
+    report = usage_import(
+        name="t.csv", content=csv_of(f"{msisdn},{GOOD}", f"{msisdn},{started_at},sms,,1")
+    )
+    assert (report.status, report.rows_imported) == ("done", 1)
+    assert [e["row"] for e in report.errors] == [3]
+    assert "not a date and time" in report.errors[0]["error"]
+
+
 def test_the_same_call_spelled_differently_is_one_record(grid):
     msisdn = account().number.msisdn
     spaced = msisdn[:4] + " " + msisdn[4:]
