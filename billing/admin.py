@@ -290,7 +290,7 @@ class UsageImportAdmin(admin.ModelAdmin):
         )
         for report in unfinished:
             dispatch("billing.tasks.import_usage_file", report.pk)
-        messages.info(request, _("%(count)d imports queued again.") % {"count": len(unfinished)})
+        messages.info(request, _("Imports queued again: %(count)d.") % {"count": len(unfinished)})
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
