@@ -9,6 +9,7 @@ duplicate key is built from the parsed values, so the same call spelled differen
 `60.0`, `6E+1`; `09:00:00Z`, `10:00+01:00`; a padded destination) is one record.
 """
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -94,6 +95,13 @@ def lines_of(numbers: set[str]) -> dict[str, list[Line]]:
     return lines
 
 
+@functools.lru_cache(maxsize=4096)
+def _msisdn(cell: str) -> str:
+    """A number as the mediation spells it, normalised once per spelling: parsing a number is
+    most of the cost of a row, and a file repeats the same few thousand numbers."""
+    return normalize_msisdn(cell)
+
+
 def _line_on(lines: dict[str, list[Line]], msisdn: str, at: datetime) -> Line:
     """The line that held the number at that time (a number may have served an earlier line)."""
     for line in lines.get(msisdn, []):
@@ -104,7 +112,7 @@ def _line_on(lines: dict[str, list[Line]], msisdn: str, at: datetime) -> Line:
 
 def parse_row(row: dict) -> tuple[str, datetime, str, str, Decimal]:
     try:
-        msisdn = normalize_msisdn(row.get("msisdn", ""))
+        msisdn = _msisdn(row.get("msisdn") or "")
     except ValidationError as error:
         raise RowRefused(
             f"msisdn: {row.get('msisdn')!r} is not a Tunisian mobile number"
