@@ -72,12 +72,6 @@ def usage_import_queue(*, name: str, content: IO[bytes]) -> UsageImport:
     return report
 
 
-def usage_import(*, name: str, content: bytes) -> UsageImport:
-    """A file given as bytes (tests, small files), stored and imported here."""
-    report = usage_import_store(name=name, content=io.BytesIO(content))
-    return usage_import_run(report.pk)
-
-
 def usage_import_run(
     import_id: int, *, progress: Callable[[UsageImport], None] | None = None
 ) -> UsageImport:

@@ -16,11 +16,12 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from billing.invoicing import Period, invoice_issue
-from billing.models import Invoice
+from billing.models import Invoice, UsageImport
 from billing.payments import (
     balance_of,
     invoices_with_balance,
 )
+from billing.usage_import import usage_import_run, usage_import_store
 from catalogue.models import Offer
 from subscriptions.models import Contract
 from subscriptions.services.records import line_activate
@@ -133,6 +134,11 @@ def _wait_for(condition, seconds: float) -> bool:
             return True
         time.sleep(0.2)
     return False
+
+
+def usage_import(*, name: str, content: bytes) -> UsageImport:
+    """A usage file given as bytes, stored and imported at once (as the command does)."""
+    return usage_import_run(usage_import_store(name=name, content=BytesIO(content)).pk)
 
 
 def csv_of(*rows: str) -> bytes:

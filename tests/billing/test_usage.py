@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from billing.models import UsageImport, UsageRecord
-from billing.usage_import import usage_import, usage_import_store
-from tests.billing.helpers import account, csv_of, issue
+from billing.usage_import import usage_import_store
+from tests.billing.helpers import account, csv_of, issue, usage_import
 
 HEADER = "msisdn,started_at,kind,destination,quantity\n"
 

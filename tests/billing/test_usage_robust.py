@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from billing import usage_import as usage_import_module
 from billing.models import UsageImport, UsageRecord
-from billing.usage_import import NOT_UTF8, usage_import, usage_import_run, usage_import_store
-from tests.billing.helpers import account, csv_of
+from billing.usage_import import NOT_UTF8, usage_import_run, usage_import_store
+from tests.billing.helpers import account, csv_of, usage_import
 
 GOOD = "2026-10-03T10:00:00,voice,+21671000000,2"
 

@@ -11,10 +11,9 @@ from django.conf import settings
 from django.urls import reverse
 
 from billing.documents import invoice_pdf_render
-from billing.usage_import import usage_import
 from lib.bidi import bidi_neutral, isolate
 from lib.pdf import render_pdf
-from tests.billing.helpers import account, flat, issue, poppler
+from tests.billing.helpers import account, flat, issue, poppler, usage_import
 from tests.factories import CustomerFactory
 
 RLO = "\u202e"
