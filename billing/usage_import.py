@@ -31,6 +31,7 @@ from lib.tasks import enqueue
 
 NOT_UTF8 = "the file is not UTF-8 text: save it as “CSV UTF-8” and import it again"
 _READ_BLOCK = 1024 * 1024
+LINE_LIMIT = 1024 * 1024  # characters; a row of the mediation's file has about fifty
 _TABLE = UsageRecord._meta.db_table
 _COLUMNS = (
     "line_id, started_at, kind, destination, country, quantity, unit_price, record_key, "
@@ -86,7 +87,9 @@ def usage_import_run(
         if problem:
             return _refuse_file(report, problem)
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-        reader = csv.reader(text)
+        # Lines read at most LINE_LIMIT characters at a time: a file without line breaks is
+        # refused piece by piece, never held whole.
+        reader = csv.reader(iter(lambda: text.readline(LINE_LIMIT), ""))
         header = [cell.strip() for cell in next(reader, [])]
         missing = set(COLUMNS) - set(header)
         if missing:

@@ -193,3 +193,11 @@ def test_a_file_not_utf8_in_its_last_chunk_imports_nothing(grid, settings):
     report = usage_import(name="late-latin1.csv", content=content.decode().encode("latin-1"))
     assert (report.status, report.rows_imported, UsageRecord.objects.count()) == ("refused", 0, 0)
     assert report.errors == [{"row": 1, "error": NOT_UTF8}]
+
+
+def test_a_file_without_line_breaks_is_read_piece_by_piece(grid, monkeypatch):
+    monkeypatch.setattr(usage_import_module, "LINE_LIMIT", 1000)
+    msisdn = account().number.msisdn
+    endless = "9" * 5500  # no line break: read in pieces of 1,000 characters, each refused
+    report = usage_import(name="endless.csv", content=csv_of(f"{msisdn},{GOOD}", endless))
+    assert (report.status, report.rows_imported, report.rows_refused) == ("done", 1, 6)
