@@ -58,7 +58,7 @@ class Row:
 
 
 def usage_import_store(*, name: str, content: IO[bytes]) -> UsageImport:
-    """The file kept in private storage (copied in blocks), its import queued."""
+    """The file kept in private storage (copied in blocks), its import not started yet."""
     report = UsageImport(name=name[:255])
     report.source.save(name, File(content, name=name), save=False)
     report.size = report.source.size
