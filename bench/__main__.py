@@ -36,7 +36,7 @@ from django.db import connection, connections  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
 # The modules of bench/, each with a run(report, median_ms), in the order they run.
-STEPS = ("pages", "pdfs", "billing", "sweeps", "teif", "api", "load", "interruptions")
+STEPS = ("pages", "pdfs", "billing", "imports", "sweeps", "teif", "api", "load", "interruptions")
 ROUNDS = 30  # per figure: enough for a stable median on 2 cores, a few seconds in all
 # The steps' data are October 2026 invoices and earlier: the clock is in November 2026.
 CLOCK = os.environ.get("BENCH_CLOCK", "2026-11-20T10:00")

@@ -28,9 +28,10 @@ from billing.models import (
 from billing.payments import PaymentRefused, payment_record, payment_reverse
 from billing.services import billing_run_start
 from billing.tasks import build_paper_batch
-from billing.usage import usage_import
+from billing.usage_import import usage_import_queue
 from lib.admin import ReadOnlyAdmin, action_form_page
 from lib.downloads import private_download
+from lib.tasks import dispatch
 
 
 class InvoiceLineInline(admin.TabularInline):
@@ -232,47 +233,64 @@ class UsageImportForm(forms.ModelForm):
 
 @admin.register(UsageImport)
 class UsageImportAdmin(admin.ModelAdmin):
-    """Upload a mediation file (docs/usage-csv.md); the report lists the refused rows."""
+    """Upload a mediation file (docs/usage-csv.md): stored, then imported by a worker in chunks
+    (issue 16), its progress in this list; the report lists the refused rows."""
 
     form = UsageImportForm
     list_display = [
         "name",
         "imported_at",
+        "status",
+        "progress",
         "rows_total",
         "rows_imported",
         "rows_duplicate",
-        "error_count",
+        "rows_refused",
+    ]
+    list_filter = ["status"]
+    actions = ["resume"]
+    readonly_fields = [
+        "name",
+        "status",
+        "progress",
+        "imported_at",
+        "finished_at",
+        "size",
+        "rows_total",
+        "rows_imported",
+        "rows_duplicate",
+        "rows_refused",
+        "errors",
     ]
 
-    @admin.display(description=_("refused"))
-    def error_count(self, report: UsageImport) -> int:
-        return len(report.errors)
+    @admin.display(description=_("progress"))
+    def progress(self, report: UsageImport) -> str:
+        return f"{report.progress} %"
 
     def get_fields(self, request, obj=None):
-        return ["upload"] if obj is None else self.get_readonly_fields(request, obj)
+        return ["upload"] if obj is None else self.readonly_fields
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return []
-        return ["name", "imported_at", "rows_total", "rows_imported", "rows_duplicate", "errors"]
+        return [] if obj is None else self.readonly_fields
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
             return
         upload = form.cleaned_data["upload"]
-        report = usage_import(name=upload.name, content=upload.read())
+        report = usage_import_queue(name=upload.name, content=upload)
         obj.pk, obj.name = report.pk, report.name
-        level = messages.WARNING if report.errors else messages.SUCCESS
-        messages.add_message(
-            request,
-            level,
-            _("%(imported)d records imported, %(duplicate)d already there, %(refused)d refused.")
-            % {
-                "imported": report.rows_imported,
-                "duplicate": report.rows_duplicate,
-                "refused": len(report.errors),
-            },
+        messages.info(
+            request, _("The file is stored and queued for import; its progress shows in this list.")
         )
+
+    @admin.action(description=_("Resume the selected imports that did not finish"))
+    def resume(self, request: HttpRequest, queryset) -> None:
+        unfinished = queryset.exclude(
+            status__in=[UsageImport.Status.DONE, UsageImport.Status.REFUSED]
+        )
+        for report in unfinished:
+            dispatch("billing.tasks.import_usage_file", report.pk)
+        messages.info(request, _("Imports queued again: %(count)d.") % {"count": len(unfinished)})
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

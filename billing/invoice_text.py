@@ -30,6 +30,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from billing.models import UsageRecord
+from lib.bidi import bidi_neutral, isolate
 
 FIGURE_SPACE = "\u2007"
 FIELD_GAP = "  "
@@ -97,15 +98,16 @@ def _fields(record: UsageRow, quantity: str, price: str, destination: str) -> li
     if record["kind"] == UsageRecord.Kind.DATA:
         return [started, quantity, price]
     if record["kind"] == UsageRecord.Kind.INTERNATIONAL:
-        return [started, quantity, price, record["destination"]]
-    return [started, destination, quantity, price]
+        return [started, quantity, price, isolate(record["destination"])]
+    return [started, isolate(destination), quantity, price]
 
 
 def _rows(records: list[UsageRow], *, rtl: bool) -> list[str]:
     places = _places(record["quantity"] for record in records)
     quantities = [_decimal(record["quantity"], places) for record in records]
     prices = [_decimal(record["unit_price"], 3) for record in records]
-    destinations = [record["destination"] for record in records]
+    # Issue 16, point 6: a destination comes from the mediation's file: isolated, no override.
+    destinations = [bidi_neutral(record["destination"]) for record in records]
     width = {
         "quantity": max(map(len, quantities)),
         "price": max(map(len, prices)),

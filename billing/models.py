@@ -247,13 +247,33 @@ class BillingRunAccount(models.Model):
 
 
 class UsageImport(models.Model):
-    """A file of the mediation's usage records, as imported: what went in, what was refused."""
+    """A file of the mediation's usage records, as imported: what went in, what was refused.
+
+    Issue 16: the file is stored, then read in chunks, each committed with the counters below,
+    so that an import that stopped half-way says so (`importing`) and goes on from its last
+    chunk; only the end of the file makes it `done`."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Done")
+        REFUSED = "refused", _("File refused")
 
     name = models.CharField(_("file"), max_length=255)
+    source = models.FileField(_("stored file"), upload_to="usage-imports/%Y/%m/", blank=True)
+    status = models.CharField(
+        _("status"), max_length=9, choices=Status.choices, default=Status.QUEUED
+    )
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    bytes_read = models.PositiveBigIntegerField(_("bytes read"), default=0)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_imported = models.PositiveIntegerField(_("imported"), default=0)
     rows_duplicate = models.PositiveIntegerField(_("already imported"), default=0)
+    rows_refused = models.PositiveIntegerField(_("refused"), default=0)
+    # The first refused rows with their numbers (USAGE_IMPORT_ERRORS_LISTED); rows_refused counts
+    # them all.
     errors = models.JSONField(_("refused rows"), default=list, blank=True)
 
     class Meta:
@@ -263,6 +283,13 @@ class UsageImport(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def progress(self) -> int:
+        """Per cent of the file read."""
+        if self.status in (self.Status.DONE, self.Status.REFUSED):
+            return 100
+        return 100 * self.bytes_read // self.size if self.size else 0
 
 
 class UsageRecord(models.Model):

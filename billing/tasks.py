@@ -10,6 +10,7 @@ from billing.invoicing import Period
 from billing.models import BillingRun, Invoice
 from billing.outbox import billing_redeliver
 from billing.services import billing_run_batch, billing_run_start
+from billing.usage_import import usage_import_run
 from lib.tasks import OUTAGE_RETRY
 
 # Issue 16: a retry waits long enough for a database or broker outage to end; whatever gives
@@ -102,3 +103,10 @@ def redeliver_billing() -> dict[str, int]:
     """Beat, every 5 minutes: invoices without their PDF or mail, runs left running and paper
     batches missing or incomplete are queued again (billing/outbox.py)."""
     return billing_redeliver()
+
+
+@shared_task(**RETRY)
+def import_usage_file(import_id: int) -> int:
+    """A stored usage file, imported chunk after chunk (issue 16); a retry or a second delivery
+    goes on from the last chunk committed."""
+    return usage_import_run(import_id).rows_total

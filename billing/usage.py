@@ -1,28 +1,25 @@
-"""Import of the mediation's usage records (CSV, documented in docs/usage-csv.md).
+"""The rows of the mediation's usage records (CSV, documented in docs/usage-csv.md): read,
+checked and priced; `billing.usage_import` reads the file in chunks and stores them.
 
-A bad row is reported with its line number and the good rows still go in; a row already
+A bad row is refused with its row number and the good rows still go in; a row already
 imported (same line, time, kind, destination and quantity) is not imported again. Issue 16:
 no cell aborts the import (NaN, Infinity, overflowing or vanishing quantities, over-long
-destinations, times in the future are refused per row), a file that is not UTF-8 gets one clear
-message, and the duplicate key is built from the parsed values, so the same call spelled
-differently (`60`, `60.0`, `6E+1`; `09:00:00Z`, `10:00+01:00`) is one record. The import's
-report is written with its records in one transaction: a crash leaves none.
+destinations, times in the future or before the line existed are refused per row), and the
+duplicate key is built from the parsed values, so the same call spelled differently (`60`,
+`60.0`, `6E+1`; `09:00:00Z`, `10:00+01:00`; a padded destination) is one record.
 """
 
-import contextlib
-import csv
+import functools
 import hashlib
-import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from billing.models import UsageImport, UsageRecord
+from billing.models import UsageRecord
 from billing.rating import DestinationTable, number_digits
 from catalogue.selectors import NotInForce, international_rate, offer_terms
 from lib.identifiers import normalize_msisdn
@@ -30,7 +27,6 @@ from subscriptions.models import Line
 
 COLUMNS = ["msisdn", "started_at", "kind", "destination", "quantity"]
 KINDS = {choice.value for choice in UsageRecord.Kind}
-BATCH = 2000  # rows per insert: a few MB of objects, one round trip
 THOUSANDTH = Decimal("0.001")
 _QUANTITY = UsageRecord._meta.get_field("quantity")
 QUANTITY_LIMIT = Decimal(10) ** (_QUANTITY.max_digits - _QUANTITY.decimal_places)
@@ -42,7 +38,7 @@ class RowRefused(ValueError):
 
 
 @dataclass
-class _Prices:
+class UsagePrices:
     """Grid lookups cached for the file: one query per offer and day, not per row."""
 
     cache: dict = field(default_factory=dict)
@@ -76,6 +72,35 @@ class _Prices:
                 raise RowRefused(f"no price in the grid: {error}") from error
         return self.cache[key]
 
+    def price(
+        self, lines: dict[str, list[Line]], msisdn: str, at: datetime, kind: str, destination: str
+    ) -> tuple[Line, str, Decimal]:
+        """The line that made the record, the country called and the unit price of the day."""
+        line = _line_on(lines, msisdn, at)
+        country, zone = "", destination
+        if kind == "international":
+            country, zone = self.country_and_zone(destination, timezone.localdate(at))
+        return line, country, self.unit_price(line, kind, zone, timezone.localdate(at))
+
+
+def lines_of(numbers: set[str]) -> dict[str, list[Line]]:
+    """The lines that held these numbers, latest first."""
+    lines: dict[str, list[Line]] = {}
+    for line in (
+        Line.objects.filter(number__msisdn__in=numbers)
+        .select_related("offer", "number")
+        .order_by("-activated_at")
+    ):
+        lines.setdefault(line.number.msisdn, []).append(line)
+    return lines
+
+
+@functools.lru_cache(maxsize=4096)
+def _msisdn(cell: str) -> str:
+    """A number as the mediation spells it, normalised once per spelling: parsing a number is
+    most of the cost of a row, and a file repeats the same few thousand numbers."""
+    return normalize_msisdn(cell)
+
 
 def _line_on(lines: dict[str, list[Line]], msisdn: str, at: datetime) -> Line:
     """The line that held the number at that time (a number may have served an earlier line)."""
@@ -85,18 +110,14 @@ def _line_on(lines: dict[str, list[Line]], msisdn: str, at: datetime) -> Line:
     raise RowRefused(f"no line held {msisdn} at {at:%Y-%m-%d %H:%M}")
 
 
-def _parse(row: dict) -> tuple[str, datetime, str, str, Decimal]:
+def parse_row(row: dict) -> tuple[str, datetime, str, str, Decimal]:
     try:
-        msisdn = normalize_msisdn(row.get("msisdn", ""))
+        msisdn = _msisdn(row.get("msisdn") or "")
     except ValidationError as error:
         raise RowRefused(
             f"msisdn: {row.get('msisdn')!r} is not a Tunisian mobile number"
         ) from error
-    at = parse_datetime((row.get("started_at") or "").strip())
-    if at is None:
-        raise RowRefused(f"started_at: {row.get('started_at')!r} is not a date and time")
-    if timezone.is_naive(at):
-        at = timezone.make_aware(at)  # the mediation writes Tunis time
+    at = _started_at(row.get("started_at"))
     kind = (row.get("kind") or "").strip().lower()
     if kind not in KINDS:
         raise RowRefused(f"kind: {kind!r} is not one of {', '.join(sorted(KINDS))}")
@@ -108,6 +129,21 @@ def _parse(row: dict) -> tuple[str, datetime, str, str, Decimal]:
     if len(destination) > DESTINATION_MAX:
         raise RowRefused(f"destination: longer than {DESTINATION_MAX} characters")
     return msisdn, at, kind, destination, _quantity(row.get("quantity"))
+
+
+def _started_at(cell: str | None) -> datetime:
+    """An instant in UTC; a time without its offset is Tunis time, as the mediation writes it.
+    A day that does not exist (30 February), an offset of a day or more, or an instant beyond
+    what a date can hold in UTC is refused like any bad cell."""
+    try:
+        at = parse_datetime((cell or "").strip())
+        if at is not None:
+            at = timezone.make_aware(at) if timezone.is_naive(at) else at
+            at.astimezone(UTC)  # overflows for an instant a date cannot hold
+            return at
+    except (ValueError, OverflowError):
+        pass
+    raise RowRefused(f"started_at: {cell!r} is not a date and time")
 
 
 def _quantity(cell: str | None) -> Decimal:
@@ -133,72 +169,3 @@ def record_key(msisdn: str, at: datetime, kind: str, destination: str, quantity:
     instant = at.astimezone(UTC).isoformat()
     parts = [msisdn, instant, kind, destination.upper(), f"{quantity.quantize(THOUSANDTH)}"]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
-
-
-def _refused_file(name: str, error: str) -> UsageImport:
-    return UsageImport.objects.create(name=name, errors=[{"row": 1, "error": error}])
-
-
-def usage_import(*, name: str, content: bytes) -> UsageImport:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return _refused_file(
-            name, "the file is not UTF-8 text: save it as “CSV UTF-8” and import it again"
-        )
-    reader = csv.DictReader(io.StringIO(text))
-    missing = set(COLUMNS) - set(reader.fieldnames or [])
-    if missing:
-        return _refused_file(name, f"missing columns: {', '.join(sorted(missing))}")
-    try:
-        rows = list(reader)
-    except csv.Error as error:
-        return _refused_file(name, f"not a CSV file: {error}")
-    report = UsageImport(name=name)
-    numbers = set()
-    for row in rows:
-        with contextlib.suppress(ValidationError):  # reported with its row number below
-            numbers.add(normalize_msisdn(row.get("msisdn", "")))
-    lines: dict[str, list[Line]] = {}
-    for line in (
-        Line.objects.filter(number__msisdn__in=numbers)
-        .select_related("offer", "number")
-        .order_by("-activated_at")
-    ):
-        lines.setdefault(line.number.msisdn, []).append(line)
-    prices, records, errors = _Prices(), [], []
-    for number, row in enumerate(rows, start=2):  # row 1 is the header
-        try:
-            msisdn, at, kind, destination, quantity = _parse(row)
-            line = _line_on(lines, msisdn, at)
-            country, zone = "", destination
-            if kind == "international":
-                country, zone = prices.country_and_zone(destination, timezone.localdate(at))
-            unit_price = prices.unit_price(line, kind, zone, timezone.localdate(at))
-        except RowRefused as error:
-            errors.append({"row": number, "error": str(error)})
-            continue
-        records.append(
-            UsageRecord(
-                line=line,
-                started_at=at,
-                kind=kind,
-                destination=destination,
-                country=country,
-                quantity=quantity,
-                unit_price=unit_price,
-                usage_import=report,
-                record_key=record_key(msisdn, at, kind, destination, quantity),
-            )
-        )
-    with transaction.atomic():  # the report and its records together, or nothing
-        report.save()
-        for start in range(0, len(records), BATCH):
-            UsageRecord.objects.bulk_create(records[start : start + BATCH], ignore_conflicts=True)
-        imported = UsageRecord.objects.filter(usage_import=report).count()
-        report.rows_total = len(rows)
-        report.rows_imported = imported
-        report.rows_duplicate = len(records) - imported
-        report.errors = errors
-        report.save()
-    return report

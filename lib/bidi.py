@@ -7,14 +7,45 @@ Unicode isolates instead of <span dir="...">: WeasyPrint lays out no box for the
 
 import re
 
+from django.utils.safestring import SafeData, mark_safe
+
 LEFT_TO_RIGHT_ISOLATE = "\u2066"
 FIRST_STRONG_ISOLATE = "\u2068"
 POP_DIRECTIONAL_ISOLATE = "\u2069"
 
 
-def _isolated(value: object, opening: str) -> str:
+# Embeddings and overrides (LRE, RLE, PDF, LRO, RLO): a customer's name or a mediation file's
+# destination never needs one, and an override reverses whatever follows it in its paragraph.
+EMBEDDINGS_AND_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e")
+ISOLATE_OPENINGS = frozenset("\u2066\u2067\u2068")
+
+
+def bidi_neutral(value: object) -> str:
+    """`value` without embeddings nor overrides, its isolates balanced (issue 16, point 6): a
+    right-to-left override (U+202E) typed in a name, a postal code or found in a destination
+    cannot reverse the text after it, and a stray pop (PDI) cannot end the isolate it is put in.
+    Isolates opened and closed in the text (such as numbers_ltr's) are kept."""
     text = str(value)
-    return f"{opening}{text}{POP_DIRECTIONAL_ISOLATE}" if text else text
+    if not any("\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069" for char in text):
+        return text
+    kept, open_isolates = [], 0
+    for char in text:
+        if char in EMBEDDINGS_AND_OVERRIDES:
+            continue
+        if char in ISOLATE_OPENINGS:
+            open_isolates += 1
+        elif char == POP_DIRECTIONAL_ISOLATE:
+            if not open_isolates:
+                continue
+            open_isolates -= 1
+        kept.append(char)
+    return "".join(kept) + POP_DIRECTIONAL_ISOLATE * open_isolates
+
+
+def _isolated(value: object, opening: str) -> str:
+    text = bidi_neutral(value)
+    isolated = f"{opening}{text}{POP_DIRECTIONAL_ISOLATE}" if text else text
+    return mark_safe(isolated) if isinstance(value, SafeData) else isolated  # noqa: S308
 
 
 def ltr(value: object) -> str:

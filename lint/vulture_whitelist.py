@@ -24,6 +24,7 @@ from api.views import ProfileDetail
 from billing.recovery import RecoveryStatement
 from billing.tasks import (
     bill_accounts,
+    import_usage_file,
     render_document,
     resend_billing_notices,
     run_credit_control,
@@ -115,6 +116,7 @@ FRAMEWORK_CALLS = [
     NetworkError,
     # The services queue these tasks by name (lib.tasks.enqueue).
     bill_accounts,
+    import_usage_file,
     send_invoices,
     render_document,
     build_access_export,

@@ -334,6 +334,10 @@ CELERY_TASK_ROUTES = {
 # Accounts per billing task: a batch is one transaction (a worker killed in the middle loses at
 # most one batch, which the rerun picks up) billed with a fixed number of queries.
 BILLING_BATCH_SIZE = env.int("BILLING_BATCH_SIZE", default=200)
+# Issue 16: a usage file is imported this many rows per transaction (the memory of the import is
+# one chunk's), and its first refused rows are listed with their numbers (all are counted).
+USAGE_IMPORT_CHUNK_ROWS = env.int("USAGE_IMPORT_CHUNK_ROWS", default=5000)
+USAGE_IMPORT_ERRORS_LISTED = env.int("USAGE_IMPORT_ERRORS_LISTED", default=1000)
 # Issue 16: after this many seconds without news, a claimed invoice mail is a dead worker's, an
 # invoice without its PDF or mail a lost message, a running billing run a stalled one: the beat
 # job billing.tasks.redeliver_billing queues them again (billing/outbox.py).

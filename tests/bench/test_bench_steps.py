@@ -14,6 +14,7 @@ SMALL = {
     "pages": {"LINES": 3, "MONTHS": 2, "INVOICES": 4, "ROUNDS": 1, "BURST": 2},
     "pdfs": {"INVOICES": 4, "ROUNDS": 1, "PROCESS_ROUNDS": 1},
     "billing": {"ACCOUNTS": 30},
+    "imports": {"ROWS": 2000, "LINES": 20},
     "sweeps": {"LINES": 60},
     "interruptions": {"LINES": 30},
 }

@@ -13,11 +13,12 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from billing.invoicing import Period, invoice_issue
-from billing.models import Invoice
+from billing.models import Invoice, UsageImport
 from billing.payments import (
     balance_of,
     invoices_with_balance,
 )
+from billing.usage_import import usage_import_run, usage_import_store
 from catalogue.models import Offer
 from subscriptions.models import Contract
 from subscriptions.services.records import line_activate
@@ -113,6 +114,11 @@ def paper_account(postal_code: str, last_name: str, delivery: str = PAPER):
     customer.save()
     Contract.objects.filter(pk=line.contract_id).update(invoice_delivery=delivery)
     return line.contract
+
+
+def usage_import(*, name: str, content: bytes) -> UsageImport:
+    """A usage file given as bytes, stored and imported at once (as the command does)."""
+    return usage_import_run(usage_import_store(name=name, content=BytesIO(content)).pk)
 
 
 def csv_of(*rows: str) -> bytes:

@@ -393,8 +393,7 @@ def test_invoice_list_query_count_is_the_same_with_1_and_20_invoices(
 
 def test_the_invoice_pdf_details_the_usage_of_the_period(grid):
     from billing.documents import invoice_pdf_render
-    from billing.usage import usage_import
-    from tests.billing.helpers import account, issue
+    from tests.billing.helpers import account, issue, usage_import
 
     line = account()
     usage_import(

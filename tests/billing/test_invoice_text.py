@@ -20,8 +20,7 @@ from billing.invoice_text import (
     amounts_aligned,
     usage_groups,
 )
-from billing.usage import usage_import
-from tests.billing.helpers import account, issue, words
+from tests.billing.helpers import account, issue, usage_import, words
 from tests.frozen_rows import rewriting_history
 
 
@@ -68,15 +67,18 @@ def test_records_are_grouped_by_number_then_kind():
     assert groups[2].blocks == ["04/10 08:30  250,5  0,120"]
 
 
+FSI, PDI = "\u2068", "\u2069"
+
+
 def test_fields_have_one_width_so_that_the_columns_line_up():
     """Quantities are right-aligned and destinations left-aligned with figure spaces (the width
     of a digit), decimals as many as the group's most precise quantity."""
     records = [record(day=1, quantity="3"), record(day=2, quantity="12.5", destination="1200")]
     [group] = french_groups(records)
     assert group.blocks == [
-        f"01/10 08:30  +21671000001  {FIGURE_SPACE}3,0  0,120"
-        f"{FIGURE_SPACE * 5}02/10 08:30  1200{FIGURE_SPACE * 8}  12,5  0,120"
-    ]
+        f"01/10 08:30  {FSI}+21671000001{PDI}  {FIGURE_SPACE}3,0  0,120"
+        f"{FIGURE_SPACE * 5}02/10 08:30  {FSI}1200{FIGURE_SPACE * 8}{PDI}  12,5  0,120"
+    ]  # a destination comes from the mediation's file: isolated (issue 16, point 6)
 
 
 def test_three_records_a_line_the_first_third_in_the_first_column():
@@ -99,7 +101,7 @@ def test_long_details_are_split_into_blocks_of_a_few_lines():
 def test_international_calls_one_a_line_with_the_zone_last():
     records = [record("international", 3, quantity="3", destination="europe")]
     [group] = french_groups(records)
-    assert group.blocks == ["03/10 08:30  3  0,120  europe"]
+    assert group.blocks == [f"03/10 08:30  3  0,120  {FSI}europe{PDI}"]
 
 
 def test_right_to_left_the_date_comes_first_from_the_right():

@@ -218,7 +218,7 @@ def test_a_batch_gives_the_same_invoice_as_an_account_alone(grid):
 def test_invoice_lines_are_written_in_the_customers_language(grid):
     """The labels are frozen with the invoice, in the language of its PDF (an Arabic
     customer's invoice does not say "Appels nationaux hors forfait")."""
-    from billing.usage import usage_import
+    from tests.billing.helpers import usage_import
 
     arabic, french = account(), account()
     for line in (arabic, french):

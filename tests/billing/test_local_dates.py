@@ -13,10 +13,9 @@ from billing.invoicing import Period, accounts_to_bill
 from billing.models import Charge, Invoice
 from billing.services import billing_run_start, invoice_copy_request
 from billing.tasks import start_monthly_billing
-from billing.usage import usage_import
 from subscriptions.lifecycle.records import line_transition
 from terminations.ending import line_end
-from tests.billing.helpers import OCTOBER, account, issue
+from tests.billing.helpers import OCTOBER, account, issue, usage_import
 
 NOVEMBER = Period.month(date(2026, 11, 1))
 

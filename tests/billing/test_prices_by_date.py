@@ -9,11 +9,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from billing.usage import usage_import
 from catalogue.models import GridParameters, OfferTerms, Option, OptionPrice
 from subscriptions.lifecycle.records import line_transition
 from subscriptions.models import LineOption
-from tests.billing.helpers import account, issue
+from tests.billing.helpers import account, issue, usage_import
 
 OCTOBER_15 = date(2026, 10, 15)
 

@@ -1,5 +1,6 @@
 """Usage records: import (priced by the grid of their day, R1.3), and billing beyond allowances."""
 
+import io
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -8,8 +9,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from billing.models import UsageImport, UsageRecord
-from billing.usage import usage_import
-from tests.billing.helpers import account, csv_of, issue
+from billing.usage_import import usage_import_store
+from tests.billing.helpers import account, csv_of, issue, usage_import
 
 HEADER = "msisdn,started_at,kind,destination,quantity\n"
 
@@ -100,7 +101,9 @@ def test_usage_within_allowances_adds_no_line(grid):
     assert not issue(line).lines.filter(kind="usage").exists()
 
 
-def test_import_by_command_and_by_admin_upload(grid, supervisor, client, tmp_path):
+def test_import_by_command_and_by_admin_upload(
+    grid, supervisor, client, tmp_path, django_capture_on_commit_callbacks
+):
     line = account()
     path = tmp_path / "cdr.csv"
     path.write_bytes(csv_of(f"{line.number.msisdn},2026-10-02T10:00:00,sms,+21698000000,1"))
@@ -109,9 +112,26 @@ def test_import_by_command_and_by_admin_upload(grid, supervisor, client, tmp_pat
     upload = SimpleUploadedFile(
         "cdr2.csv", csv_of(f"{line.number.msisdn},2026-10-03T10:00:00,sms,+21698000000,1")
     )
-    response = client.post(reverse("admin:billing_usageimport_add"), {"upload": upload})
-    assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        response = client.post(reverse("admin:billing_usageimport_add"), {"upload": upload})
+    assert response.status_code == 302 and len(queued) == 1  # the import, queued for a worker
     assert UsageImport.objects.count() == 2 and UsageRecord.objects.count() == 2
+    uploaded = UsageImport.objects.get(name="cdr2.csv")
+    assert uploaded.status == "done" and uploaded.source.read().startswith(b"msisdn,")
+    listing = client.get(reverse("admin:billing_usageimport_changelist")).content.decode()
+    assert "100 %" in listing
+
+
+def test_an_unfinished_import_is_resumed_by_the_command(grid, tmp_path, capsys):
+    line = account()
+    report = usage_import_store(
+        name="cdr.csv",
+        content=io.BytesIO(csv_of(f"{line.number.msisdn},2026-10-02T10:00:00,sms,,1")),
+    )
+    call_command("import_usage", "--resume", str(report.pk))
+    report.refresh_from_db()
+    assert (report.status, report.rows_imported) == ("done", 1)
+    assert "1 imported" in capsys.readouterr().out
 
 
 def test_r1_3_usage_at_two_prices_is_billed_one_line_per_price_that_multiplies_to_its_amount(

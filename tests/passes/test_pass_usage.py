@@ -6,9 +6,8 @@ from decimal import Decimal
 from billing.documents import invoice_usage
 from billing.invoicing import Period
 from billing.models import UsageRecord
-from billing.usage import usage_import
 from catalogue.models import DestinationPrefix, PassAllowance
-from tests.billing.helpers import csv_of, issue
+from tests.billing.helpers import csv_of, issue, usage_import
 from tests.passes.conftest import at, postpaid, take
 
 OCTOBER = Period.month(date(2026, 10, 1))

@@ -6,12 +6,11 @@ from decimal import Decimal
 import time_machine
 from django.urls import reverse
 
-from billing.usage import usage_import
 from catalogue.models import Option
 from passes.interruptions import interruption_record, interruption_scope_change
 from passes.models import PassHolding
 from subscriptions.models import Line
-from tests.billing.helpers import csv_of
+from tests.billing.helpers import csv_of, usage_import
 from tests.passes.conftest import at
 
 
