@@ -41,6 +41,9 @@ logger = logging.getLogger(__name__)
 Status = Submission.Status
 # A sender holds a row this long; TTN's timeout is far shorter (EINVOICE_TIMEOUT_SECONDS).
 LEASE = timedelta(minutes=5)
+# Invoices a sending task takes at once: few statements for all of them, and enough tasks in a
+# month's run for every process of the documents queue.
+SEND_BATCH = 100
 # Rows the sweep picks up: not claimed since, so that it never races the task queued at issue.
 SWEEP_AFTER = timedelta(minutes=2)
 
@@ -77,8 +80,10 @@ def submissions_record(invoices: list[Invoice]) -> list[Submission]:
         for row in created
     )
     ids = [row.pk for row in created]
+    # In tasks of SEND_BATCH, which the documents queue's processes share (einvoicing/batches.py).
     # Robust: the invoices stand whatever happens to the queue; the sweep sends them anyway.
-    enqueue("einvoicing.tasks.send_einvoices", ids, robust=True)
+    for start in range(0, len(ids), SEND_BATCH):
+        enqueue("einvoicing.tasks.send_einvoices", ids[start : start + SEND_BATCH], robust=True)
     return created
 
 

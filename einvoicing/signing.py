@@ -285,9 +285,14 @@ def _signer(found: Credentials, signing_policy: Policy, role: str) -> Signer:
     return Signer(found, signing_policy, role)
 
 
+def signer() -> Signer:
+    """The operator's signer, as configured; made once per process."""
+    return _signer(credentials(), policy(), settings.EINVOICE_SIGNER_ROLE)
+
+
 def teif_sign(document: etree._Element) -> bytes:
     """The document signed by the operator (UTF-8 bytes, with the XML declaration)."""
-    return _signer(credentials(), policy(), settings.EINVOICE_SIGNER_ROLE).sign(document)
+    return signer().sign(document)
 
 
 def _check_value(certificate: x509.Certificate, value: bytes, signed_info: bytes) -> None:
