@@ -14,6 +14,8 @@ document under the same key, which TTN registers once. Every status change write
 `SubmissionChange` (who or which job, when, from, to, why).
 """
 
+import base64
+import io
 import logging
 from datetime import timedelta
 
@@ -25,11 +27,12 @@ from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from PIL import Image
 
 from accounts.models import User
 from billing.documents import invoice_pdf_document
 from billing.models import Invoice
-from einvoicing.backends import Answer, Unavailable, backend
+from einvoicing.backends import SEAL_PREFIX, Answer, Unavailable, backend
 from einvoicing.models import Submission, SubmissionChange
 from einvoicing.schema import teif_fast_errors
 from einvoicing.signing import teif_sign
@@ -197,7 +200,11 @@ def submission_send(*, submission_id: int, job: str) -> str:
         pk=submission_id
     )
     if submission.status == Status.SENT:
-        return _answer_record(submission, backend().consult(key=submission.key), job=job)
+        return _answer_record(
+            submission,
+            backend().consult(key=submission.key, number=submission.invoice.number),
+            job=job,
+        )
     if submission.status != Status.TO_SEND:
         return submission.status
     now = timezone.now()
@@ -267,8 +274,35 @@ def submissions_due(*, now) -> list[int]:
 
 
 def qr_svg(text: str) -> str:
-    """The QR code of `text` as an inline SVG for the PDF (no XML declaration)."""
+    """The QR code of `text` as an inline SVG for the PDF (no XML declaration); TTN's own seal
+    (a PNG that einvoicing.elfatoora checked and gave as a data: URI) redrawn as it is."""
+    if text.startswith(SEAL_PREFIX):
+        return seal_svg(base64.b64decode(text.removeprefix(SEAL_PREFIX)))
     return segno.make(text, error="m").svg_inline(scale=3, border=2)
+
+
+def seal_svg(png: bytes) -> str:
+    """TTN's seal, a black and white PNG, as an inline SVG of its dark pixels (the documents'
+    renderer fetches no data: URL): one rectangle a run of dark pixels in a row."""
+    image = Image.open(io.BytesIO(png)).convert("1")
+    width, height = image.size
+    pixels = image.load()
+    runs = []
+    for y in range(height):
+        x = 0
+        while x < width:
+            if pixels[x, y]:
+                x += 1
+                continue
+            start = x
+            while x < width and not pixels[x, y]:
+                x += 1
+            runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="30mm" height="30mm" shape-rendering="crispEdges" class="ttn-seal">'
+        f'<path d="{"".join(runs)}"/></svg>'
+    )
 
 
 def registered_copy_render(submission: Submission) -> Submission:

@@ -293,6 +293,10 @@ EINVOICE_URL = env.str("EINVOICE_URL", default="")
 EINVOICE_LOGIN = env.str("EINVOICE_LOGIN", default="")
 EINVOICE_PASSWORD = env.str("EINVOICE_PASSWORD", default="")
 EINVOICE_TIMEOUT_SECONDS = env.int("EINVOICE_TIMEOUT_SECONDS", default=30)
+# The namespace of the operations of El Fatoora's SOAP service (einvoicing.elfatoora).
+EINVOICE_SOAP_NAMESPACE = env.str(
+    "EINVOICE_SOAP_NAMESPACE", default="http://services.elfatoura.tradenet.com.tn/"
+)
 EINVOICE_SCHEMA_DIR = BASE_DIR / "einvoicing" / "schemas"
 # TTN's signature policy, named in every supplier signature (XAdES-EPES): its identifier, its
 # description, the SHA-256 (base64) of the policy document and where it is published. The

@@ -33,3 +33,8 @@ COMPANY = {
     "trade_register_number": "B0123452026",
     "tax_id": "1234567A/A/M/000",
 }
+
+
+def company(n: int) -> dict:
+    """The fields of the `n`th of several companies (COMPANY's, another matricule fiscal)."""
+    return {**COMPANY, "tax_id": f"{7654000 + n:07d}B/A/M/000", "company_name": f"Société {n}"}
