@@ -32,6 +32,7 @@ from billing.tasks import (
 )
 from catalogue.selectors import SubscriptionPrices
 from einvoicing.backends import HttpBackend, RecordingBackend
+from einvoicing.elfatoora import ElFatooraBackend
 from einvoicing.tasks import render_registered_copy, resend_due_einvoices, send_einvoices
 from lib.emails import ConsoleEmailBackend
 from lib.pdf import StaticFilesFetcher
@@ -107,7 +108,8 @@ FRAMEWORK_CALLS = [
     LocmemSmsBackend,  # SMS_BACKEND of the tests, like Django's locmem mail backend
     LoggingNetwork,  # PROVISIONING_BACKEND's default
     RecordingBackend,  # EINVOICE_BACKEND's default
-    HttpBackend,  # EINVOICE_BACKEND of the platform
+    HttpBackend,  # EINVOICE_BACKEND of a JSON gateway in front of TTN
+    ElFatooraBackend,  # EINVOICE_BACKEND of TTN's SOAP service
     # The exception a PROVISIONING_BACKEND raises when the network does not answer (Network).
     NetworkError,
     # The services queue these tasks by name (lib.tasks.enqueue).

@@ -5,6 +5,7 @@ TTN's XSD 1.1 schema."""
 import base64
 import copy
 import dataclasses
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,11 +15,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import CommandError, call_command
 from lxml import etree
 from signxml import DigestAlgorithm
 from signxml.exceptions import InvalidDigest
 from signxml.xades import XAdESSignatureConfiguration, XAdESSignaturePolicy, XAdESVerifier
 
+from einvoicing.batches import submissions_send
+from einvoicing.models import Submission
 from einvoicing.schema import teif_errors, teif_fast_errors, xsd10_copy
 from einvoicing.services import teif_signed
 from einvoicing.signing import (
@@ -31,7 +35,7 @@ from einvoicing.signing import (
 )
 from einvoicing.teif import teif_document
 from tests.billing.helpers import issue
-from tests.einvoicing.helpers import COMPANY, account
+from tests.einvoicing.helpers import COMPANY, account, company
 
 DS = "{http://www.w3.org/2000/09/xmldsig#}"
 XADES = "{http://uri.etsi.org/01903/v1.3.2#}"
@@ -244,3 +248,21 @@ def test_einvoice_the_fast_check_refuses_a_schema_with_other_xsd_1_1_parts(setti
     etree.SubElement(other_type, "{http://www.w3.org/2001/XMLSchema}assert", test="true()")
     with pytest.raises(ImproperlyConfigured, match=r"XSD 1\.1"):
         xsd10_copy(xsd)
+
+
+def test_einvoice_check_command_checks_the_stored_documents_and_finds_a_changed_one(grid):
+    ids = [Submission.objects.get(invoice=issue(account(**company(n)))).pk for n in range(2)]
+    submissions_send(submission_ids=ids, job="test")
+    out = io.StringIO()
+    call_command("einvoice_check", "--sample", "5", stdout=out)
+    assert "2 of 2 documents valid and verified" in out.getvalue()
+
+    changed = Submission.objects.get(pk=ids[0])
+    with changed.xml.open("rb") as stored:
+        document = stored.read()
+    with changed.xml.storage.open(changed.xml.name, "wb") as rewritten:
+        rewritten.write(document.replace(b">24.800<", b">24.700<", 1))
+    errors = io.StringIO()
+    with pytest.raises(CommandError, match="1 documents fail"):
+        call_command("einvoice_check", stdout=io.StringIO(), stderr=errors)
+    assert f"{changed.key}: signature: digest mismatch" in errors.getvalue()
