@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import Case, CharField, F, Prefetch, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import F, Prefetch, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -66,11 +66,26 @@ def _claim(submission_ids: list[int], now) -> list[Submission]:
     )
 
 
-def _cases(values: dict[int, str]) -> Case:
-    return Case(
-        *(When(pk=pk, then=Value(value)) for pk, value in values.items()),
-        output_field=CharField(),
-    )
+def _set_each(
+    values: dict[int, tuple[str, ...]], columns: tuple[str, ...], *, if_empty: bool = False
+) -> int:
+    """Set text `columns` of each row `values` names, in one statement (an UPDATE from a VALUES
+    list: Django's Case/When costs milliseconds a row to build); `if_empty`: only where the
+    first column is still empty."""
+    if not values:
+        return 0
+    row = "(CAST(%s AS bigint)" + ", CAST(%s AS text)" * len(columns) + ")"
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    sets = ", ".join(f"{name} = v.{name}" for name in names.split(", "))
+    table = connection.ops.quote_name(Submission._meta.db_table)
+    where = f"AND {table}.{names.split(', ')[0]} = ''" if if_empty else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {sets} FROM (VALUES {', '.join([row] * len(values))}) "  # noqa: S608
+            f"AS v(id, {names}) WHERE {table}.id = v.id {where}",
+            [item for pk, texts in values.items() for item in (pk, *texts)],
+        )
+        return cursor.rowcount
 
 
 def _documents(rows: list[Submission]) -> tuple[dict[int, bytes], dict[int, str]]:
@@ -93,8 +108,7 @@ def _documents(rows: list[Submission]) -> tuple[dict[int, bytes], dict[int, str]
             logger.error("e-invoice %s not sent: %s", row.key, error)
             continue
         documents[row.pk] = signed
-    if names:
-        Submission.objects.filter(pk__in=names, xml="").update(xml=_cases(names))
+    _set_each({pk: (name,) for pk, name in names.items()}, ("xml",), if_empty=True)
     return documents, errors
 
 
@@ -125,23 +139,20 @@ def _answers_record(answers: dict[int, Answer], *, job: str, now) -> dict[int, s
         changes = []
         if accepted:
             Submission.objects.filter(pk__in=accepted).update(
-                status=Status.ACCEPTED,
-                ttn_reference=_cases({pk: a.reference[:70] for pk, a in accepted.items()}),
-                qr_text=_cases({pk: a.qr_text or a.reference for pk, a in accepted.items()}),
-                answered_at=now,
-                lease_until=None,
-                last_error="",
+                status=Status.ACCEPTED, answered_at=now, lease_until=None, last_error=""
+            )
+            _set_each(
+                {pk: (a.reference[:70], a.qr_text or a.reference) for pk, a in accepted.items()},
+                ("ttn_reference", "qr_text"),
             )
             changes += [
                 (pk, Status.ACCEPTED, f"TTN reference {a.reference}") for pk, a in accepted.items()
             ]
         if refused:
             Submission.objects.filter(pk__in=refused).update(
-                status=Status.REFUSED,
-                refusal_reason=_cases({pk: a.reason for pk, a in refused.items()}),
-                answered_at=now,
-                lease_until=None,
+                status=Status.REFUSED, answered_at=now, lease_until=None
             )
+            _set_each({pk: (a.reason,) for pk, a in refused.items()}, ("refusal_reason",))
             changes += [(pk, Status.REFUSED, a.reason) for pk, a in refused.items()]
         if pending:
             Submission.objects.filter(pk__in=pending).update(status=Status.SENT, lease_until=None)
@@ -152,8 +163,8 @@ def _answers_record(answers: dict[int, Answer], *, job: str, now) -> dict[int, s
             )
             for pk, to, reason in changes
         )
-        for pk in accepted:
-            enqueue("einvoicing.tasks.render_registered_copy", pk, robust=True)
+        if accepted:
+            enqueue("einvoicing.tasks.render_registered_copies", list(accepted), robust=True)
     statuses = dict(waiting)
     statuses.update({pk: to for pk, to, _reason in changes})
     return statuses

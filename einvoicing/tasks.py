@@ -43,3 +43,14 @@ def resend_due_einvoices() -> int:
 def render_registered_copy(submission_id: int) -> None:
     """Once TTN accepted an invoice: its PDF with the reference and QR code, made once."""
     registered_copy_render(Submission.objects.get(pk=submission_id))
+
+
+@shared_task(acks_late=True)
+def render_registered_copies(submission_ids: list[int]) -> None:
+    """The registered copies of a batch accepted at once (einvoicing/batches.py); one that fails
+    goes to its own retried task."""
+    for submission_id in submission_ids:
+        try:
+            registered_copy_render(Submission.objects.get(pk=submission_id))
+        except Exception:
+            render_registered_copy.delay(submission_id)

@@ -33,7 +33,12 @@ from billing.tasks import (
 from catalogue.selectors import SubscriptionPrices
 from einvoicing.backends import HttpBackend, RecordingBackend
 from einvoicing.elfatoora import ElFatooraBackend
-from einvoicing.tasks import render_registered_copy, resend_due_einvoices, send_einvoices
+from einvoicing.tasks import (
+    render_registered_copies,
+    render_registered_copy,
+    resend_due_einvoices,
+    send_einvoices,
+)
 from lib.emails import ConsoleEmailBackend
 from lib.pdf import StaticFilesFetcher
 from lib.sms import ConsoleSmsBackend, LocmemSmsBackend
@@ -124,6 +129,7 @@ FRAMEWORK_CALLS = [
     send_operator_termination_notice,
     send_einvoices,
     render_registered_copy,
+    render_registered_copies,
     # portal/celery.py's beat schedule names the periodic tasks as dotted strings.
     release_quarantined_numbers,
     run_prepaid_sweep,

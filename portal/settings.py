@@ -339,6 +339,7 @@ CELERY_TASK_ROUTES = {
     "einvoicing.tasks.send_einvoices": {"queue": "documents"},
     "einvoicing.tasks.send_einvoice": {"queue": "documents"},
     "einvoicing.tasks.render_registered_copy": {"queue": "documents"},
+    "einvoicing.tasks.render_registered_copies": {"queue": "documents"},
 }
 # Accounts per billing task: a batch is one transaction (a worker killed in the middle loses at
 # most one batch, which the rerun picks up) billed with a fixed number of queries.
