@@ -21,25 +21,21 @@ import resource
 import statistics
 import tempfile
 import time
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date
 
 from django.conf import settings
 from django.db import connections
 from django.test import override_settings
-from django.utils import timezone
 from weasyprint import HTML
 
-from accounts.models import Boutique
+from bench.accounts import postpaid_accounts
 from billing.documents import invoice_pdf_document, invoice_pdf_render
 from billing.invoicing import Period, invoices_issue
-from billing.models import Invoice, UsageImport, UsageRecord
+from billing.models import Invoice
 from catalogue.grid_file import grid_load
 from catalogue.management.commands.grid_load import DEMO_GRID
-from catalogue.models import Offer
 from lib.pdf import DocumentHTML
 from portal.celery import app
-from subscriptions.models import Contract, Customer, Line, MobileNumber
 from tests.frozen_rows import rewriting_history
 
 INVOICES = 60  # rendered by one process, then the same by two, for pdf_invoices_per_s
@@ -53,59 +49,7 @@ PERIOD = Period.month(date(2026, 10, 1))
 
 def _accounts(count: int) -> list[int]:
     """`count` postpaid accounts, one line each, with USAGE_LINES calls in October."""
-    boutique, _ = Boutique.objects.get_or_create(
-        code="bench-pdf", defaults={"name": "Bench PDF", "city": "Tunis"}
-    )
-    offer = Offer.objects.get(code="forfait-liberte-20")
-    customers = Customer.objects.bulk_create(
-        Customer(
-            kind="individual",
-            boutique=boutique,
-            last_name=f"Pdf{i}",
-            first_name="Bench",
-            cin=f"{40000000 + i:08d}",
-            street="1 avenue Habib Bourguiba",
-            postal_code="1000",
-            city="Tunis",
-        )
-        for i in range(count)
-    )
-    contracts = Contract.objects.bulk_create(
-        Contract(customer=customer, reference=f"C-PDF-{i:06d}")
-        for i, customer in enumerate(customers)
-    )
-    numbers = MobileNumber.objects.bulk_create(
-        MobileNumber(msisdn=f"+2162300{i:04d}", status="assigned") for i in range(count)
-    )
-    activated = timezone.make_aware(datetime(2026, 9, 1, 9, 0))
-    lines = Line.objects.bulk_create(
-        Line(
-            contract=contract,
-            number=number,
-            offer=offer,
-            status="active",
-            activated_at=activated,
-            commitment_ends_on=date(2027, 8, 31),
-        )
-        for contract, number in zip(contracts, numbers, strict=True)
-    )
-    upload = UsageImport.objects.create(name="bench-pdf")
-    start = timezone.make_aware(datetime(2026, 10, 1, 8, 0))
-    UsageRecord.objects.bulk_create(
-        UsageRecord(
-            line=line,
-            started_at=start + timedelta(hours=17 * k, minutes=line.pk % 60),
-            kind="voice",
-            destination=f"+216710{line.pk % 10000:05d}",
-            quantity=Decimal(1 + k % 9),
-            unit_price=Decimal("0.120"),
-            usage_import=upload,
-            record_key=f"bench-pdf-{line.pk}-{k}",
-        )
-        for line in lines
-        for k in range(USAGE_LINES)
-    )
-    return [contract.pk for contract in contracts]
+    return postpaid_accounts(count, name="pdf", numbers_from="+2162300", usage_lines=USAGE_LINES)
 
 
 def _issue(contract_ids: list[int]) -> list[int]:

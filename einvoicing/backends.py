@@ -1,4 +1,6 @@
-"""Who receives the signed TEIF documents: a class named by settings.EINVOICE_BACKEND.
+"""Who receives the signed TEIF documents: a class named by settings.EINVOICE_BACKEND: the
+recording one (development, tests), einvoicing.elfatoora.ElFatooraBackend (TTN's SOAP service),
+or HttpBackend (a JSON gateway the operator runs in front of TTN, if it has one).
 
 `send` submits one document under its idempotency key and returns TTN's answer (accepted with
 its reference and the content of its QR code, refused with its reason, or pending); `consult`
@@ -14,6 +16,9 @@ from typing import ClassVar, Protocol
 import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+# How Answer.qr_text carries TTN's own seal (the PNG of its QR code) instead of a QR's content.
+SEAL_PREFIX = "data:image/png;base64,"
 
 
 class Unavailable(Exception):
@@ -31,7 +36,7 @@ class Answer:
 class Backend(Protocol):
     def send(self, *, key: str, number: str, xml: bytes) -> Answer: ...
 
-    def consult(self, *, key: str) -> Answer: ...
+    def consult(self, *, key: str, number: str) -> Answer: ...
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ class RecordingBackend:
             )
         return self.registered[key]
 
-    def consult(self, *, key: str) -> Answer:
+    def consult(self, *, key: str, number: str) -> Answer:
         return self.registered.get(key, Answer("pending"))
 
 
@@ -109,7 +114,7 @@ class HttpBackend:
             },
         )
 
-    def consult(self, *, key: str) -> Answer:
+    def consult(self, *, key: str, number: str) -> Answer:
         return self._call("GET", f"{settings.EINVOICE_URL.rstrip('/')}/{key}")
 
 

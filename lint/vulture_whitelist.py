@@ -34,7 +34,13 @@ from billing.tasks import (
 )
 from catalogue.selectors import SubscriptionPrices
 from einvoicing.backends import HttpBackend, RecordingBackend
-from einvoicing.tasks import render_registered_copy, resend_due_einvoices, send_einvoices
+from einvoicing.elfatoora import ElFatooraBackend
+from einvoicing.tasks import (
+    render_registered_copies,
+    render_registered_copy,
+    resend_due_einvoices,
+    send_einvoices,
+)
 from lib.emails import ConsoleEmailBackend
 from lib.pdf import StaticFilesFetcher
 from lib.sms import ConsoleSmsBackend, LocmemSmsBackend
@@ -111,7 +117,8 @@ FRAMEWORK_CALLS = [
     LocmemSmsBackend,  # SMS_BACKEND of the tests, like Django's locmem mail backend
     LoggingNetwork,  # PROVISIONING_BACKEND's default
     RecordingBackend,  # EINVOICE_BACKEND's default
-    HttpBackend,  # EINVOICE_BACKEND of the platform
+    HttpBackend,  # EINVOICE_BACKEND of a JSON gateway in front of TTN
+    ElFatooraBackend,  # EINVOICE_BACKEND of TTN's SOAP service
     # The exception a PROVISIONING_BACKEND raises when the network does not answer (Network).
     NetworkError,
     # The services queue these tasks by name (lib.tasks.enqueue).
@@ -127,6 +134,7 @@ FRAMEWORK_CALLS = [
     send_operator_termination_notice,
     send_einvoices,
     render_registered_copy,
+    render_registered_copies,
     # portal/celery.py's beat schedule names the periodic tasks as dotted strings.
     release_quarantined_numbers,
     run_prepaid_sweep,

@@ -305,7 +305,28 @@ EINVOICE_URL = env.str("EINVOICE_URL", default="")
 EINVOICE_LOGIN = env.str("EINVOICE_LOGIN", default="")
 EINVOICE_PASSWORD = env.str("EINVOICE_PASSWORD", default="")
 EINVOICE_TIMEOUT_SECONDS = env.int("EINVOICE_TIMEOUT_SECONDS", default=30)
+# The namespace of the operations of El Fatoora's SOAP service (einvoicing.elfatoora).
+EINVOICE_SOAP_NAMESPACE = env.str(
+    "EINVOICE_SOAP_NAMESPACE", default="http://services.elfatoura.tradenet.com.tn/"
+)
 EINVOICE_SCHEMA_DIR = BASE_DIR / "einvoicing" / "schemas"
+# TTN's signature policy, named in every supplier signature (XAdES-EPES): its identifier, its
+# description, the SHA-256 (base64) of the policy document and where it is published. The
+# defaults are those of TTN's signed sample; TTN confirms the current ones on enrolment.
+EINVOICE_POLICY_ID = env.str("EINVOICE_POLICY_ID", default="urn:2.16.788.1.2.1")
+EINVOICE_POLICY_DESCRIPTION = env.str(
+    "EINVOICE_POLICY_DESCRIPTION", default="Politique de signature de la facture electronique"
+)
+EINVOICE_POLICY_SHA256 = env.str(
+    "EINVOICE_POLICY_SHA256", default="3J1oMkha+OAlm9hBNCcAS+/nbKokG8Gf9N3XPipP7yg="
+)
+EINVOICE_POLICY_URL = env.str(
+    "EINVOICE_POLICY_URL",
+    default="http://www.tradenet.com.tn/portal/telechargerTelechargement"
+    "?lien=Politique_de_Signature_de_la_facture_electronique.pdf",
+)
+# The signer's role claimed in the signature (SignerRoleV2).
+EINVOICE_SIGNER_ROLE = env.str("EINVOICE_SIGNER_ROLE", default="Fournisseur")
 
 # Celery: with no broker URL every task runs in-process at once (a laptop with nothing
 # installed); production and the task tests give a Redis URL.
@@ -330,6 +351,7 @@ CELERY_TASK_ROUTES = {
     "einvoicing.tasks.send_einvoices": {"queue": "documents"},
     "einvoicing.tasks.send_einvoice": {"queue": "documents"},
     "einvoicing.tasks.render_registered_copy": {"queue": "documents"},
+    "einvoicing.tasks.render_registered_copies": {"queue": "documents"},
 }
 # Accounts per billing task: a batch is one transaction (a worker killed in the middle loses at
 # most one batch, which the rerun picks up) billed with a fixed number of queries.

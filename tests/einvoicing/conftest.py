@@ -6,6 +6,9 @@ import pytest
 from einvoicing.backends import RecordingBackend
 from einvoicing.models import Submission
 from einvoicing.schema import teif_errors
+
+# The browser fixtures of tests/e2e, for test_einvoice_pages.py.
+from tests.e2e.conftest import browser, browser_errors, live_server, page  # noqa: F401
 from tests.einvoicing.certificates import throwaway
 
 
