@@ -84,3 +84,12 @@ class EmailOrMobileBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        """The signed-in user of each request, read with their customer record in one query:
+        every customer page reads `request.user.customer` (issue 17: one query less a page)."""
+        try:
+            user = User._default_manager.select_related("customer").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

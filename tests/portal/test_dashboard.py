@@ -54,9 +54,9 @@ def test_dashboard_query_count_is_the_same_with_1_and_20_lines(
     offer = Line.objects.get(contract__customer=alice).offer
     LineFactory.create_batch(20, contract=contract, offer=offer)
     assert _dashboard_queries(client, many) == one
-    # Session, user, customer (read once: the menu reuses it), lines, their options, the
-    # subscription files, the termination requests.
-    with django_assert_max_num_queries(7):
+    # Session, user with its customer (one query: EmailOrMobileBackend.get_user), lines,
+    # their options, the subscription files, the termination requests.
+    with django_assert_max_num_queries(6):
         client.get(reverse("portal:dashboard"))
 
 
@@ -86,5 +86,5 @@ def test_line_page_query_count_is_the_same_with_1_and_20_changes_and_options(
     assert len(page.context["history"]) == 20
     assert len(page.context["line"].current_options) > 20
     assert _line_page_queries(client, line) == one
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         client.get(reverse("portal:line_detail", args=[line.pk]))

@@ -15,8 +15,8 @@ from billing.payments import payment_record
 from lib.money import format_tnd
 from tests.billing.helpers import flat
 
-# Session, user, customer, invoices, account balances.
-LIST_QUERIES = 5
+# Session, user with its customer, invoices, account balances.
+LIST_QUERIES = 4
 
 
 def signed_in(customer) -> Client:
