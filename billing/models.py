@@ -251,7 +251,8 @@ class UsageImport(models.Model):
 
     Issue 16: the file is stored, then read in chunks, each committed with the counters below,
     so that an import that stopped half-way says so (`importing`) and goes on from its last
-    chunk; only the end of the file makes it `done`."""
+    chunk (queued again by the beat when it made no progress for OUTBOX_STALE_SECONDS); only the
+    end of the file makes it `done`."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -266,6 +267,9 @@ class UsageImport(models.Model):
     )
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Its last progress (stored, a chunk committed): an unfinished import without progress for
+    # OUTBOX_STALE_SECONDS is a dead worker's, queued again by billing/outbox.py.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
     bytes_read = models.PositiveBigIntegerField(_("bytes read"), default=0)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)

@@ -11,6 +11,10 @@ are only a fast path.
   its progress counts its account rows, so nothing counts twice.
 - A finished run's printable batch is (re)built when it is missing or holds fewer invoices than
   the run's paper invoices (billing/delivery.py).
+- A usage import still `queued` or `importing` with no progress for OUTBOX_STALE_SECONDS (its
+  worker died, its message was lost) is queued again: it reads on after its last committed
+  chunk, and a run that finds another one ahead of it stops, so each chunk counts once
+  (billing/usage_import.py).
 """
 
 import logging
@@ -21,7 +25,7 @@ from django.core.mail import get_connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from billing.models import BillingRun, Invoice
+from billing.models import BillingRun, Invoice, UsageImport
 from lib.tasks import dispatch, outbox_stale
 from subscriptions.models import Contract
 
@@ -63,6 +67,14 @@ def runs_to_resume(before) -> QuerySet[BillingRun]:
     return BillingRun.objects.filter(status=BillingRun.Status.RUNNING, updated_at__lt=before)
 
 
+def imports_to_resume(before) -> QuerySet[UsageImport]:
+    """Usage imports not finished and without progress since `before`."""
+    return UsageImport.objects.filter(
+        status__in=[UsageImport.Status.QUEUED, UsageImport.Status.IMPORTING],
+        updated_at__lt=before,
+    )
+
+
 def billing_redeliver(*, limit: int = 5000) -> dict[str, int]:
     """Queue again what the database says is still to do (see the module's docstring); what is
     queued twice is done once. Returns how many of each were queued."""
@@ -97,17 +109,23 @@ def billing_redeliver(*, limit: int = 5000) -> dict[str, int]:
         if paper_batch_due(run):
             dispatch("billing.tasks.build_paper_batch", run.pk)
             batches += 1
-    if queued or credit_notes or resumed or batches:
+    imports = list(imports_to_resume(before).values_list("pk", flat=True))
+    for pk in imports:
+        dispatch("billing.tasks.import_usage_file", pk)
+    if queued or credit_notes or resumed or batches or imports:
         logger.warning(
-            "outbox: %s invoices, %s credit notes, %s runs, %s paper batches queued again",
+            "outbox: %s invoices, %s credit notes, %s runs, %s paper batches, %s usage imports "
+            "queued again",
             len(queued),
             len(credit_notes),
             resumed,
             batches,
+            len(imports),
         )
     return {
         "invoices": len(queued),
         "credit_notes": len(credit_notes),
         "runs": resumed,
         "paper_batches": batches,
+        "usage_imports": len(imports),
     }

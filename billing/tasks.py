@@ -100,8 +100,9 @@ def resend_billing_notices() -> int:
 
 @shared_task
 def redeliver_billing() -> dict[str, int]:
-    """Beat, every 5 minutes: invoices without their PDF or mail, runs left running and paper
-    batches missing or incomplete are queued again (billing/outbox.py)."""
+    """Beat, every 5 minutes: invoices without their PDF or mail, runs left running, paper
+    batches missing or incomplete and usage imports without progress are queued again
+    (billing/outbox.py)."""
     return billing_redeliver()
 
 

@@ -8,8 +8,10 @@ CONFLICT DO NOTHING on the key built from the parsed values, so the database tel
 duplicates of any earlier file or chunk) and the counters of the import, the refused rows with
 their numbers (the first USAGE_IMPORT_ERRORS_LISTED listed, all counted), the bytes read for the
 progress. An import stopped by a crash stays `importing` with what it committed, and its next run
-reads on from the row after its last chunk; running it twice at once counts each chunk once (the
-import is locked per chunk and a run that finds it ahead of itself stops).
+reads on from the row after its last chunk: the beat's redelivery (billing/outbox.py) queues it
+again once it made no progress for OUTBOX_STALE_SECONDS. Running it twice at once counts each
+chunk once: the import is locked per chunk, and a run that finds it ahead of itself (another run
+committed a chunk since) stops.
 """
 
 import codecs

@@ -118,15 +118,16 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/15"),
     },
     # Every 5 minutes: invoices without their PDF or mail (or claimed by a worker that died),
-    # billing runs left running by an outage and incomplete paper batches are queued again
-    # (billing/outbox.py); what is done already is not done twice.
+    # billing runs left running by an outage, incomplete paper batches and usage imports
+    # without progress are queued again (billing/outbox.py); what is done already is not done
+    # twice.
     "billing-redelivery": {
         "task": "billing.tasks.redeliver_billing",
         "schedule": crontab(minute="*/5"),
     },
     # Every 10 minutes: provisioning orders and customer notifications whose queued send was
-    # lost (a worker killed, the broker down), and orders a dead worker claimed, are queued
-    # again after OUTBOX_STALE_SECONDS; their keys make a second send harmless.
+    # lost (a worker killed, the broker down), and those a dead worker claimed, are queued again
+    # after OUTBOX_STALE_SECONDS; their keys and claims make a second send harmless.
     "outbox-redelivery": {
         "task": "subscriptions.tasks.redeliver_outbox",
         "schedule": crontab(minute="*/10"),

@@ -135,7 +135,8 @@ class ProvisioningOrder(models.Model):
 
 class CustomerNotification(models.Model):
     """An e-mail or an SMS telling the customer their line is suspended or restored; its unique
-    key makes it exist once, `sent_at` makes it go out once."""
+    key makes it exist once, its claim (`claimed_at`) and `sent_at` make it go out at least once
+    and in the normal path once."""
 
     class Kind(models.TextChoices):
         SUSPENDED = "suspended", _("Line suspended")
@@ -155,6 +156,9 @@ class CustomerNotification(models.Model):
     )
     key = models.CharField(max_length=80, unique=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Issue 16: claimed by the worker sending it, then `sent_at` once sent; a claim older than
+    # OUTBOX_STALE_SECONDS is a dead worker's, and the beat job sends the notice again.
+    claimed_at = models.DateTimeField(_("being sent since"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:

@@ -1,18 +1,26 @@
 """Telling the customer that a line is suspended or restored, by e-mail and SMS, once only, in
 their language. Rows are recorded in the transaction that suspends or restores (their unique key
-makes each exist once); they are sent after commit and `sent_at` makes each go out once.
+makes each exist once); they are sent after commit.
+
+Issue 16: each goes out at least once, and once in the normal path: the worker claims it
+(`claimed_at`), sends it, then records `sent_at`. A worker killed between the send and the record
+leaves a claim that a beat job (`subscriptions.tasks.redeliver_outbox`) takes up once older than
+OUTBOX_STALE_SECONDS, so the notice may then go out twice but is never lost; a fresh claim is
+left to its worker, and a notice sent is never sent again.
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.conf import settings
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from lib.bulk import bulk_insert
 from lib.emails import send_templated
 from lib.sms import send_sms
-from lib.tasks import enqueue
+from lib.tasks import enqueue, outbox_stale
 from subscriptions.models import (
     CustomerNotification,
     Line,
@@ -68,12 +76,23 @@ def notifications_record(events: Iterable[tuple[Line, str, str, str]]) -> list[i
     return ids
 
 
-def notification_send(notification_id: int) -> bool:
-    """Send one notification unless it went out already; False when there was nothing to send."""
-    claimed = CustomerNotification.objects.filter(pk=notification_id, sent_at__isnull=True).update(
-        sent_at=timezone.now()
+def _claim(notification_id: int) -> datetime | None:
+    """Claim the notification for this worker: the time of the claim, or None when it is sent
+    or another worker claimed it less than OUTBOX_STALE_SECONDS ago."""
+    now = timezone.now()
+    claimed = (
+        CustomerNotification.objects.filter(pk=notification_id, sent_at__isnull=True)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - outbox_stale()))
+        .update(claimed_at=now)
     )
-    if not claimed:
+    return now if claimed else None
+
+
+def notification_send(notification_id: int) -> bool:
+    """Send one notification unless it went out already or another worker is sending it; False
+    when there was nothing to send."""
+    claim = _claim(notification_id)
+    if claim is None:
         return False
     notification = CustomerNotification.objects.select_related(
         "line__number", "line__contract__customer__user"
@@ -92,17 +111,23 @@ def notification_send(notification_id: int) -> bool:
         elif address := _address(line):
             send_templated(to=address, template=template, context=context, language=language)
     except Exception:
-        # Nothing went out: give the claim back so that the retry sends it.
-        CustomerNotification.objects.filter(pk=notification_id).update(sent_at=None)
+        # Nothing went out: give the claim back (unless another worker took it over meanwhile)
+        # so that the retry sends it at once.
+        CustomerNotification.objects.filter(pk=notification_id, claimed_at=claim).update(
+            claimed_at=None
+        )
         raise
+    CustomerNotification.objects.filter(pk=notification_id, sent_at__isnull=True).update(
+        sent_at=timezone.now()
+    )
     return True
 
 
 def notifications_to_send(*, created_before) -> list[int]:
-    """Notifications recorded before `created_before` and not sent: their queued send was lost
-    or is still being retried."""
+    """Notifications recorded before `created_before`, not sent and not claimed since: their
+    queued send was lost or is still being retried, or the claim is a dead worker's."""
     return list(
-        CustomerNotification.objects.filter(
-            sent_at__isnull=True, created_at__lt=created_before
-        ).values_list("pk", flat=True)
+        CustomerNotification.objects.filter(sent_at__isnull=True, created_at__lt=created_before)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=created_before))
+        .values_list("pk", flat=True)
     )
