@@ -17,6 +17,7 @@ from passes.interruptions import (
 )
 from passes.models import InterruptionChange
 from passes.notices import pass_notices_send, pass_notices_to_send
+from passes.option_fees import option_fees_pay
 from passes.services import passes_renew
 
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "max_retries": 8}
@@ -28,8 +29,10 @@ REDELIVERY_DELAY = timedelta(minutes=10)
 @shared_task(**RETRY)
 def renew_passes() -> int:
     """Beat: passes whose period ended are renewed (paid or charged) or ended, their customers
-    told once (R1.2, R10.6); queues itself again while more are due."""
+    told once (R1.2, R10.6); the month's option fees of capped lines paid from their balance
+    when the grid says so (R10.7); queues itself again while more are due."""
     opened = passes_renew(limit=RENEW_BATCH)
+    opened += option_fees_pay(limit=RENEW_BATCH)
     from passes.services import passes_due
 
     if len(passes_due(now=timezone.now(), limit=RENEW_BATCH)) == RENEW_BATCH:
