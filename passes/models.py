@@ -202,6 +202,9 @@ class InterruptionChange(models.Model):
     notices_total = models.PositiveIntegerField(_("e-mails and SMS to send"), default=0)
     notices_sent = models.PositiveIntegerField(_("e-mails and SMS sent"), default=0)
     notices_created_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # RK.2: when its batches were last queued or one of them saved its progress; the beat
+    # queues them again only after a while without either (passes.tasks.REDELIVERY_DELAY).
+    notices_worked_at = models.DateTimeField(null=True, blank=True, editable=False)
     notified_at = models.DateTimeField(_("all told at"), null=True, blank=True)
     credited_at = models.DateTimeField(_("days credited at"), null=True, blank=True)
 
