@@ -150,13 +150,13 @@ def _recurring(line: Line, period: Period, until: date, grid: GridSnapshot) -> l
         stop = min(taken.ended_on or last, last)
         if start > stop:
             continue
-        if option.period == Option.Period.MONTH and from_balance:
-            # R10.7: paid in advance from the balance (passes/option_fees.py), never billed here
+        if option.period == Option.Period.MONTH and (taken.month_paid or from_balance):
+            # R10.7: a month paid in advance from the balance (passes/option_fees.py) is shown
+            # paid, whatever the grid says now; while the grid says the balance pays, a month
+            # not paid (the option ended for it) is never billed on the capped invoice.
             for paid in taken.month_paid:
-                label = FEE_FROM_BALANCE_LABEL % {
-                    "option": option.label,
-                    "fee": format_tnd(paid.fee),
-                }
+                fee = format_tnd(paid.fee)
+                label = FEE_FROM_BALANCE_LABEL % {"option": option.label, "fee": fee}
                 drafts.append(
                     DraftLine(K.INCLUDED, f"{label} - {line.msisdn}", Decimal(1), ZERO, ZERO, line)
                 )

@@ -83,3 +83,15 @@ def test_r10_7_without_the_grid_s_say_a_capped_line_s_options_are_billed(grid):
     assert pay(2026, 10, 1, 10, 5) == 0
     assert credit(line) == Decimal("30.000")
     assert issue(line).lines.get(kind="option").amount_excl_tax == Decimal("10.000")
+
+
+def test_r10_7_a_month_paid_from_the_balance_is_never_billed_again(grid):
+    GridParameters.objects.update(capped_balance_pays_options=True)
+    line = capped("30")
+    take(line, "internet-10go", at(2026, 10, 1, 10, 0))
+    pay(2026, 10, 1, 10, 5)
+    GridParameters.objects.update(capped_balance_pays_options=False)  # the grid changes after
+    invoice = issue(line)
+    assert invoice.total_excl_tax == Decimal("15.000")
+    assert invoice.lines.get(kind="included").amount_excl_tax == Decimal("0.000")
+    assert not invoice.lines.filter(kind="option").exists()
