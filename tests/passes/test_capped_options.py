@@ -10,7 +10,7 @@ import time_machine
 from billing.invoicing import Period
 from catalogue.models import GridParameters
 from passes.models import OptionMonthPaid
-from passes.option_fees import option_fees_pay
+from passes.tasks import renew_passes
 from subscriptions.models import PrepaidMovement
 from tests.billing.helpers import issue
 from tests.passes.conftest import at, take
@@ -20,8 +20,9 @@ NOVEMBER = Period.month(date(2026, 11, 1))
 
 
 def pay(*when: int) -> int:
+    """The beat's renewal job at `when`: the month's option fees of capped lines paid."""
     with time_machine.travel(at(*when), tick=False):
-        return option_fees_pay()
+        return renew_passes()
 
 
 def credit(line) -> Decimal:
