@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -22,13 +22,19 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from billing.models import Charge, Invoice, InvoiceCounter, InvoiceLine, Payment, UsageRecord
 from billing.payments import payments_allocate
-from billing.rating import pass_windows, usage_paid_from_balance, usage_split
+from billing.rating import (
+    fees_paid_from_balance,
+    pass_windows,
+    usage_paid_from_balance,
+    usage_split,
+)
 from billing.signals import invoices_issued
 from catalogue.models import Option
 from catalogue.selectors import GridSnapshot
 from lib.bulk import bulk_insert, ids_in, rows_insert
 from lib.money import ZERO, format_tnd, tnd
 from lib.tasks import enqueue
+from passes.models import OptionMonthPaid
 from subscriptions.models import Contract, Line, LineOption, LineStatusChange
 
 K = InvoiceLine.Kind
@@ -135,6 +141,7 @@ def _recurring(line: Line, period: Period, until: date, grid: GridSnapshot) -> l
     for begin, end, fee in grid.offer_fees(line.offer, first=first, last=last):
         label, amount = _prorated(line.offer.label, line.msisdn, fee, begin, end, period)
         drafts.append(DraftLine(K.SUBSCRIPTION, label, Decimal(1), amount, amount, line))
+    from_balance = fees_paid_from_balance(line.offer, grid.grid_parameters(on=period.end))
     for taken in line.options_taken:
         option = taken.option
         if hasattr(taken, "pass_holding"):
@@ -143,7 +150,17 @@ def _recurring(line: Line, period: Period, until: date, grid: GridSnapshot) -> l
         stop = min(taken.ended_on or last, last)
         if start > stop:
             continue
-        if option.period == Option.Period.MONTH:
+        if option.period == Option.Period.MONTH and (taken.month_paid or from_balance):
+            # R10.7: a month paid in advance from the balance (passes/option_fees.py) is shown
+            # paid, whatever the grid says now; while the grid says the balance pays, a month
+            # not paid (the option ended for it) is never billed on the capped invoice.
+            for paid in taken.month_paid:
+                fee = format_tnd(paid.fee)
+                label = FEE_FROM_BALANCE_LABEL % {"option": option.label, "fee": fee}
+                drafts.append(
+                    DraftLine(K.INCLUDED, f"{label} - {line.msisdn}", Decimal(1), ZERO, ZERO, line)
+                )
+        elif option.period == Option.Period.MONTH:
             # R9.2: an option taken or left during the month is billed for its days.
             for begin, end, price in grid.option_fees(option, first=start, last=stop):
                 label, amount = _prorated(option.label, line.msisdn, price, begin, end, period)
@@ -171,6 +188,9 @@ INCLUDED_LABELS = {
 }
 
 FROM_BALANCE_LABEL = gettext_lazy("%(usage)s, paid from the top-up balance (capped invoice)")
+FEE_FROM_BALANCE_LABEL = gettext_lazy(
+    "%(option)s, %(fee)s paid from the top-up balance (capped invoice)"
+)
 
 
 def _usage(line: Line, period: Period, grid: GridSnapshot) -> list[DraftLine]:
@@ -333,8 +353,13 @@ def contracts_for_billing(
         line__contract_id__in=ids, to_status=Line.Status.TERMINATED
     ):
         by_pk[change.line_id].terminations.append(change)
-    for taken in LineOption.objects.filter(line__contract_id__in=ids).select_related(
-        "option", "pass_holding"
+    paid = Prefetch(  # R10.7: the months paid from a capped line's balance
+        "months_paid", OptionMonthPaid.objects.filter(month=period.start), to_attr="month_paid"
+    )
+    for taken in (
+        LineOption.objects.filter(line__contract_id__in=ids)
+        .select_related("option", "pass_holding")
+        .prefetch_related(paid)
     ):
         by_pk[taken.line_id].options_taken.append(taken)
     start, end = period.bounds()

@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from billing.models import UsageRecord
-from catalogue.models import DestinationPrefix, Offer, Option, PassAllowance
+from catalogue.models import DestinationPrefix, GridParameters, Offer, Option, PassAllowance
 from catalogue.selectors import NotInForce
 from lib.money import ZERO
 from passes.models import PassPeriod
@@ -119,6 +119,14 @@ def usage_paid_from_balance(offer: Offer) -> bool:
     top-up balance as it happens, as a prepaid line's is. The invoice and the consumption so far
     both ask this, so they never disagree."""
     return offer.kind == Offer.Kind.CAPPED
+
+
+def fees_paid_from_balance(offer: Offer, parameters: GridParameters) -> bool:
+    """R10.7 (decision): when the grid says so, a capped postpaid line's ordinary options pay
+    their monthly fees from its top-up balance, in advance, as its passes do; the capped
+    invoice shows them paid and never bills them (R1.1). Asked by the invoice and by the job
+    that debits them (passes/option_fees.py)."""
+    return offer.kind == Offer.Kind.CAPPED and parameters.capped_balance_pays_options
 
 
 @dataclass(frozen=True)

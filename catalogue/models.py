@@ -286,6 +286,10 @@ class GridParameters(EffectiveDated):
     capped_balance_pays_passes = models.BooleanField(
         _("capped postpaid: the top-up balance pays passes (R10.7)"), default=False
     )
+    capped_balance_pays_options = models.BooleanField(
+        _("capped postpaid: the top-up balance pays the options' monthly fees (R10.7)"),
+        default=False,
+    )
 
     class Meta(EffectiveDated.Meta):
         verbose_name = _("grid parameters")

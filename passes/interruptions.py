@@ -12,7 +12,7 @@ period, the charge or the balance movement written with it).
 from datetime import date, datetime
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -253,18 +253,39 @@ def interruption_change_progress(change: InterruptionChange) -> InterruptionChan
     left to send."""
     left = PassNotice.objects.filter(change=change, sent_at__isnull=True).count()
     created = InterruptionChange.objects.filter(pk=change.pk, notices_created_at__isnull=False)
-    created.update(notices_sent=F("notices_total") - left)
+    created.update(notices_sent=F("notices_total") - left, notices_worked_at=timezone.now())
     if not left:
         created.filter(notified_at__isnull=True).update(notified_at=timezone.now())
     change.refresh_from_db()
     return change
 
 
-def changes_to_notify() -> list[int]:
+def _idle(since: datetime) -> Q:
+    """Its notices neither queued nor progressing since `since` (never queued counts as idle)."""
+    return Q(notices_worked_at__isnull=True) | Q(notices_worked_at__lt=since)
+
+
+def changes_to_notify(*, idle_since: datetime) -> list[int]:
+    """Changes whose subscribers are not all told and whose batches are neither queued nor
+    sending since `idle_since`: their job was lost. A change recorded after it still has its
+    own task in the queue."""
     return list(
-        InterruptionChange.objects.filter(notified_at__isnull=True)
+        InterruptionChange.objects.filter(
+            _idle(idle_since), notified_at__isnull=True, at__lt=idle_since
+        )
         .order_by("pk")
         .values_list("pk", flat=True)
+    )
+
+
+def interruption_notices_claim(change: InterruptionChange, *, idle_since: datetime) -> bool:
+    """RK.2: the right to queue the change's batches, taken by a conditional update: False when
+    they were queued, or a batch sent, since `idle_since` (a second delivery of the task, or the
+    beat while they go out), so that a batch is not queued twice."""
+    return bool(
+        InterruptionChange.objects.filter(
+            _idle(idle_since), pk=change.pk, notified_at__isnull=True
+        ).update(notices_worked_at=timezone.now())
     )
 
 

@@ -103,6 +103,37 @@ class PassPeriod(models.Model):
         return f"{self.holding} #{self.number}"
 
 
+class OptionMonthPaid(models.Model):
+    """R10.7: a month of an ordinary option (not a pass) on a capped postpaid line, paid in
+    advance from the line's top-up balance when the grid says so; unique per option taken and
+    month, so a rerun never debits it twice. The invoice shows it at 0.000 (billing/invoicing)."""
+
+    line_option = models.ForeignKey(
+        LineOption, on_delete=models.CASCADE, related_name="months_paid"
+    )
+    month = models.DateField(_("month"))  # its first day
+    fee = MoneyField(_("fee excl. tax"))
+    movement = models.OneToOneField(
+        "subscriptions.PrepaidMovement",
+        verbose_name=_("paid from the balance"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    job = models.CharField(_("job"), max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("option month paid from the balance")
+        verbose_name_plural = _("option months paid from the balance")
+        constraints = [
+            models.UniqueConstraint(fields=["line_option", "month"], name="option_month_paid_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_option} {self.month:%m/%Y}"
+
+
 class Interruption(models.Model):
     """RK.1: a partner cut, partly restored or degraded a pass, or the calls to a country or a
     zone (then every pass that includes them is affected); its scope over time is its changes
@@ -171,6 +202,9 @@ class InterruptionChange(models.Model):
     notices_total = models.PositiveIntegerField(_("e-mails and SMS to send"), default=0)
     notices_sent = models.PositiveIntegerField(_("e-mails and SMS sent"), default=0)
     notices_created_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # RK.2: when its batches were last queued or one of them saved its progress; the beat
+    # queues them again only after a while without either (passes.tasks.REDELIVERY_DELAY).
+    notices_worked_at = models.DateTimeField(null=True, blank=True, editable=False)
     notified_at = models.DateTimeField(_("all told at"), null=True, blank=True)
     credited_at = models.DateTimeField(_("days credited at"), null=True, blank=True)
 

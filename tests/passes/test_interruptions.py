@@ -3,6 +3,7 @@ days of full cut credited once (RK.3)."""
 
 from datetime import date, datetime
 from decimal import Decimal
+from unittest.mock import patch
 
 import pytest
 import time_machine
@@ -21,7 +22,11 @@ from passes.interruptions import (
 )
 from passes.models import Interruption, InterruptionCredit, PassNotice
 from passes.services import passes_renew
-from passes.tasks import notify_interruption_change, resume_interruption_jobs
+from passes.tasks import (
+    notify_interruption_change,
+    resume_interruption_jobs,
+    send_interruption_notices,
+)
 from subscriptions.models import PrepaidMovement
 from tests.billing.helpers import issue
 from tests.passes.conftest import at, postpaid, prepaid, take
@@ -293,3 +298,27 @@ def test_rk_1_staff_record_a_cut_of_the_calls_to_a_country_in_the_admin(
     assert interruption.calls_to == "MA" and interruption.options.count() == 3
     listing = client.get(reverse("admin:passes_interruption_changelist"))
     assert listing.status_code == 200 and "MA" in listing.content.decode()
+
+
+def test_rk_2_the_beat_queues_again_only_the_notices_whose_job_was_lost(grid, supervisor):
+    line = postpaid()
+    take(line, "maroc-illimite-mois", at(2026, 9, 1, 10, 0))
+    recorded = time_machine.travel(at(2026, 9, 7, 8, 0), tick=False)
+    with recorded, patch.object(send_interruption_notices, "delay") as queued:
+        change = cut(supervisor, at(2026, 9, 7, 0, 0)).changes.get()  # its task not run yet
+        resume_interruption_jobs()  # just recorded: left to its own task
+        assert not queued.called
+        notify_interruption_change(change.pk)  # the recording's task queues the batch
+        notify_interruption_change(change.pk)  # delivered twice
+        resume_interruption_jobs()  # the beat at once
+        assert queued.call_count == 1
+    with time_machine.travel(at(2026, 9, 7, 8, 5), tick=False):
+        resume_interruption_jobs()  # the batch is still in the queue
+    lost = time_machine.travel(at(2026, 9, 7, 8, 11), tick=False)
+    with lost, patch.object(send_interruption_notices, "delay") as queued:
+        resume_interruption_jobs()  # 11 minutes without progress: the batch was lost
+        resume_interruption_jobs()
+        assert queued.call_count == 1
+        (change_id, first, last), _kwargs = queued.call_args
+    send_interruption_notices(change_id, first, last)
+    assert len(sms.outbox) == 1 and len(mail.outbox) == 1
