@@ -111,6 +111,7 @@ FRAMEWORK_CALLS = [
     # portal/settings.py names them as dotted strings.
     axes_username,  # AXES_USERNAME_CALLABLE
     EmailOrMobileBackend.authenticate,  # AUTHENTICATION_BACKENDS
+    EmailOrMobileBackend.get_user,  # django.contrib.auth, for each signed-in request
     SignInLimitBackend,  # AUTHENTICATION_BACKENDS (issue 16: lockout per account and address)
     ConsoleSmsBackend,  # SMS_BACKEND's default
     ConsoleEmailBackend.write_message,  # EMAIL_BACKEND's default under DEBUG; Django calls it
