@@ -36,8 +36,7 @@ from lib.tasks import dispatch
 
 class InvoiceLineInline(admin.TabularInline):
     model = InvoiceLine
-    fields = ["label", "quantity", "unit_price", "amount_excl_tax"]
-    readonly_fields = fields
+    fields = readonly_fields = ("label", "quantity", "unit_price", "amount_excl_tax")
     extra = 0
     can_delete = False
 
@@ -533,8 +532,7 @@ class AdvancePaymentRequestAdmin(BoutiqueScopedAdmin):
     list_filter = [AdvancePaidFilter, "reason", "requested_on"]
     list_select_related = ["contract", "payment"]
     search_fields = ["contract__reference", "contract__customer__last_name"]
-    fields = ["account", "reason", "amount", "requested_on", "payment_or_record"]
-    readonly_fields = fields
+    fields = readonly_fields = ("account", "reason", "amount", "requested_on", "payment_or_record")
     actions = ["record_advance_payment"]
 
     def _record_url(self, advance: AdvancePaymentRequest) -> str:

@@ -87,7 +87,7 @@ class AccessRequestAdmin(BoutiqueScopedAdmin, ReadOnlyAdmin):
     list_display = ["customer", "requested_at", "status", "ready_at", "expires_at", "failed_at"]
     list_filter = ["status"]
     list_select_related = ["customer"]
-    fields = [
+    fields = readonly_fields = (
         "customer",
         "requested_by",
         "requested_at",
@@ -96,8 +96,7 @@ class AccessRequestAdmin(BoutiqueScopedAdmin, ReadOnlyAdmin):
         "expires_at",
         "failed_at",
         "failure_reason",
-    ]
-    readonly_fields = fields
+    )
 
 
 @admin.register(RectificationRequest)

@@ -90,8 +90,15 @@ class FilePieceInline(admin.TabularInline):
 
 class FileHistoryInline(admin.TabularInline):
     model = FileStatusChange
-    fields = ["at", "from_status", "to_status", "piece", "actor", "job", "reason_shown"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "at",
+        "from_status",
+        "to_status",
+        "piece",
+        "actor",
+        "job",
+        "reason_shown",
+    )
     extra = 0
     can_delete = False
     ordering = ["-at", "-pk"]
@@ -176,7 +183,7 @@ class SubscriptionFileAdmin(BoutiqueScopedAdmin):
         "applicant__email",
         "line__number__msisdn",
     ]
-    fields = [
+    fields = readonly_fields = (
         "status",
         "channel",
         "customer",
@@ -195,8 +202,7 @@ class SubscriptionFileAdmin(BoutiqueScopedAdmin):
         "decided_at",
         "refusal_motive",
         "line",
-    ]
-    readonly_fields = fields
+    )
     inlines = [FilePieceInline, FileHistoryInline]
     actions = ["record_connection_fee", "accept_and_activate", "refuse"]
     change_list_template = "admin/subscriptions/subscriptionfile/change_list.html"
