@@ -18,3 +18,9 @@ def model_choice(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
     """The field `name` of `form`, declared as a ModelChoiceField (or a multiple one), typed as
     such for its queryset to be narrowed per form (`form.fields` holds plain `Field`s)."""
     return cast(forms.ModelChoiceField, form.fields[name])
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The field `name` of `form`, declared as a ChoiceField, typed as such for its choices to be
+    narrowed per form."""
+    return cast(forms.ChoiceField, form.fields[name])

@@ -3,6 +3,8 @@
 Every action calls `subscriptions.services.files`; nothing here changes a status by itself.
 """
 
+from typing import TYPE_CHECKING, cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -22,7 +24,7 @@ from accounts.roles import is_supervisor
 from catalogue.models import Offer, Option
 from lib.admin import action_form_page
 from subscriptions.admin import activation as file_activation_admin
-from subscriptions.models import Customer, FilePiece, FileStatusChange, SubscriptionFile
+from subscriptions.models import Customer, FilePiece, FileStatusChange, Line, SubscriptionFile
 from subscriptions.selectors.files import (
     breached,
     breached_count_by_boutique,
@@ -30,6 +32,9 @@ from subscriptions.selectors.files import (
     time_left,
 )
 from subscriptions.selectors.history import reason_display
+
+if TYPE_CHECKING:
+    from subscriptions.selectors.files import QueuedFile
 from subscriptions.services.files import (
     FileRefused,
     boutique_sale,
@@ -225,7 +230,7 @@ class SubscriptionFileAdmin(BoutiqueScopedAdmin):
         return str(file.customer) if file.customer else file.applicant.email
 
     @admin.display(description=_("deadline"), ordering="deadline")
-    def deadline_display(self, file: SubscriptionFile) -> str:
+    def deadline_display(self, file: "QueuedFile") -> str:
         if file.deadline is None:
             return "—"
         late = file.deadline < timezone.now()
@@ -261,11 +266,12 @@ class SubscriptionFileAdmin(BoutiqueScopedAdmin):
             except FileRefused as refusal:
                 messages.error(request, str(refusal))
             else:
+                line = cast(Line, file.line)  # boutique_sale opened it
                 messages.success(
                     request,
                     _("Line %(number)s active. Pieces due by %(date)s.")
                     % {
-                        "number": file.line.number,
+                        "number": line.number,
                         "date": timezone.localtime(file.documents_due_at).strftime(
                             "%d/%m/%Y %H:%M"
                         ),
