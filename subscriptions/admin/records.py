@@ -105,7 +105,7 @@ class CustomerAdmin(BoutiqueScopedAdmin):
     @admin.display(description=_("history of files and lines"))
     def history(self, customer: Customer) -> str:
         """Every move of the customer's files and lines: who, when, from, to, why."""
-        changes = [
+        changes: list[FileStatusChange | LineStatusChange] = [
             *FileStatusChange.objects.filter(file__customer=customer).select_related(
                 "file", "actor"
             ),
@@ -116,7 +116,7 @@ class CustomerAdmin(BoutiqueScopedAdmin):
         rows = [
             (
                 c.at,
-                str(getattr(c, "file", None) or c.line),
+                str(c.file if isinstance(c, FileStatusChange) else c.line),
                 c.get_from_status_display(),
                 c.get_to_status_display(),
                 c.actor or c.job,
