@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -544,7 +545,7 @@ class AdvancePaymentRequestAdmin(BoutiqueScopedAdmin):
     def account(self, advance: AdvancePaymentRequest) -> str:
         return advance.contract.reference
 
-    def _payment(self, advance: AdvancePaymentRequest, css_class: str, label: str) -> str:
+    def _payment(self, advance: AdvancePaymentRequest, css_class: str, label: str | Promise) -> str:
         if advance.payment_id is not None:
             url = reverse("admin:billing_payment_change", args=[advance.payment_id])
             return format_html('<a href="{}">{}</a>', url, advance.payment)
