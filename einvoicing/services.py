@@ -18,6 +18,7 @@ import base64
 import io
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING, cast
 
 import segno
 from django.conf import settings
@@ -38,6 +39,9 @@ from einvoicing.schema import teif_fast_errors
 from einvoicing.signing import teif_sign
 from einvoicing.teif import MATRICULE_FISCAL, identifier, teif_document
 from lib.tasks import enqueue
+
+if TYPE_CHECKING:
+    from PIL._imaging import PixelAccess
 
 logger = logging.getLogger(__name__)
 
@@ -286,7 +290,7 @@ def seal_svg(png: bytes) -> str:
     renderer fetches no data: URL): one rectangle a run of dark pixels in a row."""
     image = Image.open(io.BytesIO(png)).convert("1")
     width, height = image.size
-    pixels = image.load()
+    pixels = cast("PixelAccess", image.load())  # a decoded image always has its pixels
     runs = []
     for y in range(height):
         x = 0
