@@ -2,6 +2,8 @@
 of e-mail or paper, the PDF (R6.5: another customer's is a 404), a duplicate or detailed bill
 (R9.5)."""
 
+from __future__ import annotations
+
 import hashlib
 from typing import TYPE_CHECKING
 
@@ -72,7 +74,7 @@ def invoice_list(request: SignedInRequest) -> HttpResponse:
     )
 
 
-def _row_key(invoice: "ListedInvoice", language: str) -> str:
+def _row_key(invoice: ListedInvoice, language: str) -> str:
     """The key of the invoice's row: its id and the page's language, and a digest of all the row
     shows. An issued invoice's own fields never change (frozen rows): only what is still due,
     its status and its TTN submission do, and then the row gets a new key."""
@@ -87,7 +89,7 @@ def _row_key(invoice: "ListedInvoice", language: str) -> str:
     return f"invoice-row:{invoice.pk}:{language}:{digest}"
 
 
-def invoice_rows_html(invoices: "list[ListedInvoice]") -> list[str]:
+def invoice_rows_html(invoices: list[ListedInvoice]) -> list[str]:
     """The rows of the invoice list in the request's language, read from the fragment cache in
     one call; only the rows missing from it are rendered (their display values computed once,
     billing.selectors.invoice_list_rows) and stored."""

@@ -14,6 +14,8 @@ document under the same key, which TTN registers once. Every status change write
 `SubmissionChange` (who or which job, when, from, to, why).
 """
 
+from __future__ import annotations
+
 import base64
 import io
 import logging
@@ -285,12 +287,16 @@ def qr_svg(text: str) -> str:
     return segno.make(text, error="m").svg_inline(scale=3, border=2)
 
 
+def _pixels(image: Image.Image) -> PixelAccess:
+    return cast("PixelAccess", image.load())  # a decoded image always has its pixels
+
+
 def seal_svg(png: bytes) -> str:
     """TTN's seal, a black and white PNG, as an inline SVG of its dark pixels (the documents'
     renderer fetches no data: URL): one rectangle a run of dark pixels in a row."""
     image = Image.open(io.BytesIO(png)).convert("1")
     width, height = image.size
-    pixels = cast("PixelAccess", image.load())  # a decoded image always has its pixels
+    pixels = _pixels(image)
     runs = []
     for y in range(height):
         x = 0

@@ -1,6 +1,8 @@
 """The back office of personal data: consents given in a boutique, objection deliveries,
 requests of customers, recipients, campaigns, and the staff access log (supervisors)."""
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import admin, messages
@@ -184,7 +186,7 @@ class RecipientAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description=_("objections to deliver"), ordering="pending_count")
-    def pending(self, recipient: "WithAnnotations[Recipient, PendingCount]") -> int:
+    def pending(self, recipient: WithAnnotations[Recipient, PendingCount]) -> int:
         return recipient.pending_count
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:

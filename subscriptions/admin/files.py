@@ -3,6 +3,8 @@
 Every action calls `subscriptions.services.files`; nothing here changes a status by itself.
 """
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, cast
 
 from django import forms
@@ -230,7 +232,7 @@ class SubscriptionFileAdmin(BoutiqueScopedAdmin):
         return str(file.customer) if file.customer else file.applicant.email
 
     @admin.display(description=_("deadline"), ordering="deadline")
-    def deadline_display(self, file: "QueuedFile") -> str:
+    def deadline_display(self, file: QueuedFile) -> str:
         if file.deadline is None:
             return "—"
         late = file.deadline < timezone.now()
