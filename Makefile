@@ -95,6 +95,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m lint.dead_code
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

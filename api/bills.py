@@ -42,7 +42,7 @@ HAS_XML = Exists(Submission.objects.filter(invoice=OuterRef("pk")).exclude(xml="
 # "new" and "onHold" are not used: an invoice is never drafted nor held.
 STATES = ["validated", "sent", "partiallyPaid", "settled"]
 
-RATE_TYPES = {
+RATE_TYPES: dict[str, str] = {
     InvoiceLine.Kind.SUBSCRIPTION: "recurringCharge",
     InvoiceLine.Kind.OPTION: "recurringCharge",
     InvoiceLine.Kind.USAGE: "usageCharge",

@@ -30,7 +30,10 @@ MAX_BACKOFF_SECONDS = 3600
 SCAN_OVERLAP = timedelta(minutes=10)
 BATCH = 500
 
-READ_SCOPE = {Hub.Api.BILLS: Scope.BILLS_READ, Hub.Api.PRIVACY: Scope.PRIVACY_READ}
+READ_SCOPE: dict[str, Scope] = {
+    Hub.Api.BILLS: Scope.BILLS_READ,
+    Hub.Api.PRIVACY: Scope.PRIVACY_READ,
+}
 D = EventDelivery.Status
 
 

@@ -1,6 +1,8 @@
 """The shapes of the API's answers for its OpenAPI document (drf-spectacular): the subset of
 TM Forum's schemas that the portal fills, with what it always gives marked required."""
 
+from typing import Any
+
 STR = {"type": "string"}
 NUM = {"type": "number"}
 DATETIME = {"type": "string", "format": "date-time"}
@@ -10,7 +12,7 @@ MONEY = {
     "properties": {"unit": {"type": "string", "enum": ["TND"]}, "value": NUM},
 }
 PERIOD = {"type": "object", "properties": {"startDateTime": DATETIME, "endDateTime": DATETIME}}
-REF = {
+REF: dict[str, Any] = {
     "type": "object",
     "required": ["id", "@type"],
     "properties": {"id": STR, "href": STR, "name": STR, "@type": STR, "@referredType": STR},
@@ -148,7 +150,7 @@ AGREEMENT = {
         "agreementAuthorization": {"type": "array", "items": {"type": "object"}},
     },
 }
-CHOICES_IN = {
+CHOICES_IN: dict[str, Any] = {
     "type": "object",
     "required": ["partyPrivacyProfileCharacteristic"],
     "properties": {

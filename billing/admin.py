@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -36,8 +37,7 @@ from lib.tasks import dispatch
 
 class InvoiceLineInline(admin.TabularInline):
     model = InvoiceLine
-    fields = ["label", "quantity", "unit_price", "amount_excl_tax"]
-    readonly_fields = fields
+    fields = readonly_fields = ("label", "quantity", "unit_price", "amount_excl_tax")
     extra = 0
     can_delete = False
 
@@ -533,8 +533,7 @@ class AdvancePaymentRequestAdmin(BoutiqueScopedAdmin):
     list_filter = [AdvancePaidFilter, "reason", "requested_on"]
     list_select_related = ["contract", "payment"]
     search_fields = ["contract__reference", "contract__customer__last_name"]
-    fields = ["account", "reason", "amount", "requested_on", "payment_or_record"]
-    readonly_fields = fields
+    fields = readonly_fields = ("account", "reason", "amount", "requested_on", "payment_or_record")
     actions = ["record_advance_payment"]
 
     def _record_url(self, advance: AdvancePaymentRequest) -> str:
@@ -546,7 +545,7 @@ class AdvancePaymentRequestAdmin(BoutiqueScopedAdmin):
     def account(self, advance: AdvancePaymentRequest) -> str:
         return advance.contract.reference
 
-    def _payment(self, advance: AdvancePaymentRequest, css_class: str, label: str) -> str:
+    def _payment(self, advance: AdvancePaymentRequest, css_class: str, label: str | Promise) -> str:
         if advance.payment_id is not None:
             url = reverse("admin:billing_payment_change", args=[advance.payment_id])
             return format_html('<a href="{}">{}</a>', url, advance.payment)

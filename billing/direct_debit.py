@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from django.db import IntegrityError, transaction
 from django.utils.dateparse import parse_date
@@ -56,7 +57,7 @@ def _parse(row: dict) -> DebitRow:
     reference = (row.get("bank_reference") or "").strip()
     if not reference:
         raise RowRefused("bank_reference: missing")
-    if len(reference) > Payment._meta.get_field("reference").max_length:
+    if len(reference) > cast(int, Payment._meta.get_field("reference").max_length):  # a CharField
         raise RowRefused("bank_reference: too long")
     status = (row.get("status") or "").strip().lower()
     if status not in (PAID, REJECTED):
@@ -75,7 +76,7 @@ def _account(row: DebitRow, contracts: dict[str, Contract], invoices: dict[str, 
         if by_reference and by_reference.pk != contract_id:
             raise RowRefused(f"invoice {row.invoice} is not of account {row.account}")
         return by_reference or next(c for c in contracts.values() if c.pk == contract_id)
-    return by_reference
+    return cast(Contract, by_reference)  # no invoice: _parse required the account, found above
 
 
 def _paid(row: DebitRow, contract: Contract, actor: User) -> bool:

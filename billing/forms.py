@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import AdvancePaymentRequest, DirectDebitImport, Invoice, InvoiceLine, Payment
+from lib.forms import model_choice
 from lib.money import MILLIME, tnd
 from subscriptions.models import Contract
 
@@ -33,7 +34,7 @@ class CreditNoteForm(forms.Form):
 
     def __init__(self, *args, invoice: Invoice, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lines"].queryset = invoice.lines.all()
+        model_choice(self, "lines").queryset = invoice.lines.all()
 
     def clean(self):
         data = super().clean()
@@ -52,7 +53,7 @@ class DebtCarryForm(forms.Form):
 
     def __init__(self, *args, source: Contract, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target"].queryset = Contract.objects.filter(
+        model_choice(self, "target").queryset = Contract.objects.filter(
             customer_id=source.customer_id
         ).exclude(pk=source.pk)
 
@@ -180,7 +181,9 @@ class PaymentForm(forms.ModelForm):
 class InvoiceDeliveryForm(forms.Form):
     """Invoices of one of the customer's own accounts by e-mail or on paper."""
 
-    contract = forms.ModelChoiceField(queryset=None, label=_("Account"))
+    contract: "forms.ModelChoiceField[Contract]" = forms.ModelChoiceField(
+        queryset=None, label=_("Account")
+    )
     delivery = forms.ChoiceField(label=_("Receive my invoices"), choices=())
 
     def __init__(self, *args, customer, **kwargs):

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TypedDict
+from typing import TypedDict, cast
 
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -89,7 +89,9 @@ def _decimal(value: Decimal, places: int) -> str:
 
 def _places(values: Iterable[Decimal]) -> int:
     """The decimals the largest-precision value needs (0 for whole numbers, at most 3)."""
-    return max((max(0, -value.normalize().as_tuple().exponent) for value in values), default=0)
+    # Amounts are finite: their exponent is an int (only NaN and infinities have a letter).
+    exponents = (cast(int, value.normalize().as_tuple().exponent) for value in values)
+    return max((max(0, -exponent) for exponent in exponents), default=0)
 
 
 def _fields(record: UsageRow, quantity: str, price: str, destination: str) -> list[str]:

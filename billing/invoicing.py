@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Sum
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from billing.models import Charge, Invoice, InvoiceCounter, InvoiceLine, Payment, UsageRecord
 from billing.payments import payments_allocate
 from billing.rating import (
+    PassWindow,
     fees_paid_from_balance,
     pass_windows,
     usage_paid_from_balance,
@@ -36,6 +38,38 @@ from lib.money import ZERO, format_tnd, tnd
 from lib.tasks import enqueue
 from passes.models import OptionMonthPaid
 from subscriptions.models import Contract, Line, LineOption, LineStatusChange
+
+
+class OptionRead(TypedDict):
+    """What contracts_for_billing reads onto each option taken: the month paid from the
+    balance, if any (R10.7)."""
+
+    month_paid: list[OptionMonthPaid]
+
+
+class LineRead(TypedDict):
+    """What contracts_for_billing reads onto each line."""
+
+    msisdn: str
+    terminations: list[LineStatusChange]
+    options_taken: "list[OptionTaken]"
+    period_usage: list[Any]  # (kind, quantity, unit price, start, country)
+    pass_windows: list[PassWindow]
+
+
+class ContractRead(TypedDict):
+    """What contracts_for_billing reads onto each contract: its lines, as read."""
+
+    billed_lines: "list[BilledLine]"
+
+
+if TYPE_CHECKING:  # django-stubs' helper, installed with the checker only
+    from django.db.models import QuerySet
+    from django_stubs_ext import WithAnnotations
+
+    OptionTaken: TypeAlias = WithAnnotations[LineOption, OptionRead]
+    BilledLine: TypeAlias = WithAnnotations[Line, LineRead]
+    BilledContract: TypeAlias = WithAnnotations[Contract, ContractRead]
 
 K = InvoiceLine.Kind
 INVOICE_LINE_FIELDS = [
@@ -90,12 +124,12 @@ class DraftLine:
 
 # Dates are Africa/Tunis: a timestamp's day is `timezone.localdate(ts)`, never `ts.date()` (the
 # UTC day, which puts an activation or a termination at 00:30 on the day before).
-def _ended_on(line: Line) -> date | None:
+def _ended_on(line: "BilledLine") -> date | None:
     ends = [timezone.localdate(change.at) for change in line.terminations]
     return min(ends) if ends else None
 
 
-LABEL_LENGTH = InvoiceLine._meta.get_field("label").max_length
+LABEL_LENGTH = cast(int, InvoiceLine._meta.get_field("label").max_length)  # a CharField
 
 
 def _label(name: str, details: str) -> str:
@@ -129,7 +163,9 @@ def _prorated(
     return _label(name, f" — {msisdn} ({computation})"), tnd(fee * days / period.days)
 
 
-def _recurring(line: Line, period: Period, until: date, grid: GridSnapshot) -> list[DraftLine]:
+def _recurring(
+    line: "BilledLine", period: Period, until: date, grid: GridSnapshot
+) -> list[DraftLine]:
     activated = timezone.localdate(line.activated_at)
     ended = _ended_on(line)
     first, last = max(activated, period.start), min(ended or period.end, period.end, until)
@@ -155,8 +191,10 @@ def _recurring(line: Line, period: Period, until: date, grid: GridSnapshot) -> l
             # paid, whatever the grid says now; while the grid says the balance pays, a month
             # not paid (the option ended for it) is never billed on the capped invoice.
             for paid in taken.month_paid:
-                fee = format_tnd(paid.fee)
-                label = FEE_FROM_BALANCE_LABEL % {"option": option.label, "fee": fee}
+                label = FEE_FROM_BALANCE_LABEL % {
+                    "option": option.label,
+                    "fee": format_tnd(paid.fee),
+                }
                 drafts.append(
                     DraftLine(K.INCLUDED, f"{label} - {line.msisdn}", Decimal(1), ZERO, ZERO, line)
                 )
@@ -174,13 +212,13 @@ def _recurring(line: Line, period: Period, until: date, grid: GridSnapshot) -> l
 
 
 # Labels are written in the invoice's language when it is issued (invoices_issue).
-USAGE_LABELS = {
+USAGE_LABELS: dict[str, Any] = {
     UsageRecord.Kind.VOICE: gettext_lazy("National calls beyond allowances (min)"),
     UsageRecord.Kind.SMS: gettext_lazy("SMS beyond allowances"),
     UsageRecord.Kind.DATA: gettext_lazy("Data beyond allowances (MB)"),
     UsageRecord.Kind.INTERNATIONAL: gettext_lazy("International calls (min)"),
 }
-INCLUDED_LABELS = {
+INCLUDED_LABELS: dict[str, Any] = {
     UsageRecord.Kind.VOICE: gettext_lazy("National calls included in %(pass)s (min)"),
     UsageRecord.Kind.SMS: gettext_lazy("SMS included in %(pass)s"),
     UsageRecord.Kind.DATA: gettext_lazy("Data included in %(pass)s (MB)"),
@@ -193,7 +231,7 @@ FEE_FROM_BALANCE_LABEL = gettext_lazy(
 )
 
 
-def _usage(line: Line, period: Period, grid: GridSnapshot) -> list[DraftLine]:
+def _usage(line: "BilledLine", period: Period, grid: GridSnapshot) -> list[DraftLine]:
     """Usage beyond the offer's allowances: the allowance covers the month's first units, each
     record beyond it is billed at the price of its own day (R1.3). One line per kind and unit
     price, so that its quantity × its unit price gives its amount (an average price of two
@@ -201,7 +239,7 @@ def _usage(line: Line, period: Period, grid: GridSnapshot) -> list[DraftLine]:
     terms = grid.offer_terms(
         line.offer, on=max(timezone.localdate(line.activated_at), period.start)
     )
-    remaining = {
+    remaining: dict[str, Decimal] = {
         UsageRecord.Kind.VOICE: Decimal(terms.voice_minutes_included),
         UsageRecord.Kind.SMS: Decimal(terms.sms_included),
         UsageRecord.Kind.DATA: Decimal(terms.data_mb_included),
@@ -272,7 +310,7 @@ def _charge_draft(charge: Charge) -> DraftLine:
 
 
 def draft_lines(
-    contract: Contract,
+    contract: "BilledContract",
     period: Period,
     charges: list[Charge],
     *,
@@ -296,7 +334,7 @@ def draft_lines(
 
 
 def _minimum_complement(
-    contract: Contract, drafts: list[DraftLine], minimum: Decimal, invoiced_before: bool
+    contract: "BilledContract", drafts: list[DraftLine], minimum: Decimal, invoiced_before: bool
 ) -> DraftLine | None:
     """R9.1: from the second invoice, flagged offers are billed at least the grid's minimum
     (a debt carried from another account is not a sale of the month and does not count)."""
@@ -331,19 +369,21 @@ def next_number(*, series: str, year: int) -> str:
 
 def contracts_for_billing(
     contract_ids: list[int], period: Period, grid: GridSnapshot | None = None
-) -> list[Contract]:
+) -> "list[BilledContract]":
     """The accounts with what their invoice needs, in one query per kind of data: lines
     (`billed_lines`) with their offer (from the grid snapshot), `msisdn`, `terminations` and
     `options_taken`, and the period's usage as (kind, quantity, unit price) in time order on each
     line's `period_usage`."""
     grid = grid or GridSnapshot()
     ids = ids_in(contract_ids)
-    contracts = list(
-        Contract.objects.filter(pk__in=ids).select_related("customer__user").order_by("pk")
+    contracts = cast(  # given their billed_lines below
+        "list[BilledContract]",
+        list(Contract.objects.filter(pk__in=ids).select_related("customer__user").order_by("pk")),
     )
-    lines: dict[int, list[Line]] = defaultdict(list)
-    by_pk: dict[int, Line] = {}
-    for line in Line.objects.filter(contract_id__in=ids).annotate(msisdn=F("number__msisdn")):
+    lines: dict[int, list[BilledLine]] = defaultdict(list)
+    by_pk: dict[int, BilledLine] = {}
+    read = Line.objects.filter(contract_id__in=ids).annotate(msisdn=F("number__msisdn"))
+    for line in cast("QuerySet[BilledLine]", read):  # given the rest of LineRead below
         line.offer = grid.offers[line.offer_id]
         line.terminations, line.options_taken, line.period_usage = [], [], []
         line.pass_windows = []
@@ -377,19 +417,19 @@ def contracts_for_billing(
     return contracts
 
 
-def _pass_windows(ids, start: datetime, end: datetime, by_pk: dict[int, Line]) -> None:
+def _pass_windows(ids, start: datetime, end: datetime, by_pk: "dict[int, BilledLine]") -> None:
     """R1.2: the periods of passes running during [start, end[ on each line's `pass_windows`."""
 
     for line_id, windows in pass_windows(list(by_pk), start, end).items():
         by_pk[line_id].pass_windows = windows
 
 
-def contract_for_billing(contract_id: int, period: Period) -> Contract:
+def contract_for_billing(contract_id: int, period: Period) -> "BilledContract":
     return contracts_for_billing([contract_id], period)[0]
 
 
 def _invoice_for(
-    contract: Contract, drafts: list[DraftLine], period: Period, issued_on: date, grid
+    contract: "BilledContract", drafts: list[DraftLine], period: Period, issued_on: date, grid
 ) -> Invoice:
     parameters = grid.grid_parameters(on=issued_on)
     excl = sum((d.amount for d in drafts), ZERO)

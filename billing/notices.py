@@ -162,7 +162,7 @@ def _context(notice: BillingNotice) -> dict:
     if notice.invoice is not None:
         invoice = Invoice.objects.annotate(
             paid=Coalesce(Sum("allocations__amount", filter=LIVE), ZERO)
-        ).get(pk=notice.invoice_id)
+        ).get(pk=notice.invoice.pk)
         context.update(invoice=invoice, amount_due=invoice.total_incl_tax - invoice.paid)
     if notice.payment is not None:
         context.update(payment=notice.payment, account=notice.payment.contract.reference)

@@ -3,6 +3,7 @@ cheque or a debit bounces (R9.4). Early payment gives no discount (R10.3): an am
 settles exactly that amount."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.db import transaction
 from django.db.models import Q, Sum
@@ -19,6 +20,19 @@ from catalogue.selectors import fee_amount
 from lib.money import ZERO, tnd
 from subscriptions.models import Contract
 
+
+class Paid(TypedDict):
+    """What invoices_with_balance annotates: the live allocations to the invoice."""
+
+    paid: Decimal
+
+
+if TYPE_CHECKING:  # django-stubs' helper, installed with the checker only
+    from django.db.models import QuerySet
+    from django_stubs_ext import WithAnnotations
+
+    PaidInvoice: TypeAlias = WithAnnotations[Invoice, Paid]
+
 LIVE = Q(allocations__payment__reversed_at__isnull=True)
 
 
@@ -26,7 +40,7 @@ class PaymentRefused(Exception):
     pass
 
 
-def invoices_with_balance(contract: Contract):
+def invoices_with_balance(contract: Contract) -> "QuerySet[PaidInvoice]":
     """The account's invoices with what is still owed on each (`balance`), oldest due first."""
     return (
         Invoice.objects.filter(contract=contract, kind=Invoice.Kind.INVOICE)
@@ -35,7 +49,7 @@ def invoices_with_balance(contract: Contract):
     )
 
 
-def balance_of(invoice: Invoice) -> Decimal:
+def balance_of(invoice: "PaidInvoice") -> Decimal:
     return invoice.total_incl_tax - invoice.paid
 
 

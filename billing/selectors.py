@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypeAlias, TypedDict, cast
 
 from django.db.models import Case, CharField, F, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -15,18 +16,50 @@ from billing.payments import LIVE
 from lib.money import ZERO, format_tnd
 from subscriptions.models import Contract, Customer
 
+
+class InvoiceShown(TypedDict):
+    """What the customer's invoice list adds to each invoice: `paid`, `due` and `status` from
+    invoices_of_customer, the texts and links from invoice_list_rows."""
+
+    paid: Decimal
+    due: Decimal
+    status: str
+    start_text: str
+    end_text: str
+    issued_text: str
+    due_on_text: str
+    total_text: str
+    due_text: str
+    pdf_url: str
+    copy_url: str
+
+
+class AccountSums(TypedDict):
+    """What account_balances_of_customer's query adds to each account."""
+
+    invoiced: Decimal
+    received: Decimal
+    allocated: Decimal
+
+
+if TYPE_CHECKING:  # django-stubs' helper, installed with the checker only
+    from django_stubs_ext import WithAnnotations
+
+    ListedInvoice: TypeAlias = WithAnnotations[Invoice, InvoiceShown]
+    SummedContract: TypeAlias = WithAnnotations[Contract, AccountSums]
+
 # A primary key no row has, reversed once into a URL whose other invoices' URLs are made from.
 _PK_MARK = 2147483647
 
 
-def invoices_of_customer(customer: Customer, *, today: date) -> QuerySet[Invoice]:
+def invoices_of_customer(customer: Customer, *, today: date) -> "QuerySet[ListedInvoice]":
     """The customer's invoices and credit notes, newest first, in one query whatever their
     number. Each has `due` (what is still owed on it) and `status`: "credit_note" for a credit
     note; for an invoice "paid" once live payments and credit notes cover its total incl. tax
     (a reversed payment, R9.4, no longer counts), else "overdue" after its due date (R9.3),
     else "due"."""
     credit_note = Invoice.Kind.CREDIT_NOTE
-    return (
+    listed = (
         Invoice.objects.filter(contract__customer=customer)
         .select_related("corrects", "einvoice")  # its TTN submission, if it goes to TTN
         .annotate(paid=Coalesce(Sum("allocations__amount", filter=LIVE), ZERO))
@@ -45,6 +78,7 @@ def invoices_of_customer(customer: Customer, *, today: date) -> QuerySet[Invoice
         )
         .order_by("-issued_on", "-number")
     )
+    return cast("QuerySet[ListedInvoice]", listed)  # its texts come with invoice_list_rows
 
 
 def _url_maker(name: str):
@@ -53,7 +87,7 @@ def _url_maker(name: str):
     return lambda pk: f"{prefix}{pk}{suffix}"
 
 
-def invoice_list_rows(invoices: Iterable[Invoice]) -> list[Invoice]:
+def invoice_list_rows(invoices: Iterable["ListedInvoice"]) -> list["ListedInvoice"]:
     """The invoices of the customer's list with what it shows computed once per page rather
     than by template filters row by row: the dates in the language's short format (a date
     several invoices share is formatted once), the amounts, the links. In the language of the
@@ -121,9 +155,8 @@ def account_balances_of_customer(customer: Customer) -> list[AccountBalance]:
         """,  # noqa: S608  (table names from the models, values as parameters)
         {"invoice": Invoice.Kind.INVOICE.value, "zero": ZERO, "customer": customer.pk},
     )
-    return [
-        AccountBalance(c, c.invoiced - c.allocated, c.received - c.allocated) for c in contracts
-    ]
+    summed = cast("Iterable[SummedContract]", contracts)  # the SELECT adds the three sums
+    return [AccountBalance(c, c.invoiced - c.allocated, c.received - c.allocated) for c in summed]
 
 
 def documents_of_customer(customer: Customer) -> QuerySet[Invoice]:

@@ -14,6 +14,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -30,7 +31,7 @@ KINDS = {choice.value for choice in UsageRecord.Kind}
 THOUSANDTH = Decimal("0.001")
 _QUANTITY = UsageRecord._meta.get_field("quantity")
 QUANTITY_LIMIT = Decimal(10) ** (_QUANTITY.max_digits - _QUANTITY.decimal_places)
-DESTINATION_MAX = UsageRecord._meta.get_field("destination").max_length
+DESTINATION_MAX = cast(int, UsageRecord._meta.get_field("destination").max_length)  # a CharField
 
 
 class RowRefused(ValueError):

@@ -20,7 +20,7 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import IO
+from typing import IO, cast
 
 from django.conf import settings
 from django.core.files import File
@@ -184,7 +184,7 @@ def _records(
         records.append(
             (line.pk, at, kind, destination, country, quantity, unit_price, key, report.pk)
         )
-    errors.sort(key=lambda error: error["row"])
+    errors.sort(key=lambda error: cast(int, error["row"]))  # each error names its row
     return records, errors
 
 

@@ -2,7 +2,10 @@
 of e-mail or paper, the PDF (R6.5: another customer's is a 404), a duplicate or detailed bill
 (R9.5)."""
 
+from __future__ import annotations
+
 import hashlib
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,6 +35,9 @@ from catalogue.models import Fee
 from catalogue.selectors import fee_amount
 from lib.downloads import private_download
 from subscriptions.models import Contract, Customer
+
+if TYPE_CHECKING:
+    from billing.selectors import ListedInvoice
 
 fragments = caches["fragments"]
 
@@ -68,7 +74,7 @@ def invoice_list(request: SignedInRequest) -> HttpResponse:
     )
 
 
-def _row_key(invoice: Invoice, language: str) -> str:
+def _row_key(invoice: ListedInvoice, language: str) -> str:
     """The key of the invoice's row: its id and the page's language, and a digest of all the row
     shows. An issued invoice's own fields never change (frozen rows): only what is still due,
     its status and its TTN submission do, and then the row gets a new key."""
@@ -83,7 +89,7 @@ def _row_key(invoice: Invoice, language: str) -> str:
     return f"invoice-row:{invoice.pk}:{language}:{digest}"
 
 
-def invoice_rows_html(invoices: list[Invoice]) -> list[str]:
+def invoice_rows_html(invoices: list[ListedInvoice]) -> list[str]:
     """The rows of the invoice list in the request's language, read from the fragment cache in
     one call; only the rows missing from it are rendered (their display values computed once,
     billing.selectors.invoice_list_rows) and stored."""

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from catalogue.selectors import OfferCard, OptionCard, offers_on_sale, options_on_sale
 from lib.bidi import isolate
+from lib.forms import label_choices
 from lib.money import format_tnd
 
 
@@ -36,14 +37,16 @@ def option_price_label(card: OptionCard) -> str:
 def offers_priced(field: forms.ModelChoiceField) -> None:
     """Each offer of a form's field shown with its monthly fee in force today."""
     cards = {card.offer.pk: card for card in offers_on_sale(on=timezone.localdate())}
-    field.label_from_instance = lambda offer: (
-        offer_price_label(cards[offer.pk]) if offer.pk in cards else offer.label
+    label_choices(
+        field,
+        lambda offer: offer_price_label(cards[offer.pk]) if offer.pk in cards else offer.label,
     )
 
 
 def options_priced(field: forms.ModelChoiceField) -> None:
     """Each option or pass of a form's field shown with its fee in force today and its period."""
     cards = {card.option.pk: card for card in options_on_sale(on=timezone.localdate())}
-    field.label_from_instance = lambda option: (
-        option_price_label(cards[option.pk]) if option.pk in cards else option.label
+    label_choices(
+        field,
+        lambda option: option_price_label(cards[option.pk]) if option.pk in cards else option.label,
     )

@@ -11,8 +11,7 @@ from einvoicing.services import submission_retry
 
 class SubmissionChangeInline(admin.TabularInline):
     model = SubmissionChange
-    fields = ["at", "from_status", "to_status", "actor", "job", "reason"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "from_status", "to_status", "actor", "job", "reason")
     extra = 0
     can_delete = False
 
@@ -35,7 +34,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     list_filter = ["status", "created_at"]
     search_fields = ["invoice__number", "ttn_reference", "key", "invoice__customer_name"]
     list_select_related = ["invoice"]
-    fields = [
+    fields = readonly_fields = (
         "invoice",
         "status",
         "key",
@@ -50,8 +49,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         "sent_at",
         "answered_at",
         "pdf_name",
-    ]
-    readonly_fields = fields
+    )
     inlines = [SubmissionChangeInline]
     actions = ["send_again"]
 

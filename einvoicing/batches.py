@@ -79,11 +79,14 @@ def _set_each(
     sets = ", ".join(f"{name} = v.{name}" for name in names.split(", "))
     table = connection.ops.quote_name(Submission._meta.db_table)
     where = f"AND {table}.{names.split(', ')[0]} = ''" if if_empty else ""
+    params: list[int | str] = []
+    for pk, texts in values.items():
+        params.extend([pk, *texts])
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET {sets} FROM (VALUES {', '.join([row] * len(values))}) "  # noqa: S608
             f"AS v(id, {names}) WHERE {table}.id = v.id {where}",
-            [item for pk, texts in values.items() for item in (pk, *texts)],
+            params,
         )
         return cursor.rowcount
 

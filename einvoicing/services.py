@@ -14,10 +14,13 @@ document under the same key, which TTN registers once. Every status change write
 `SubmissionChange` (who or which job, when, from, to, why).
 """
 
+from __future__ import annotations
+
 import base64
 import io
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING, cast
 
 import segno
 from django.conf import settings
@@ -38,6 +41,9 @@ from einvoicing.schema import teif_fast_errors
 from einvoicing.signing import teif_sign
 from einvoicing.teif import MATRICULE_FISCAL, identifier, teif_document
 from lib.tasks import enqueue
+
+if TYPE_CHECKING:
+    from PIL._imaging import PixelAccess
 
 logger = logging.getLogger(__name__)
 
@@ -281,12 +287,16 @@ def qr_svg(text: str) -> str:
     return segno.make(text, error="m").svg_inline(scale=3, border=2)
 
 
+def _pixels(image: Image.Image) -> PixelAccess:
+    return cast("PixelAccess", image.load())  # a decoded image always has its pixels
+
+
 def seal_svg(png: bytes) -> str:
     """TTN's seal, a black and white PNG, as an inline SVG of its dark pixels (the documents'
     renderer fetches no data: URL): one rectangle a run of dark pixels in a row."""
     image = Image.open(io.BytesIO(png)).convert("1")
     width, height = image.size
-    pixels = image.load()
+    pixels = _pixels(image)
     runs = []
     for y in range(height):
         x = 0

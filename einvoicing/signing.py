@@ -35,6 +35,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature as InvalidKeySignature
@@ -202,13 +203,14 @@ class Signer:
     part is built here once."""
 
     def __init__(self, found: Credentials, signing_policy: Policy, role: str) -> None:
-        self.key = found.key
+        # credentials() refuses any other kind of key.
+        self.key = cast(rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, found.key)
         is_rsa = isinstance(found.key, rsa.RSAPrivateKey)
         signature = etree.Element(f"{{{DS}}}Signature", nsmap=NSMAP, Id=SIGNATURE_ID)
         signed_info = _ds(signature, "SignedInfo")
         _ds(signed_info, "CanonicalizationMethod", Algorithm=EXC_C14N)
         _ds(signed_info, "SignatureMethod", Algorithm=RSA_SHA256 if is_rsa else ECDSA_SHA256)
-        document_transforms = [(XPATH, xpath) for xpath in EXCLUDED]
+        document_transforms: list[tuple[str, str | None]] = [(XPATH, xpath) for xpath in EXCLUDED]
         document_transforms += [(ENVELOPED, None), (EXC_C14N, None)]
         _reference(signed_info, "", document_transforms, Id=REFERENCE_ID)
         _reference(

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from django.conf import settings
 from lxml import etree
@@ -164,7 +165,7 @@ def teif_document(invoice: Invoice, lines: list[InvoiceLine]) -> etree._Element:
     _sub(bgm, "DocumentIdentifier", invoice.number)
     if invoice.kind == Invoice.Kind.CREDIT_NOTE:
         _sub(bgm, "DocumentType", "Facture d'avoir", code=CREDIT_NOTE)
-        corrected = invoice.corrects
+        corrected = cast(Invoice, invoice.corrects)  # a credit note corrects an invoice
         reference = _sub(_sub(bgm, "DocumentReferences"), "DocumentReference")
         _sub(reference, "Reference", corrected.number, refID=CORRECTED_INVOICE)
         dates = _sub(reference, "ReferenceDate")

@@ -2,14 +2,19 @@
 interruptions (RK.1) that supervisors record, with each change of scope and its notices'
 progress (RK.2) and credits (RK.3)."""
 
+from collections.abc import Iterable
+from typing import Any, cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from lib.forms import choice_field, model_choice
 from passes.interruptions import (
     InterruptionRefused,
     destinations_choices,
@@ -42,8 +47,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class PassPeriodInline(admin.TabularInline):
     model = PassPeriod
-    fields = ["number", "starts_at", "ends_at", "fee", "movement", "charge", "actor", "job"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "number",
+        "starts_at",
+        "ends_at",
+        "fee",
+        "movement",
+        "charge",
+        "actor",
+        "job",
+    )
     extra = 0
     can_delete = False
 
@@ -78,7 +91,7 @@ class InterruptionCreditAdmin(ReadOnlyAdmin):
     list_select_related = ["period__holding__line_option__option", "change"]
 
 
-def named(field: forms.Field, label: str) -> None:
+def named(field: forms.Field, label: str | Promise | None) -> None:
     """Each box of a date and time field named for a screen reader (the admin labels the first
     box only): "<label>: date", "<label>: time"."""
     for widget, part in zip(field.widget.widgets, (_("date"), _("time")), strict=True):
@@ -119,13 +132,14 @@ class InterruptionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         choices = destinations_choices(on=timezone.localdate())
-        self.fields["calls_to"].choices = [("", _("— the passes chosen below —")), *choices]
+        choice_field(self, "calls_to").choices = [("", _("— the passes chosen below —")), *choices]
         self.fields["options"].required = False
         self.fields["options"].help_text = _(
             "The passes the partner interrupts; none when the calls are chosen above."
         )
         self.fields["options"].widget = forms.CheckboxSelectMultiple(
-            choices=self.fields["options"].choices
+            # The field's choices: an iterator over its queryset, which the widget iterates.
+            choices=cast(Iterable[Any], model_choice(self, "options").choices)
         )
         for name in ("calls_to", "scope"):  # declared here: capitalised as the model's are
             self.fields[name].label = capfirst(self.fields[name].label)
@@ -133,7 +147,7 @@ class InterruptionForm(forms.ModelForm):
             named(self.fields[name], self.fields[name].label)
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = cast(dict[str, Any], super().clean())  # a ModelForm's: its cleaned_data
         if not data.get("options") and not data.get("calls_to"):
             raise forms.ValidationError(
                 _("Choose the passes the partner interrupts, or the country or zone of the calls."),

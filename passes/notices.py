@@ -92,7 +92,7 @@ class _Renderer:
         language = row["line__contract__customer__user__language"] or settings.LANGUAGE_CODE
         kind = row["kind"]
         if kind == PassNotice.Kind.INTERRUPTION:
-            key = (kind, row["change_id"], row["holding__line_option__option_id"], language)
+            key: tuple = (kind, row["change_id"], row["holding__line_option__option_id"], language)
         else:
             key = (
                 kind,

@@ -3,11 +3,12 @@ consumption so far (thin: passes.selectors reads, passes.services writes)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts.requests import SignedInRequest
 from catalogue.models import Option
 from passes.models import PassHolding
 from passes.selectors import consumption_so_far, passes_held, passes_to_take
@@ -15,7 +16,7 @@ from passes.services import PassRefused, pass_renewal_set, pass_take
 from subscriptions.models import Customer, Line
 
 
-def _line_of_customer(request: HttpRequest, pk: int) -> Line:
+def _line_of_customer(request: SignedInRequest, pk: int) -> Line:
     """A line of the signed-in customer, or 404 (another customer's line does not exist)."""
     try:
         customer = request.user.customer
@@ -28,7 +29,7 @@ def _line_of_customer(request: HttpRequest, pk: int) -> Line:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def line_passes(request: HttpRequest, pk: int) -> HttpResponse:
+def line_passes(request: SignedInRequest, pk: int) -> HttpResponse:
     line = _line_of_customer(request, pk)
     if request.method == "POST":
         try:

@@ -44,9 +44,10 @@ def _cells_neutral(items: Callable[..., Iterator[SafeString]]) -> Callable[..., 
 
 
 def isolate_list_cells() -> None:
-    if getattr(admin_list, "_cells_isolated", False):
+    names = vars(admin_list)  # its namespace: its stubs leave out the names it imports
+    if names.get("_cells_isolated", False):
         return
-    admin_list.display_for_field = _field_isolated(admin_list.display_for_field)
-    admin_list.display_for_value = _value_isolated(admin_list.display_for_value)
-    admin_list.items_for_result = _cells_neutral(admin_list.items_for_result)
-    admin_list._cells_isolated = True
+    names["display_for_field"] = _field_isolated(names["display_for_field"])
+    names["display_for_value"] = _value_isolated(names["display_for_value"])
+    names["items_for_result"] = _cells_neutral(names["items_for_result"])
+    names["_cells_isolated"] = True

@@ -1,6 +1,10 @@
 """The back office of personal data: consents given in a boutique, objection deliveries,
 requests of customers, recipients, campaigns, and the staff access log (supervisors)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypedDict
+
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.http import HttpRequest
@@ -27,6 +31,15 @@ from privacy.rectification import (
 )
 from privacy.services import campaign_start, consent_record
 from subscriptions.models import Customer
+
+if TYPE_CHECKING:  # django-stubs' helper, installed with the checker only
+    from django_stubs_ext import WithAnnotations
+
+
+class PendingCount(TypedDict):
+    """What RecipientAdmin's queryset annotates."""
+
+    pending_count: int
 
 
 @admin.register(Consent)
@@ -60,23 +73,26 @@ class ConsentAdmin(BoutiqueScopedAdmin):
         obj.pk, obj.at = recorded.pk, recorded.at
 
 
+DELIVERY_COLUMNS = (
+    "consent",
+    "recipient",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "delivered_at",
+    "last_error",
+)
+
+
 @admin.register(ObjectionDelivery)
 class ObjectionDeliveryAdmin(BoutiqueScopedAdmin, ReadOnlyAdmin):
     """R21.3: where each objection stands with each recipient."""
 
     boutique_path = "consent__customer__boutique"
-    list_display = [
-        "consent",
-        "recipient",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "delivered_at",
-        "last_error",
-    ]
+    list_display = DELIVERY_COLUMNS
     list_filter = ["status", "recipient"]
     list_select_related = ["consent__customer", "recipient"]
-    readonly_fields = [*list_display, "idempotency_key", "created_at"]
+    readonly_fields = (*DELIVERY_COLUMNS, "idempotency_key", "created_at")
 
 
 @admin.register(AccessRequest)
@@ -87,7 +103,7 @@ class AccessRequestAdmin(BoutiqueScopedAdmin, ReadOnlyAdmin):
     list_display = ["customer", "requested_at", "status", "ready_at", "expires_at", "failed_at"]
     list_filter = ["status"]
     list_select_related = ["customer"]
-    fields = [
+    fields = readonly_fields = (
         "customer",
         "requested_by",
         "requested_at",
@@ -96,8 +112,7 @@ class AccessRequestAdmin(BoutiqueScopedAdmin, ReadOnlyAdmin):
         "expires_at",
         "failed_at",
         "failure_reason",
-    ]
-    readonly_fields = fields
+    )
 
 
 @admin.register(RectificationRequest)
@@ -171,7 +186,7 @@ class RecipientAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description=_("objections to deliver"), ordering="pending_count")
-    def pending(self, recipient: Recipient) -> int:
+    def pending(self, recipient: WithAnnotations[Recipient, PendingCount]) -> int:
         return recipient.pending_count
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:

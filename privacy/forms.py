@@ -1,5 +1,7 @@
 """Forms of the privacy pages and of the back office. Forms validate; they never act."""
 
+from typing import Any
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
@@ -128,7 +130,7 @@ class RectificationForm(forms.Form):
 
     def changes(self) -> dict:
         """The values asked for, as JSON, of the chosen kind only."""
-        values = {
+        values: dict[str, Any] = {
             field: self.cleaned_data.get(field)
             for field in FIELDS[self.cleaned_data["kind"]]
             if self.cleaned_data.get(field)

@@ -36,7 +36,7 @@ from terminations.transfers import (
 
 class TerminationLineInline(admin.TabularInline):
     model = TerminationLine
-    fields = [
+    fields = readonly_fields = (
         "line",
         "procedure",
         "effective_on",
@@ -44,8 +44,7 @@ class TerminationLineInline(admin.TabularInline):
         "subscription_fees_refund",
         "ended_at",
         "final_invoice",
-    ]
-    readonly_fields = fields
+    )
     extra = 0
     can_delete = False
 

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from lib.customer_text import without_rule_ids_lazy
-from lib.forms import model_choice
+from lib.forms import label_choices, model_choice
 from subscriptions.models import Customer, Line
 from terminations.models import TerminationRequest
 
@@ -33,6 +33,6 @@ class TerminationRequestForm(forms.Form):
             .exclude(status__in=[Line.Status.PENDING, Line.Status.TERMINATED])
             .select_related("number", "offer")
         )
-        self.fields["lines"].label_from_instance = lambda line: (
-            f"{line.number} — {line.offer.label}"
+        label_choices(
+            model_choice(self, "lines"), lambda line: f"{line.number} — {line.offer.label}"
         )

@@ -6,6 +6,7 @@ contract (its fees to date, their final invoice if it was their last line) and a
 same number and SIM opens on a new contract of the new holder, from the next day."""
 
 from datetime import datetime, time, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -17,7 +18,7 @@ from accounts.models import User
 from accounts.roles import is_supervisor
 from lib.pdf import render_pdf
 from lib.uploads import CleanDocument, stored_name
-from subscriptions.models import Contract, Customer, Line
+from subscriptions.models import Contract, Customer, Line, SimCard
 from subscriptions.models.files import IDENTITY_CHECKS
 from subscriptions.services.records import line_activate
 from terminations.ending import line_end
@@ -106,7 +107,7 @@ def line_transfer_approve(*, transfer: LineTransfer, actor: User, reason: str) -
         new_line = Line.objects.create(contract=contract, offer=old.offer, number=old.number)
         line_activate(
             line=new_line,
-            sim=old.sim,
+            sim=cast(SimCard, old.sim),  # in service, so with a SIM, kept by line_end
             taken_over_from=old,
             actor=actor,
             at=timezone.make_aware(datetime.combine(tomorrow, time.min)),

@@ -4,6 +4,7 @@ line got. The activation itself is `subscriptions.services.files.file_accept`.""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -26,8 +27,8 @@ class ActivationForm(forms.Form):
     number = forms.ModelChoiceField(label=gettext_lazy("Number"), queryset=MobileNumber.objects)
     sim = forms.ModelChoiceField(label=gettext_lazy("SIM card"), queryset=SimCard.objects)
 
-    def __init__(self, *args, file: SubscriptionFile, **kwargs):
-        super().__init__(*args, prefix=f"file-{file.pk}", **kwargs)
+    def __init__(self, data=None, *, file: SubscriptionFile, **kwargs):
+        super().__init__(data, prefix=f"file-{file.pk}", **kwargs)
         self.file = file
         model_choice(self, "number").queryset = numbers_to_give()
         model_choice(self, "sim").queryset = sims_to_give(file.boutique)
@@ -111,7 +112,7 @@ def accept_and_activate(model_admin: admin.ModelAdmin, request: HttpRequest, que
         "title": _("Accept and activate: number and SIM card of each line"),
         "forms": page_forms,
         "opts": model_admin.model._meta,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "submit_name": SUBMIT,
     }
     return TemplateResponse(request, "admin/subscriptions/subscriptionfile/activate.html", context)

@@ -3,6 +3,10 @@
 Every action calls `subscriptions.services.files`; nothing here changes a status by itself.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -22,7 +26,7 @@ from accounts.roles import is_supervisor
 from catalogue.models import Offer, Option
 from lib.admin import action_form_page
 from subscriptions.admin import activation as file_activation_admin
-from subscriptions.models import Customer, FilePiece, FileStatusChange, SubscriptionFile
+from subscriptions.models import Customer, FilePiece, FileStatusChange, Line, SubscriptionFile
 from subscriptions.selectors.files import (
     breached,
     breached_count_by_boutique,
@@ -30,6 +34,9 @@ from subscriptions.selectors.files import (
     time_left,
 )
 from subscriptions.selectors.history import reason_display
+
+if TYPE_CHECKING:
+    from subscriptions.selectors.files import QueuedFile
 from subscriptions.services.files import (
     FileRefused,
     boutique_sale,
@@ -90,8 +97,15 @@ class FilePieceInline(admin.TabularInline):
 
 class FileHistoryInline(admin.TabularInline):
     model = FileStatusChange
-    fields = ["at", "from_status", "to_status", "piece", "actor", "job", "reason_shown"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "at",
+        "from_status",
+        "to_status",
+        "piece",
+        "actor",
+        "job",
+        "reason_shown",
+    )
     extra = 0
     can_delete = False
     ordering = ["-at", "-pk"]
@@ -176,7 +190,7 @@ class SubscriptionFileAdmin(BoutiqueScopedAdmin):
         "applicant__email",
         "line__number__msisdn",
     ]
-    fields = [
+    fields = readonly_fields = (
         "status",
         "channel",
         "customer",
@@ -195,8 +209,7 @@ class SubscriptionFileAdmin(BoutiqueScopedAdmin):
         "decided_at",
         "refusal_motive",
         "line",
-    ]
-    readonly_fields = fields
+    )
     inlines = [FilePieceInline, FileHistoryInline]
     actions = ["record_connection_fee", "accept_and_activate", "refuse"]
     change_list_template = "admin/subscriptions/subscriptionfile/change_list.html"
@@ -219,7 +232,7 @@ class SubscriptionFileAdmin(BoutiqueScopedAdmin):
         return str(file.customer) if file.customer else file.applicant.email
 
     @admin.display(description=_("deadline"), ordering="deadline")
-    def deadline_display(self, file: SubscriptionFile) -> str:
+    def deadline_display(self, file: QueuedFile) -> str:
         if file.deadline is None:
             return "—"
         late = file.deadline < timezone.now()
@@ -255,11 +268,12 @@ class SubscriptionFileAdmin(BoutiqueScopedAdmin):
             except FileRefused as refusal:
                 messages.error(request, str(refusal))
             else:
+                line = cast(Line, file.line)  # boutique_sale opened it
                 messages.success(
                     request,
                     _("Line %(number)s active. Pieces due by %(date)s.")
                     % {
-                        "number": file.line.number,
+                        "number": line.number,
                         "date": timezone.localtime(file.documents_due_at).strftime(
                             "%d/%m/%Y %H:%M"
                         ),

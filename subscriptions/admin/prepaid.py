@@ -43,7 +43,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class PrepaidMovementInline(ReadOnlyInline):
     model = PrepaidMovement
-    fields = [
+    fields = readonly_fields = (
         "at",
         "kind",
         "credit_change",
@@ -52,8 +52,7 @@ class PrepaidMovementInline(ReadOnlyInline):
         "actor",
         "job",
         "reason",
-    ]
-    readonly_fields = fields
+    )
     ordering = ["-at", "-pk"]
 
 
@@ -63,8 +62,14 @@ class PrepaidAccountAdmin(BoutiqueScopedAdmin):
     list_display = ["line", "line_status", "credit", "bonus", "valid_until", "grace_until"]
     list_select_related = ["line__number"]
     search_fields = ["line__number__msisdn"]
-    fields = ["line", "credit", "bonus", "valid_until", "grace_until", "preservation_until"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "line",
+        "credit",
+        "bonus",
+        "valid_until",
+        "grace_until",
+        "preservation_until",
+    )
     inlines = [PrepaidMovementInline]
 
     def has_add_permission(self, request) -> bool:
@@ -182,5 +187,4 @@ class RechargeCodeAdmin(ReadOnlyAdmin):
     list_filter = [("used_at", admin.EmptyFieldListFilter)]
     list_select_related = ["batch"]
     search_fields = ["serial"]
-    fields = ["serial", "batch", "amount", "used_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("serial", "batch", "amount", "used_at")

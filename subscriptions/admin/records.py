@@ -44,8 +44,7 @@ CUSTOMER_SEARCH = ["last_name", "first_name", "company_name", "cin", "passport_n
 
 class ContractInline(admin.TabularInline):
     model = Contract
-    fields = ["reference", "signed_on", "starts_on", "ended_on"]
-    readonly_fields = fields
+    fields = readonly_fields = ("reference", "signed_on", "starts_on", "ended_on")
     extra = 0
     can_delete = False
     show_change_link = True
@@ -106,7 +105,7 @@ class CustomerAdmin(BoutiqueScopedAdmin):
     @admin.display(description=_("history of files and lines"))
     def history(self, customer: Customer) -> str:
         """Every move of the customer's files and lines: who, when, from, to, why."""
-        changes = [
+        changes: list[FileStatusChange | LineStatusChange] = [
             *FileStatusChange.objects.filter(file__customer=customer).select_related(
                 "file", "actor"
             ),
@@ -117,7 +116,7 @@ class CustomerAdmin(BoutiqueScopedAdmin):
         rows = [
             (
                 c.at,
-                str(getattr(c, "file", None) or c.line),
+                str(c.file if isinstance(c, FileStatusChange) else c.line),
                 c.get_from_status_display(),
                 c.get_to_status_display(),
                 c.actor or c.job,
@@ -162,8 +161,7 @@ class CustomerAdmin(BoutiqueScopedAdmin):
 
 class LineInline(admin.TabularInline):
     model = Line
-    fields = ["number", "offer", "status", "activated_at", "commitment_ends_on"]
-    readonly_fields = fields
+    fields = readonly_fields = ("number", "offer", "status", "activated_at", "commitment_ends_on")
     extra = 0
     can_delete = False
     show_change_link = True
@@ -219,8 +217,7 @@ class LineOptionInline(admin.TabularInline):
 
 class LineStatusChangeInline(admin.TabularInline):
     model = LineStatusChange
-    fields = ["at", "from_status", "to_status", "actor", "job", "reason_shown"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "from_status", "to_status", "actor", "job", "reason_shown")
     extra = 0
     can_delete = False
 

@@ -33,7 +33,7 @@ Cause = SuspensionCause.Cause
 
 class SuspensionCauseInline(admin.TabularInline):
     model = SuspensionCause
-    fields = [
+    fields = readonly_fields = (
         "cause",
         "opened_at",
         "opened_by",
@@ -44,8 +44,7 @@ class SuspensionCauseInline(admin.TabularInline):
         "lifted_job",
         "lift_reason",
         "extended_until",
-    ]
-    readonly_fields = fields
+    )
     extra = 0
     can_delete = False
     verbose_name_plural = _("suspension causes (R13.1)")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Boutique, User
 from catalogue.models import Offer, Option, RequiredDocument
 from catalogue.price_labels import offers_priced, options_priced
-from lib.forms import model_choice
+from lib.forms import choice_field, model_choice
 from lib.identifiers import (
     normalize_cin,
     normalize_msisdn,
@@ -99,7 +99,9 @@ class OfferStepForm(StepForm):
         super().__init__(*args, **kwargs)
         offers_priced(model_choice(self, "offer"))
         if customer is not None:  # an account is one customer: their new line is of their kind
-            self.fields["customer_kind"].choices = [(customer.kind, customer.get_kind_display())]
+            choice_field(self, "customer_kind").choices = [
+                (customer.kind, customer.get_kind_display())
+            ]
 
 
 class OptionsStepForm(StepForm):

@@ -37,7 +37,9 @@ class OptionRequestForm(forms.Form):
         self.fields["option"].queryset = line.offer.options.filter(is_sold=True).exclude(
             pk__in=taken
         )
-        options_priced(self.fields["option"])  # issue 14, point 4: its price before commitment
+        options_priced(
+            model_choice(self, "option")
+        )  # issue 14, point 4: its price before commitment
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Take this option")))
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
 from django.db.models import Case, Count, DateTimeField, F, Q, QuerySet, When
 from django.utils import timezone
@@ -10,6 +11,18 @@ from accounts.models import Boutique
 from subscriptions.models import FilePiece, Line, MobileNumber, SimCard, SubscriptionFile
 
 S = SubscriptionFile.Status
+
+
+class Deadline(TypedDict):
+    """What files_in_queue annotates."""
+
+    deadline: datetime | None
+
+
+if TYPE_CHECKING:  # django-stubs' helper, installed with the checker only
+    from django_stubs_ext import WithAnnotations
+
+    QueuedFile: TypeAlias = WithAnnotations[SubscriptionFile, Deadline]
 
 
 # The deadline that matters now: the answer (R6.2) while pieces are checked, the line (R3.2)
@@ -23,7 +36,7 @@ CURRENT_DEADLINE = Case(
 )
 
 
-def files_in_queue(files: QuerySet[SubscriptionFile]) -> QuerySet[SubscriptionFile]:
+def files_in_queue(files: QuerySet[SubscriptionFile]) -> "QuerySet[QueuedFile]":
     """Files staff work on, with their current deadline, the most urgent first."""
     return (
         files.exclude(status=S.DRAFT)
@@ -32,7 +45,9 @@ def files_in_queue(files: QuerySet[SubscriptionFile]) -> QuerySet[SubscriptionFi
     )
 
 
-def breached(files: QuerySet[SubscriptionFile], *, now: datetime | None = None):
+def breached(
+    files: QuerySet[SubscriptionFile], *, now: datetime | None = None
+) -> "QuerySet[QueuedFile]":
     return files_in_queue(files).filter(deadline__lt=now or timezone.now())
 
 

@@ -5,7 +5,9 @@ R6.2 (written refusal within 15 days), R12.1 (deposit), R13.1/R17.1 (boutique sa
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import cast
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -14,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.models import User
+from accounts.models import Boutique, User
 from billing.deposits import deposit_hold
 from catalogue.models import Fee, Offer, Option, RequiredDocument
 from catalogue.selectors import fee_amount, grid_parameters
@@ -58,11 +60,11 @@ class FileRefused(Exception):
 class Charges:
     """What the customer pays to open the line (shown before confirmation)."""
 
-    connection_fee: object
-    deposit: object
+    connection_fee: Decimal
+    deposit: Decimal
 
 
-def file_charges(*, offer: Offer, on=None) -> Charges:
+def file_charges(*, offer: Offer | None, on=None) -> Charges:
     """R3.1, R12.1: the connection fee and the deposit the grid asks for this offer."""
     day = on or timezone.localdate()
     return Charges(
@@ -155,7 +157,7 @@ def _customer_from_draft(file: SubscriptionFile) -> tuple[Customer, list[str]]:
         created = Customer.objects.create(
             kind=file.customer_kind,
             user=file.applicant,
-            boutique=file.boutique,
+            boutique=cast(Boutique, file.boutique),  # chosen at the offer step, before sending
             email=file.applicant.email,
             **values,
         )
@@ -288,13 +290,14 @@ def _sim_in_stock(boutique) -> SimCard:
 
 def _open_line(*, file: SubscriptionFile, actor: User, number=None, sim=None) -> Line:
     contract = Contract.objects.create(
-        customer=file.customer,
+        customer=cast(Customer, file.customer),  # an accepted or boutique file has its customer
         reference=f"C{timezone.localdate():%Y}{file.pk:07d}",
         signed_on=timezone.localdate(),
     )
     # R12.1: the deposit the grid asked is collected with the connection fee at the boutique.
-    deposit_hold(contract=contract, amount=file.deposit or 0, on=timezone.localdate())
-    line = Line.objects.create(contract=contract, offer=file.offer, number=number or _free_number())
+    deposit_hold(contract=contract, amount=file.deposit or Decimal(0), on=timezone.localdate())
+    offer = cast(Offer, file.offer)  # a file is sent or sold with its offer chosen
+    line = Line.objects.create(contract=contract, offer=offer, number=number or _free_number())
     line_activate(line=line, sim=sim or _sim_in_stock(file.boutique), actor=actor)
     today = timezone.localdate()
     for option in file.options.all():
@@ -362,6 +365,7 @@ def boutique_sale(
         file.save(update_fields=["line"])
         file_transition(file=file, to=S.ACTIVE, actor=agent, reason=gettext_noop("Boutique sale"))
         days = grid_parameters(on=timezone.localdate()).incomplete_file_days
-        file.documents_due_at = file.line.activated_at + timedelta(days=days)
+        activated_at = cast(datetime, file.line.activated_at)  # _open_line activated the line
+        file.documents_due_at = activated_at + timedelta(days=days)
         file.save(update_fields=["documents_due_at"])
     return file

@@ -67,7 +67,9 @@ class CreditTooLow(Exception):
     """A prepaid line's credit does not cover a fee."""
 
 
-def prepaid_debit(*, line: Line, amount: Decimal, label: str, actor: User) -> PrepaidMovement:
+def prepaid_debit(
+    *, line: Line, amount: Decimal, label: str, actor: User | None
+) -> PrepaidMovement:
     """R10.6: a prepaid line pays its fees (an option, a SIM replacement) from its credit at
     once, with the movement recorded; refused when the credit is short. In the caller's
     transaction."""

@@ -207,7 +207,7 @@ def line_restore_after_unblock(*, line_id: int, order: ProvisioningOrder) -> Lin
             return None
         if line.status == S.PRESERVATION:
             # R2.9: a top-up in preservation; the line calls again from the confirmation on.
-            to = S.ACTIVE
+            to: str = S.ACTIVE
             reason = gettext_noop(
                 "Top-up in preservation: line restored, earlier balances lost (R2.9)"
             )

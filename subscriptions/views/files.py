@@ -1,5 +1,7 @@
 """Customer pages of the subscription journey, the file's follow page and its documents."""
 
+from typing import cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -15,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.admin_scope import boutique_filter
 from accounts.requests import SignedInRequest
 from accounts.services import account_open, confirmation_send, email_confirm
+from catalogue.models import Offer
 from catalogue.selectors import SubscriptionPrices, subscription_prices
 from lib.downloads import private_download
 from lib.pdf import render_pdf
@@ -22,7 +25,7 @@ from privacy.models import StaffAccessLog
 from privacy.selectors import consent_state
 from privacy.services import consents_at_subscription, staff_access_record
 from subscriptions.forms import files as forms
-from subscriptions.models import FilePiece, SubscriptionFile
+from subscriptions.models import Customer, FilePiece, SubscriptionFile
 from subscriptions.selectors.files import file_still_missing
 from subscriptions.selectors.records import customer_of_account
 from subscriptions.services.files import (
@@ -133,7 +136,9 @@ def _build_form(step: str, file: SubscriptionFile, request: HttpRequest):
         return forms.OfferStepForm(data, initial=initial, customer=customer)
     if step == "options":
         return forms.OptionsStepForm(
-            data, initial={"options": list(file.options.all())}, offer=file.offer
+            data,
+            initial={"options": list(file.options.all())},
+            offer=cast(Offer, file.offer),  # the step opens once the offer step chose one
         )
     if step == "identity":
         if customer is not None and (not initial or customer.contracts.exists()):
@@ -220,7 +225,8 @@ def subscribe_step(request: SignedInRequest, step: str) -> HttpResponse:
 
 def _prices(file: SubscriptionFile) -> SubscriptionPrices:
     """Issue 14, point 4: the file's prices in force today, from the grid."""
-    return subscription_prices(file.offer, list(file.options.all()), on=timezone.localdate())
+    offer = cast(Offer, file.offer)  # the summary opens once the offer step chose one
+    return subscription_prices(offer, list(file.options.all()), on=timezone.localdate())
 
 
 def _submit(request: SignedInRequest, file: SubscriptionFile, form) -> HttpResponse:
@@ -231,7 +237,9 @@ def _submit(request: SignedInRequest, file: SubscriptionFile, form) -> HttpRespo
         with transaction.atomic():
             file_submit(file=file, actor=request.user)
             consents_at_subscription(
-                customer=file.customer, granted=form.consents_granted(), actor=request.user
+                customer=cast(Customer, file.customer),  # file_submit gave the file one
+                granted=form.consents_granted(),
+                actor=request.user,
             )
     except FileRefused as refusal:
         messages.error(request, str(refusal))
@@ -367,7 +375,8 @@ def piece_download(request: SignedInRequest, pk: int) -> FileResponse:
             what=StaffAccessLog.What.IDENTITY_DOCUMENT,
             detail=f"{piece.file.reference} {piece.required_document.code}",
         )
-    extension = piece.document.name.rsplit(".", 1)[-1]
+    name = cast(str, piece.document.name)  # checked above: the piece has a stored document
+    extension = name.rsplit(".", 1)[-1]
     return private_download(
         piece.document.open("rb"),
         filename=f"{piece.required_document.code}-{piece.pk}.{extension}",
