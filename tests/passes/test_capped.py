@@ -9,14 +9,13 @@ import pytest
 import time_machine
 
 from billing.models import Charge
-from billing.usage import usage_import
 from catalogue.models import GridParameters
 from passes.selectors import consumption_so_far
 from passes.services import passes_renew
 from subscriptions.models import TopUp
 from subscriptions.services.prepaid import top_up_record
 from subscriptions.services.records import OptionRefused
-from tests.billing.helpers import account, csv_of, issue
+from tests.billing.helpers import account, csv_of, issue, usage_import
 from tests.passes.conftest import at, postpaid, take
 
 
