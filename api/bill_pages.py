@@ -9,9 +9,8 @@ value the caller gives is a parameter."""
 from datetime import date
 from typing import Any, NamedTuple
 
-from django.db import connection
-
 from billing.models import Invoice
+from lib.prepared import prepared_cursor
 
 # `bills_annotated`'s `state`, from the invoice (i) and its live payments (paid).
 _STATE = """CASE WHEN {t}.kind = %(credit_note)s THEN 'settled'
@@ -94,7 +93,8 @@ def bills_page(filters: BillFilters, offset: int, limit: int) -> tuple[int, list
         "offset": offset,
         "limit": limit,
     }
-    with connection.cursor() as cursor:
+    # Planned once per connection (lib.prepared): the plan costs more than the page.
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     total = rows[0][0]
