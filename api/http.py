@@ -43,9 +43,13 @@ class _Encoder(DjangoJSONEncoder):
         return super().default(o)
 
 
+# One encoder for every answer; the TMF shapes are trees (shared, never cyclic): no check.
+_ENCODER = _Encoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
+
 def json_bytes(data) -> bytes:
     """JSON with every Decimal written as the number it is (three decimals for money)."""
-    text = json.dumps(data, cls=_Encoder, ensure_ascii=False, separators=(",", ":"))
+    text = _ENCODER.encode(data)
     return text.replace(_QUOTED_OPEN, "").replace(_QUOTED_CLOSE, "").encode()
 
 

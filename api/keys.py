@@ -5,11 +5,11 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Boutique, User
 from api.models import ApiKey
+from api.rates import RATE_TAKE, rate_window
 
 KEY_PREFIX = "tnp"
 # The last use is written at most once a minute per key, not on every request.
@@ -43,21 +43,44 @@ def key_create(
     return key, f"{KEY_PREFIX}_{prefix}_{secret}"
 
 
+# The live key of that prefix and secret; its request counted (api.rates) and its last use
+# written (at most once a minute): one statement, one round trip per request.
+_KEY_USED = f"""
+WITH key AS (
+    SELECT * FROM api_apikey
+    WHERE prefix = %(prefix)s AND secret_hash = %(hash)s AND revoked_at IS NULL
+), rate AS ({RATE_TAKE}), seen AS (
+    UPDATE api_apikey SET last_used_at = %(now)s FROM key
+    WHERE api_apikey.id = key.id
+        AND (key.last_used_at IS NULL OR key.last_used_at < %(stale)s)
+    RETURNING api_apikey.last_used_at
+)
+SELECT key.*, (SELECT used FROM rate) AS rate_used,
+    COALESCE((SELECT last_used_at FROM seen), key.last_used_at) AS seen_at
+FROM key
+"""  # noqa: S608  (fixed text: every value is a parameter)
+
+
 def key_authenticate(raw: str) -> ApiKey | None:
-    """The live key whose text this is, its last use recorded; None for anything else."""
+    """The live key whose text this is, its last use recorded and this request counted in its
+    rate (`rate_used` in the minute `rate_window`, api.rates); None for anything else."""
     parts = raw.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
-    # The prefix is unique: no ordering, no join (the boutique is read by its id only).
-    key = next(iter(ApiKey.objects.filter(prefix=parts[1], revoked_at__isnull=True)[:1]), None)
-    if key is None or not hmac.compare_digest(key.secret_hash, _hash(parts[2])):
-        return None
+    secret_hash = _hash(parts[2])
     now = timezone.now()
-    if key.last_used_at is None or key.last_used_at < now - LAST_USE_RESOLUTION:
-        ApiKey.objects.filter(pk=key.pk).filter(
-            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USE_RESOLUTION)
-        ).update(last_used_at=now)
-        key.last_used_at = now
+    window = rate_window(now.timestamp())
+    params = {
+        "prefix": parts[1],
+        "hash": secret_hash,
+        "window": window,
+        "now": now,
+        "stale": now - LAST_USE_RESOLUTION,
+    }
+    key = next(iter(ApiKey.objects.raw(_KEY_USED, params)), None)
+    if key is None or not hmac.compare_digest(key.secret_hash, secret_hash):
+        return None
+    key.last_used_at, key.rate_window = key.seen_at, window
     return key
 
 

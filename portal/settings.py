@@ -130,6 +130,12 @@ if DB_POOL:
         "max_size": env.int("DB_POOL_MAX_SIZE", default=4),
         "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A query run through lib.prepared is prepared on its 5th run on a connection; Django's own
+    # cursors bind on the client and prepare nothing, whatever this says.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = env.int(
+        "DB_PREPARE_THRESHOLD", default=5
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
