@@ -2,10 +2,11 @@
 per resource, its boutique, its rate."""
 
 import time
+from typing import cast
 
 from rest_framework import authentication, exceptions, permissions, throttling
 
-from api.keys import key_authenticate
+from api.keys import KeyUsed, key_authenticate
 from api.models import ApiKey
 from api.rates import rate_wait
 
@@ -59,7 +60,8 @@ class PerKeyRateThrottle(throttling.BaseThrottle):
     def allow_request(self, request, view) -> bool:
         if not isinstance(request.auth, ApiKey):
             return True
-        key = request.auth  # its request counted as it was found (api.keys.key_authenticate)
+        # Its request counted as it was found (api.keys.key_authenticate).
+        key = cast(KeyUsed, request.auth)
         self.retry_after = rate_wait(
             used=key.rate_used,
             per_minute=key.rate_per_minute,

@@ -3,13 +3,30 @@
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypeAlias, TypedDict, cast
 
 from django.utils import timezone
 
 from accounts.models import Boutique, User
 from api.models import ApiKey
 from api.rates import RATE_TAKE, rate_window
+
+
+class KeyUsedRead(TypedDict):
+    """What the key check reads onto the key: its count in the minute, and when it was used."""
+
+    rate_used: int
+    rate_window: int
+    seen_at: datetime | None
+
+
+if TYPE_CHECKING:  # django-stubs' helper, installed with the checker only
+    from django_stubs_ext import WithAnnotations
+
+    KeyUsed: TypeAlias = WithAnnotations[ApiKey, KeyUsedRead]
+else:
+    KeyUsed = ApiKey
 
 KEY_PREFIX = "tnp"
 # The last use is written at most once a minute per key, not on every request.
@@ -77,7 +94,7 @@ def key_authenticate(raw: str) -> ApiKey | None:
         "now": now,
         "stale": now - LAST_USE_RESOLUTION,
     }
-    key = next(iter(ApiKey.objects.raw(_KEY_USED, params)), None)
+    key = cast(KeyUsed | None, next(iter(ApiKey.objects.raw(_KEY_USED, params)), None))
     if key is None or not hmac.compare_digest(key.secret_hash, secret_hash):
         return None
     key.last_used_at, key.rate_window = key.seen_at, window

@@ -166,7 +166,8 @@ def _bills_page_orm(filters: BillFilters, offset: int, limit: int) -> tuple[int,
     if filters.account:
         bills = bills.filter(contract__reference=filters.account)
     if filters.state:
-        states = bills_annotated(bills).filter(state=filters.state)
+        # `state` is an annotation of bills_annotated, which the type checker cannot see.
+        states = bills_annotated(bills).filter(**{"state": filters.state})
         bills = bills.filter(pk__in=states.values("pk"))
     for value, lookup in ((filters.day, ""), (filters.since, "__gte"), (filters.until, "__lte")):
         if value is not None:

@@ -8,6 +8,8 @@ them on the server, and psycopg prepares it after `prepare_threshold` runs on th
 requests. The cursor is Django's wrapper: errors are Django's and queries are logged and counted
 as any other."""
 
+from typing import Any
+
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
@@ -19,7 +21,8 @@ def prepared_cursor() -> CursorWrapper:
 
     connection.close_if_health_check_failed()
     connection.ensure_connection()
-    cursor = ServerBindingCursor(connection.connection)
+    # psycopg's cursor class, which django-stubs declares without its connection argument.
+    cursor: Any = ServerBindingCursor(connection.connection)  # type: ignore[call-arg]
     if connection.queries_logged:
         return connection.make_debug_cursor(cursor)
     return connection.make_cursor(cursor)
