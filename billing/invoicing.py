@@ -33,7 +33,7 @@ from billing.rating import (
 from billing.signals import invoices_issued
 from catalogue.models import Option
 from catalogue.selectors import GridSnapshot
-from lib.bulk import bulk_insert, ids_in, rows_insert
+from lib.bulk import bulk_insert, rows_insert
 from lib.money import ZERO, format_tnd, tnd
 from lib.tasks import enqueue
 from passes.models import OptionMonthPaid
@@ -375,14 +375,16 @@ def contracts_for_billing(
     `options_taken`, and the period's usage as (kind, quantity, unit price) in time order on each
     line's `period_usage`."""
     grid = grid or GridSnapshot()
-    ids = ids_in(contract_ids)
+    ids = contract_ids
     contracts = cast(  # given their billed_lines below
         "list[BilledContract]",
-        list(Contract.objects.filter(pk__in=ids).select_related("customer__user").order_by("pk")),
+        list(
+            Contract.objects.filter(pk__in_ids=ids).select_related("customer__user").order_by("pk")
+        ),
     )
     lines: dict[int, list[BilledLine]] = defaultdict(list)
     by_pk: dict[int, BilledLine] = {}
-    read = Line.objects.filter(contract_id__in=ids).annotate(msisdn=F("number__msisdn"))
+    read = Line.objects.filter(contract_id__in_ids=ids).annotate(msisdn=F("number__msisdn"))
     for line in cast("QuerySet[BilledLine]", read):  # given the rest of LineRead below
         line.offer = grid.offers[line.offer_id]
         line.terminations, line.options_taken, line.period_usage = [], [], []
@@ -390,14 +392,14 @@ def contracts_for_billing(
         lines[line.contract_id].append(line)
         by_pk[line.pk] = line
     for change in LineStatusChange.objects.filter(
-        line__contract_id__in=ids, to_status=Line.Status.TERMINATED
+        line__contract_id__in_ids=ids, to_status=Line.Status.TERMINATED
     ):
         by_pk[change.line_id].terminations.append(change)
     paid = Prefetch(  # R10.7: the months paid from a capped line's balance
         "months_paid", OptionMonthPaid.objects.filter(month=period.start), to_attr="month_paid"
     )
     for taken in (
-        LineOption.objects.filter(line__contract_id__in=ids)
+        LineOption.objects.filter(line__contract_id__in_ids=ids)
         .select_related("option", "pass_holding")
         .prefetch_related(paid)
     ):
@@ -405,8 +407,8 @@ def contracts_for_billing(
     start, end = period.bounds()
     _pass_windows(ids, start, end, by_pk)
     for line_id, *record in (
-        UsageRecord.objects.filter(
-            line__contract_id__in=ids, started_at__gte=start, started_at__lt=end
+        UsageRecord.objects.filter(  # by line: the index on (line, started_at)
+            line_id__in_ids=list(by_pk), started_at__gte=start, started_at__lt=end
         )
         .order_by("line_id", "started_at", "pk")
         .values_list("line_id", "kind", "quantity", "unit_price", "started_at", "country")
@@ -461,7 +463,7 @@ def _invoice_for(
 def _money_waiting(contract_ids: list[int]) -> set[int]:
     """Accounts holding money not yet allocated (an advance, an overpayment)."""
     return set(
-        Payment.objects.filter(contract_id__in=ids_in(contract_ids), reversed_at__isnull=True)
+        Payment.objects.filter(contract_id__in_ids=contract_ids, reversed_at__isnull=True)
         .annotate(used=Coalesce(Sum("allocations__amount"), ZERO))
         .filter(amount__gt=F("used"))
         .values_list("contract_id", flat=True)
@@ -476,12 +478,12 @@ def invoices_issue(*, contract_ids: list[int], period: Period, issued_on: date) 
     with transaction.atomic():
         locked = list(  # one biller per account, locked in one order so that batches never deadlock
             Contract.objects.select_for_update()
-            .filter(pk__in=ids_in(contract_ids))
+            .filter(pk__in_ids=contract_ids)
             .order_by("pk")
             .values_list("pk", flat=True)
         )
         invoiced_on = set(  # (account, month) of the accounts' earlier invoices
-            Invoice.objects.filter(contract_id__in=ids_in(locked), kind=Invoice.Kind.INVOICE)
+            Invoice.objects.filter(contract_id__in_ids=locked, kind=Invoice.Kind.INVOICE)
             .values_list("contract_id", "period_start")
             .distinct()
         )
@@ -494,7 +496,7 @@ def invoices_issue(*, contract_ids: list[int], period: Period, issued_on: date) 
         # under the account's lock, so a rerun or a concurrent batch never bills it twice.
         charges = defaultdict(list)
         for charge in Charge.objects.filter(
-            contract_id__in=ids_in(todo), invoice__isnull=True, charged_on__lte=period.end
+            contract_id__in_ids=todo, invoice__isnull=True, charged_on__lte=period.end
         ).select_related("line"):
             charges[charge.contract_id].append(charge)
         minimum = grid.grid_parameters(on=period.end).minimum_invoice_excl_tax

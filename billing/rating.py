@@ -165,7 +165,7 @@ def pass_windows(line_ids, start: datetime, end: datetime) -> dict[int, list[Pas
     each with the allowances in force on its first day."""
     periods = list(
         PassPeriod.objects.filter(
-            holding__line_option__line_id__in=line_ids, starts_at__lt=end, ends_at__gt=start
+            holding__line_option__line_id__in_ids=line_ids, starts_at__lt=end, ends_at__gt=start
         )
         .select_related("holding__line_option__option")
         .order_by("starts_at", "pk")

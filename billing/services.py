@@ -13,7 +13,6 @@ from billing.invoicing import Period, accounts_to_bill, invoices_issue
 from billing.models import BillingRun, BillingRunAccount, Charge, Invoice
 from catalogue.models import Fee
 from catalogue.selectors import fee_amount
-from lib.bulk import ids_in
 from lib.tasks import enqueue
 
 
@@ -48,10 +47,10 @@ def billing_run_start(*, period: Period) -> BillingRun:
         # R9.1: the run's own accounts. Those invoiced since an earlier start are done (their
         # batch may have been lost after its invoices were committed); those still due are
         # worked again (an earlier attempt may have failed, or been killed).
-        run.accounts.exclude(contract_id__in=ids_in(ids)).filter(done_at__isnull=True).update(
+        run.accounts.exclude(contract_id__in_ids=ids).filter(done_at__isnull=True).update(
             done_at=now
         )
-        run.accounts.filter(contract_id__in=ids_in(ids)).update(done_at=None)
+        run.accounts.filter(contract_id__in_ids=ids).update(done_at=None)
         BillingRunAccount.objects.bulk_create(
             (BillingRunAccount(run=run, contract_id=pk) for pk in ids),
             batch_size=5000,
@@ -97,7 +96,7 @@ def billing_run_batch(*, run_id: int, contract_ids: list[int]) -> int:
                 errors.append({"account": contract_id, "error": f"{type(error).__name__}: {error}"})
     with transaction.atomic():
         run = BillingRun.objects.select_for_update().get(pk=run_id)
-        run.accounts.filter(contract_id__in=ids_in(contract_ids), done_at__isnull=True).update(
+        run.accounts.filter(contract_id__in_ids=contract_ids, done_at__isnull=True).update(
             done_at=timezone.now()
         )
         if errors:

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
 from catalogue.models import Option
-from lib.bulk import bulk_insert, ids_in
+from lib.bulk import bulk_insert
 from lib.sms import Sms
 from lib.tasks import enqueue
 from passes.models import InterruptionChange, PassHolding, PassNotice
@@ -168,9 +168,7 @@ def pass_notices_send(ids: list[int]) -> int:
     claimed = _claim(list(ids)) if ids else []
     if not claimed:
         return 0
-    rows = list(
-        PassNotice.objects.filter(pk__in=ids_in(claimed)).order_by("pk").values(*NOTICE_FIELDS)
-    )
+    rows = list(PassNotice.objects.filter(pk__in_ids=claimed).order_by("pk").values(*NOTICE_FIELDS))
     render = _Renderer(rows)
     sms_backend = import_string(settings.SMS_BACKEND)()
     mail = get_connection()
