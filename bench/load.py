@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection
 
 WORKERS, THREADS, POOL = 2, 4, 4
+APPLICATION_NAME = "portal-bench-load"
 
 
 def _free_port() -> int:
@@ -41,6 +42,7 @@ def _server(port: int, media: str) -> subprocess.Popen:
         "ALLOWED_HOSTS": "127.0.0.1",
         "PRIVATE_MEDIA_ROOT": media,
         "LOG_LEVEL": "WARNING",
+        "PGAPPNAME": APPLICATION_NAME,  # libpq's: the server's sessions, told from the bench's
     }
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
@@ -102,7 +104,8 @@ def run(report, median_ms) -> None:
                     while time.monotonic() < stop:
                         cursor.execute(
                             "SELECT count(*) FROM pg_stat_activity"
-                            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                            " WHERE datname = current_database() AND application_name = %s",
+                            [APPLICATION_NAME],
                         )
                         most[0] = max(most[0], cursor.fetchone()[0])
                         time.sleep(0.2)
