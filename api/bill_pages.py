@@ -1,18 +1,17 @@
 """A page of TMF678 customerBill in one prepared statement (PostgreSQL): the bills a key may read,
-filtered, their total, their number on the page and the page itself, written as JSON by the
-database, byte for byte what `api.bills.bill_tmf` and `api.http.json_bytes` write.
+filtered, their total, their number on the page and each bill's values as text, from which
+`api.bill_json` writes the page byte for byte as `api.bills.bill_tmf` and `json_bytes` do.
 
 The same bills and states as `api.bills.bills_annotated` (the ORM's, which the other views and
 the events read); written once as SQL so that a page costs no query building, no row converted
-to Python and no JSON encoded in Python: the database hands over the body. Only fixed fragments
-make the SQL text (the filters asked, the attributes `fields` keeps): every value the caller
-gives is a parameter. The JSON shapes are in `api.bill_json`."""
+to Python objects and no JSON encoded from them. Only fixed fragments make the SQL text (the
+filters asked): every value the caller gives is a parameter."""
 
 import functools
 from datetime import date
 from typing import NamedTuple
 
-from api.bill_json import ATTRIBUTES, COLUMNS, bill_json
+from api.bill_json import ATTRIBUTES, COLUMNS, VALUES, bills_json
 from api.http import json_bytes
 from api.keys import KEY_USED_COLUMNS, KEY_USED_CTES, key_found
 from api.models import ApiKey
@@ -41,7 +40,7 @@ _FILTERS = {
 }
 
 # The matching bills, the page's with what their JSON is written from (computed once each:
-# the CTE is materialized), then each written as a TMF CustomerBill (api.bill_json).
+# the CTE is materialized), then each bill's values as text (api.bill_json).
 _PAGE = """WITH {key}matched AS (
     SELECT i.id, i.issued_on FROM billing_invoice i
     JOIN subscriptions_contract c ON c.id = i.contract_id
@@ -68,10 +67,10 @@ _PAGE = """WITH {key}matched AS (
     ) m
 )
 {select}"""
-_COUNTS_AND_BODY = """SELECT (SELECT count(*) FROM matched) AS total, count(*) AS listed,
-    COALESCE('[' || string_agg({item}, ',' ORDER BY b.issued_on DESC, b.id DESC) || ']', '[]')
-        AS body
-FROM b"""
+_COUNTS_AND_VALUES = f"""SELECT (SELECT count(*) FROM matched) AS total, count(*) AS listed,
+    COALESCE(string_agg({VALUES}, E'\\x1e' ORDER BY b.issued_on DESC, b.id DESC), '')
+        AS bills
+FROM b"""  # noqa: S608  (fixed text)
 # With the key's check (api.keys) before: the page of the bills it may read (its boutique's
 # customers' when it has one), when it has the scope and its rate allows; its row, then the page.
 _KEY = f"""{KEY_USED_CTES}, allowed AS (
@@ -103,9 +102,9 @@ class BillsPage(NamedTuple):
 
 
 @functools.lru_cache(maxsize=128)
-def _sql(asked: tuple[str, ...], attributes: tuple[str, ...], keyed: bool = False) -> str:
+def _sql(asked: tuple[str, ...], keyed: bool = False) -> str:
     where = " AND ".join(_FILTERS[name] for name in asked) or "TRUE"
-    select = _COUNTS_AND_BODY.format(item=bill_json(attributes))
+    select = _COUNTS_AND_VALUES
     return _PAGE.format(
         key=_KEY if keyed else "",
         allowed=_ALLOWED if keyed else "",
@@ -151,9 +150,9 @@ def bills_page(
     asked, attributes, params = _params(filters, offset, limit, fields, root, zone)
     # Planned once per connection (lib.prepared): the plan costs more than the page.
     with prepared_cursor() as cursor:
-        cursor.execute(_sql(asked, attributes), params)
-        total, listed, body = cursor.fetchone()
-    return BillsPage(total, listed, body.encode())
+        cursor.execute(_sql(asked), params)
+        total, listed, bills = cursor.fetchone()
+    return BillsPage(total, listed, bills_json(bills, attributes, params["root"]))
 
 
 def bills_page_of_key(
@@ -173,9 +172,11 @@ def bills_page_of_key(
     and its rate allows this request, which the caller checks (api.access)."""
     asked, attributes, params = _params(filters, offset, limit, fields, root, zone)
     with prepared_cursor() as cursor:
-        cursor.execute(_sql(asked, attributes, keyed=True), {**params, **key, "scope": scope})
+        cursor.execute(_sql(asked, keyed=True), {**params, **key, "scope": scope})
         row = cursor.fetchone()
     if row is None:
         return None, BillsPage(0, 0, b"[]")
-    total, listed, body = row[-3:]
-    return key_found(row, key), BillsPage(total, listed, body.encode())
+    total, listed, bills = row[-3:]
+    return key_found(row, key), BillsPage(
+        total, listed, bills_json(bills, attributes, params["root"])
+    )
