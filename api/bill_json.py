@@ -76,7 +76,8 @@ def _money(sql: str) -> str:
     return f"round({sql}, 3)::text"
 
 
-# Each bill's values, by name, as text (none NULL: they are joined with `SEPARATOR`).
+# Each bill's values, by name, as text: none NULL (they are joined with `SEPARATOR` by
+# `concat_ws`, which would leave it out), from the invoice's NOT NULL columns.
 _VALUES = {
     "id": "b.id::text",
     "number": "b.number",
@@ -202,6 +203,8 @@ def bills_json(values: str, attributes: tuple[str, ...], root: str) -> bytes:
     items = []
     for bill in values.split(BILL_SEPARATOR):
         value = bill.split(SEPARATOR)
+        if len(value) != len(_VALUES):  # concat_ws leaves out a NULL: none may be
+            raise ValueError(f"A bill's values are {len(_VALUES)}, not {len(value)}.")
         template, taken = _template(attributes, root, bool(value[_HAS_XML]), bool(value[_CYCLE_AT]))
         items.append(template % taken(value))
     return ("[" + ",".join(items) + "]").encode()
