@@ -4,6 +4,7 @@ per resource, its boutique, its rate."""
 import time
 from typing import cast
 
+from django.http import HttpRequest
 from rest_framework import authentication, exceptions, permissions, throttling
 
 from api.keys import KeyUsed, key_authenticate
@@ -24,16 +25,41 @@ class KeyHolder:
         return self.key.name
 
 
+def key_text(request: HttpRequest) -> str:
+    """`Authorization: Bearer <key>` or `X-API-Key: <key>`: the key's text, "" without one."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    raw = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    return raw or request.META.get("HTTP_X_API_KEY", "").strip()
+
+
+def request_key(request: HttpRequest) -> ApiKey | None:
+    """The live key the request carries, checked once per request whoever asks (the list of
+    bills before DRF, then DRF if it answers): its rate counted and its last use written once."""
+    if not hasattr(request, "api_key"):
+        raw = key_text(request)
+        request.api_key = key_authenticate(raw) if raw else None  # type: ignore[attr-defined]
+    return request.api_key  # type: ignore[attr-defined]
+
+
+def throttled(key: ApiKey) -> int | None:
+    """None when the key's request is within its rate, else the seconds to wait."""
+    # Its request counted as it was found (api.keys.key_authenticate).
+    used = cast(KeyUsed, key)
+    return rate_wait(
+        used=used.rate_used,
+        per_minute=used.rate_per_minute,
+        window=used.rate_window,
+        now=time.time(),
+    )
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """`Authorization: Bearer <key>` or `X-API-Key: <key>`."""
 
     def authenticate(self, request):
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        raw = header[7:].strip() if header[:7].lower() == "bearer " else ""
-        raw = raw or request.META.get("HTTP_X_API_KEY", "").strip()
-        if not raw:
+        if not key_text(request):
             return None
-        key = key_authenticate(raw)
+        key = request_key(request._request)
         if key is None:
             raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
         return KeyHolder(key), key
@@ -60,14 +86,7 @@ class PerKeyRateThrottle(throttling.BaseThrottle):
     def allow_request(self, request, view) -> bool:
         if not isinstance(request.auth, ApiKey):
             return True
-        # Its request counted as it was found (api.keys.key_authenticate).
-        key = cast(KeyUsed, request.auth)
-        self.retry_after = rate_wait(
-            used=key.rate_used,
-            per_minute=key.rate_per_minute,
-            window=key.rate_window,
-            now=time.time(),
-        )
+        self.retry_after = throttled(request.auth)
         return self.retry_after is None
 
     def wait(self) -> int | None:

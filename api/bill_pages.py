@@ -1,14 +1,20 @@
 """A page of TMF678 customerBill in one prepared statement (PostgreSQL): the bills a key may read,
-filtered, their total and the page's rows with their payments, runs and e-invoices, as tuples.
+filtered, their total, their number on the page and each bill's values as text, from which
+`api.bill_json` writes the page byte for byte as `api.bills.bill_tmf` and `json_bytes` do.
 
 The same bills and states as `api.bills.bills_annotated` (the ORM's, which the other views and
-the events read); written once as SQL so that a page costs no query building, and its total
-comes with it rather than in a second round trip. Only fixed fragments make the SQL text: every
-value the caller gives is a parameter."""
+the events read); written once as SQL so that a page costs no query building, no row converted
+to Python objects and no JSON encoded from them. Only fixed fragments make the SQL text (the
+filters asked): every value the caller gives is a parameter."""
 
+import functools
 from datetime import date
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+from api.bill_json import ATTRIBUTES, COLUMNS, VALUES, bills_json
+from api.http import json_bytes
+from api.keys import KEY_USED_COLUMNS, KEY_USED_CTES, key_found
+from api.models import ApiKey
 from billing.models import Invoice
 from lib.prepared import prepared_cursor
 
@@ -18,12 +24,11 @@ _STATE = """CASE WHEN {t}.kind = %(credit_note)s THEN 'settled'
     WHEN {paid} > 0 THEN 'partiallyPaid'
     WHEN {t}.emailed_at IS NOT NULL THEN 'sent'
     ELSE 'validated' END"""
-# R11.2: what the live payments allocated to the invoice, and of them the advance payments.
+# R11.2: what the live payments allocated to the invoice (the page's `m` has it, with of it
+# the advance payments).
 _PAID = """COALESCE((SELECT SUM(a.amount) FROM billing_paymentallocation a
     JOIN billing_payment p ON p.id = a.payment_id
-    WHERE a.invoice_id = i.id AND p.reversed_at IS NULL{advance}), 0.000)"""
-PAID = _PAID.format(advance="")
-ADVANCE = _PAID.format(advance=" AND p.is_advance")
+    WHERE a.invoice_id = i.id AND p.reversed_at IS NULL), 0.000)"""
 
 _FILTERS = {
     "boutique": "cu.boutique_id = %(boutique)s",
@@ -31,35 +36,50 @@ _FILTERS = {
     "day": "i.issued_on = %(day)s",
     "since": "i.issued_on >= %(since)s",
     "until": "i.issued_on <= %(until)s",
-    "state": _STATE.format(t="i", paid=PAID) + " = %(state)s",
+    "state": _STATE.format(t="i", paid=_PAID) + " = %(state)s",
 }
 
-# The page's columns, in the order of `BILL_VALUES` (api.bills), after the total.
-_PAGE = """WITH matched AS (
+# The matching bills, the page's with what their JSON is written from (computed once each:
+# the CTE is materialized), then each bill's values as text (api.bill_json).
+_PAGE = """WITH {key}matched AS (
     SELECT i.id, i.issued_on FROM billing_invoice i
     JOIN subscriptions_contract c ON c.id = i.contract_id
-    JOIN subscriptions_customer cu ON cu.id = c.customer_id
+    JOIN subscriptions_customer cu ON cu.id = c.customer_id{allowed}
     WHERE {where}
 ), page AS (
     SELECT id FROM matched ORDER BY issued_on DESC, id DESC OFFSET %(offset)s LIMIT %(limit)s
-), bills AS (
-    SELECT i.id, i.kind, i.is_final, i.number, i.issued_on, i.due_on, i.created_at,
+), b AS MATERIALIZED (
+    SELECT i.id, i.kind = %(credit_note)s AS credit_note, i.is_final, i.issued_on, i.due_on,
         i.period_start, i.period_end, i.total_excl_tax, i.total_incl_tax, i.vat_rate,
-        i.vat_amount, i.stamp_duty, c.reference, i.emailed_at,
-        {paid} AS paid, {advance} AS advance,
+        i.vat_amount, i.stamp_duty, m.paid, m.advance, {state} AS state,
         EXISTS (SELECT 1 FROM billing_billingrun r WHERE r.period_start = i.period_start)
-            AS in_run,
+            AND NOT i.is_final AS regular,
         EXISTS (SELECT 1 FROM einvoicing_submission s WHERE s.invoice_id = i.id AND s.xml <> '')
-            AS has_xml
+            AS has_xml,
+        {columns}
     FROM page JOIN billing_invoice i ON i.id = page.id
     JOIN subscriptions_contract c ON c.id = i.contract_id
+    CROSS JOIN LATERAL (
+        SELECT COALESCE(SUM(a.amount), 0.000) AS paid,
+            COALESCE(SUM(a.amount) FILTER (WHERE p.is_advance), 0.000) AS advance
+        FROM billing_paymentallocation a JOIN billing_payment p ON p.id = a.payment_id
+        WHERE a.invoice_id = i.id AND p.reversed_at IS NULL
+    ) m
 )
-SELECT (SELECT count(*) FROM matched), b.id, b.kind, b.is_final, b.number, b.issued_on,
-    b.due_on, b.created_at, b.period_start, b.period_end, b.total_excl_tax, b.total_incl_tax,
-    b.vat_rate, b.vat_amount, b.stamp_duty, b.reference, b.paid, b.advance, b.in_run,
-    b.has_xml, {state}
-FROM (SELECT 1) one LEFT JOIN bills b ON TRUE
-ORDER BY b.issued_on DESC, b.id DESC"""
+{select}"""
+_COUNTS_AND_VALUES = f"""SELECT (SELECT count(*) FROM matched) AS total, count(*) AS listed,
+    COALESCE(string_agg({VALUES}, E'\\x1e' ORDER BY b.issued_on DESC, b.id DESC), '')
+        AS bills
+FROM b"""  # noqa: S608  (fixed text)
+# With the key's check (api.keys) before: the page of the bills it may read (its boutique's
+# customers' when it has one), when it has the scope and its rate allows; its row, then the page.
+_KEY = f"""{KEY_USED_CTES}, allowed AS (
+    SELECT key.boutique_id FROM key
+    WHERE key.scopes @> jsonb_build_array(%(scope)s::text)
+        AND (SELECT used FROM rate) <= key.rate_per_minute
+), """  # noqa: S608  (fixed text: every value is a parameter)
+_ALLOWED = """
+    JOIN allowed k ON k.boutique_id IS NULL OR cu.boutique_id = k.boutique_id"""
 
 
 class BillFilters(NamedTuple):
@@ -73,29 +93,90 @@ class BillFilters(NamedTuple):
     until: date | None = None
 
 
-def _sql(asked: tuple[str, ...]) -> str:
+class BillsPage(NamedTuple):
+    """The bills that match, those on the page, and the page as a JSON array."""
+
+    total: int
+    listed: int
+    body: bytes
+
+
+@functools.lru_cache(maxsize=128)
+def _sql(asked: tuple[str, ...], keyed: bool = False) -> str:
     where = " AND ".join(_FILTERS[name] for name in asked) or "TRUE"
-    state = _STATE.format(t="b", paid="b.paid")
-    return _PAGE.format(where=where, paid=PAID, advance=ADVANCE, state=state)
+    select = _COUNTS_AND_VALUES
+    return _PAGE.format(
+        key=_KEY if keyed else "",
+        allowed=_ALLOWED if keyed else "",
+        where=where,
+        state=_STATE.format(t="i", paid="m.paid"),
+        columns=COLUMNS,
+        select=f"SELECT {KEY_USED_COLUMNS}, p.* FROM key CROSS JOIN ({select}) p"  # noqa: S608
+        if keyed
+        else select,
+    )
 
 
-_SQL: dict[tuple[str, ...], str] = {}
-
-
-def bills_page(filters: BillFilters, offset: int, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
-    """The number of bills that match and the page of them, newest first: rows of `BILL_VALUES`
-    (api.bills), one query."""
+def _params(
+    filters: BillFilters, offset: int, limit: int, fields: set[str] | None, root: str, zone: str
+) -> tuple[tuple[str, ...], tuple[str, ...], dict]:
+    """The filters asked, the attributes kept, and the statement's parameters."""
     asked = tuple(name for name, value in filters._asdict().items() if value is not None)
-    sql = _SQL.get(asked) or _SQL.setdefault(asked, _sql(asked))
+    attributes = tuple(name for name in ATTRIBUTES if not fields or name in fields)
     params = {
         **filters._asdict(),
         "credit_note": Invoice.Kind.CREDIT_NOTE.value,
         "offset": offset,
         "limit": limit,
+        # Inside the JSON strings of the hrefs, escaped as json_bytes escapes it.
+        "root": json_bytes(root).decode()[1:-1],
+        "zone": zone,
     }
+    return asked, attributes, params
+
+
+def bills_page(
+    filters: BillFilters,
+    offset: int,
+    limit: int,
+    *,
+    fields: set[str] | None,
+    root: str,
+    zone: str,
+) -> BillsPage:
+    """The page of bills, newest first, as `bill_tmf` and `json_bytes` write them: `fields`
+    selected, hrefs under `root` (the API's URL: the server's and `BILLS_BASE`), dates in the
+    time zone named `zone`; one query."""
+    asked, attributes, params = _params(filters, offset, limit, fields, root, zone)
     # Planned once per connection (lib.prepared): the plan costs more than the page.
     with prepared_cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    total = rows[0][0]
-    return total, [row[1:] for row in rows if row[1] is not None]
+        cursor.execute(_sql(asked), params)
+        total, listed, bills = cursor.fetchone()
+    return BillsPage(total, listed, bills_json(bills, attributes, params["root"]))
+
+
+def bills_page_of_key(
+    key: dict,
+    scope: str,
+    filters: BillFilters,
+    offset: int,
+    limit: int,
+    *,
+    fields: set[str] | None,
+    root: str,
+    zone: str,
+) -> tuple[ApiKey | None, BillsPage]:
+    """`bills_page` and the key's check (`key`: `api.keys.key_params`) in one statement: the
+    key (None: no live key; its request counted, api.keys.key_found), and the page of the bills
+    it may read, its boutique's customers' when it has one; an empty page unless it has `scope`
+    and its rate allows this request, which the caller checks (api.access)."""
+    asked, attributes, params = _params(filters, offset, limit, fields, root, zone)
+    with prepared_cursor() as cursor:
+        cursor.execute(_sql(asked, keyed=True), {**params, **key, "scope": scope})
+        row = cursor.fetchone()
+    if row is None:
+        return None, BillsPage(0, 0, b"[]")
+    total, listed, bills = row[-3:]
+    return key_found(row, key), BillsPage(
+        total, listed, bills_json(bills, attributes, params["root"])
+    )

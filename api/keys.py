@@ -1,11 +1,13 @@
 """API keys of the registered systems: made (shown once), checked, revoked."""
 
+import functools
 import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeAlias, TypedDict, cast
 
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Boutique, User
@@ -60,10 +62,10 @@ def key_create(
     return key, f"{KEY_PREFIX}_{prefix}_{secret}"
 
 
-# The live key of that prefix and secret; its request counted (api.rates) and its last use
-# written (at most once a minute): one statement, one round trip per request.
-_KEY_USED = f"""
-WITH key AS (
+# The live key of that prefix and secret (`key`); its request counted (api.rates) and its last
+# use written (at most once a minute): CTEs of one statement, one round trip per request, which
+# may read more (api.bill_pages: the page of bills the key reads).
+KEY_USED_CTES = f"""key AS (
     SELECT * FROM api_apikey
     WHERE prefix = %(prefix)s AND secret_hash = %(hash)s AND revoked_at IS NULL
 ), rate AS ({RATE_TAKE}), seen AS (
@@ -71,34 +73,63 @@ WITH key AS (
     WHERE api_apikey.id = key.id
         AND (key.last_used_at IS NULL OR key.last_used_at < %(stale)s)
     RETURNING api_apikey.last_used_at
+)"""  # noqa: S608  (fixed text: every value is a parameter)
+# The key's columns, as `key_found` reads them, from a row of `key`.
+_FIELDS = list(ApiKey._meta.concrete_fields)
+_SECRET = ApiKey._meta.get_field("secret_hash")
+# What the ORM does to the database's values (the scopes' JSON read as a list).
+_CONVERTERS = [field.get_db_converters(connection) for field in _FIELDS]
+KEY_USED_COLUMNS = ", ".join(
+    [
+        *(f"key.{field.column}" for field in _FIELDS),
+        "(SELECT used FROM rate) AS rate_used",
+        "COALESCE((SELECT last_used_at FROM seen), key.last_used_at) AS seen_at",
+    ]
 )
-SELECT key.*, (SELECT used FROM rate) AS rate_used,
-    COALESCE((SELECT last_used_at FROM seen), key.last_used_at) AS seen_at
-FROM key
-"""  # noqa: S608  (fixed text: every value is a parameter)
+_KEY_USED = f"WITH {KEY_USED_CTES} SELECT {KEY_USED_COLUMNS} FROM key"  # noqa: S608
+
+
+def key_params(raw: str) -> dict | None:
+    """The parameters of `KEY_USED_CTES` for the key's text; None when it is no key's."""
+    parts = raw.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        return None
+    now = timezone.now()
+    return {
+        "prefix": parts[1],
+        "hash": _hash(parts[2]),
+        "window": rate_window(now.timestamp()),
+        "now": now,
+        "stale": now - LAST_USE_RESOLUTION,
+    }
+
+
+def key_found(row: tuple | None, params: dict) -> ApiKey | None:
+    """The key of a row of `KEY_USED_COLUMNS` (None: no live key), with its request counted
+    (`rate_used` in the minute `rate_window`, api.rates) and its last use."""
+    if row is None or not hmac.compare_digest(row[_FIELDS.index(_SECRET)], params["hash"]):
+        return None
+    values = [
+        functools.reduce(
+            lambda value, convert: convert(value, field, connection), converters, value
+        )
+        for field, converters, value in zip(_FIELDS, _CONVERTERS, row, strict=False)
+    ]
+    key = cast(KeyUsed, ApiKey.from_db("default", [f.attname for f in _FIELDS], values))
+    key.rate_used, key.seen_at = row[len(_FIELDS)], row[len(_FIELDS) + 1]
+    key.last_used_at, key.rate_window = key.seen_at, params["window"]
+    return key
 
 
 def key_authenticate(raw: str) -> ApiKey | None:
     """The live key whose text this is, its last use recorded and this request counted in its
     rate (`rate_used` in the minute `rate_window`, api.rates); None for anything else."""
-    parts = raw.split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+    params = key_params(raw)
+    if params is None:
         return None
-    secret_hash = _hash(parts[2])
-    now = timezone.now()
-    window = rate_window(now.timestamp())
-    params = {
-        "prefix": parts[1],
-        "hash": secret_hash,
-        "window": window,
-        "now": now,
-        "stale": now - LAST_USE_RESOLUTION,
-    }
-    key = cast(KeyUsed | None, next(iter(ApiKey.objects.raw(_KEY_USED, params)), None))
-    if key is None or not hmac.compare_digest(key.secret_hash, secret_hash):
-        return None
-    key.last_used_at, key.rate_window = key.seen_at, window
-    return key
+    with connection.cursor() as cursor:
+        cursor.execute(_KEY_USED, params)
+        return key_found(cursor.fetchone(), params)
 
 
 def key_revoke(*, key: ApiKey, actor: User) -> bool:

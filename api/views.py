@@ -5,10 +5,7 @@ import re
 from datetime import date
 
 from django.conf import settings
-from django.db import connection
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.views.generic import TemplateView
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,19 +15,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import schemas
-from api.bill_pages import BillFilters, bills_page
+from api.bill_list import bills_answer, bills_asked, served_before_drf
 from api.bills import (
     BILL_VALUES,
     STATES,
     bill_tmf,
-    bills_annotated,
     bills_of,
     bills_visible,
     cycle_tmf,
     rate_tmf,
     rates_visible,
 )
-from api.http import fields_param, json_bytes, page_bounds, tmf_error
+from api.http import fields_param, page_bounds, tmf_error
 from api.hubs import hub_create, hub_delete
 from api.models import Hub, Scope
 from api.privacy_tmf import (
@@ -101,14 +97,13 @@ class BillsView(APIView):
     write_scope = Scope.BILLS_READ  # nothing is written to bills through the API
 
 
-def _day(value: str, name: str) -> date:
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError as error:
-        raise exceptions.ValidationError(f"{name}: a date, YYYY-MM-DD.") from error
-
-
 class CustomerBillList(BillsView):
+    """Answered before DRF when it can be (api.bill_list), here otherwise."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return served_before_drf(super().as_view(**initkwargs))
+
     @extend_schema(
         operation_id="listCustomerBill",
         tags=["customerBill"],
@@ -125,55 +120,9 @@ class CustomerBillList(BillsView):
         responses={200: {"type": "array", "items": schemas.BILL}, **ERRORS},
     )
     def get(self, request):
-        params = request.query_params
-        if params.get("state") and params["state"] not in STATES:
-            raise exceptions.ValidationError(f"state: one of {', '.join(STATES)}.")
-        filters = BillFilters(
-            boutique=_boutique(request),
-            account=params.get("billingAccount.id") or params.get("billingAccount") or None,
-            state=params.get("state") or None,
-            **{
-                name: _day(params[param], param)
-                for param, name in (
-                    ("billDate", "day"),
-                    ("billDate.gte", "since"),
-                    ("billDate.lte", "until"),
-                )
-                if params.get(param)
-            },
-        )
-        offset, limit = page_bounds(params)
-        fields = fields_param(params)
-        if connection.vendor == "postgresql":
-            # One prepared query, its total with it (api.bill_pages).
-            total, rows = bills_page(filters, offset, limit)
-            rows = [dict(zip(BILL_VALUES, row, strict=True)) for row in rows]
-        else:
-            total, rows = _bills_page_orm(filters, offset, limit)
-        base, zone = _base(request), timezone.get_current_timezone()
-        items = [fields_selected(bill_tmf(row, base, zone), fields) for row in rows]
-        # Written as it is, without DRF's renderer: a page of 100 bills is most of the API's work.
-        response = HttpResponse(json_bytes(items), content_type="application/json")
-        response["X-Total-Count"] = str(total)
-        response["X-Result-Count"] = str(len(items))
-        return response
-
-
-def _bills_page_orm(filters: BillFilters, offset: int, limit: int) -> tuple[int, list[dict]]:
-    """`api.bill_pages.bills_page` through the ORM, for a database other than PostgreSQL
-    (SQLite for `make run`): the total, then the page."""
-    bills = bills_of(filters.boutique)
-    if filters.account:
-        bills = bills.filter(contract__reference=filters.account)
-    if filters.state:
-        # `state` is an annotation of bills_annotated, which the type checker cannot see.
-        states = bills_annotated(bills).filter(**{"state": filters.state})
-        bills = bills.filter(pk__in=states.values("pk"))
-    for value, lookup in ((filters.day, ""), (filters.since, "__gte"), (filters.until, "__lte")):
-        if value is not None:
-            bills = bills.filter(**{f"issued_on{lookup}": value})
-    total = bills.count()
-    return total, list(bills_annotated(bills).values(*BILL_VALUES)[offset : offset + limit])
+        filters = bills_asked(request.query_params, _boutique(request))
+        page_bounds(request.query_params)  # 400 for a wrong offset or limit, as the others
+        return bills_answer(request._request, filters)
 
 
 class CustomerBillDetail(BillsView):
