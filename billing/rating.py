@@ -170,6 +170,8 @@ def pass_windows(line_ids, start: datetime, end: datetime) -> dict[int, list[Pas
         .select_related("holding__line_option__option")
         .order_by("starts_at", "pk")
     )
+    if not periods:  # most invoices: no allowances to read (an empty query still costs its SQL)
+        return {}
     options = {period.holding.line_option.option_id for period in periods}
     allowances: dict[int, list[PassAllowance]] = defaultdict(list)
     for row in PassAllowance.objects.filter(option_id__in=options):
