@@ -6,13 +6,14 @@ is the one that was e-mailed to them.
 """
 
 from datetime import datetime, time, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone, translation
 
-from billing.invoice_text import amounts_aligned, usage_groups
+from billing.invoice_text import UsageRow, amounts_aligned, usage_groups
 from billing.models import Invoice, UsageRecord
 from billing.outbox import invoice_message_id, provider_has_sent
 from billing.rating import usage_marked
@@ -26,38 +27,26 @@ def invoice_pdf_name(invoice: Invoice) -> str:
     return f"invoices/{invoice.issued_on:%Y}/{invoice.number}.pdf"
 
 
-def invoice_usage(invoice: Invoice):
+# The usage records' fields the text and the passes' marking read (values, no model objects).
+USAGE_FIELDS = ("line_id", "kind", "started_at", "destination", "country", "quantity", "unit_price")
+
+
+def invoice_usage(invoice: Invoice) -> list[UsageRow]:
     """The detail of usage of the invoice's period, line by line, in time order, as the values
-    the text needs (billing/invoice_text.UsageRow)."""
+    the text needs (billing/invoice_text.UsageRow, and the line's id and the country)."""
     start = timezone.make_aware(datetime.combine(invoice.period_start, time.min))
     end = timezone.make_aware(datetime.combine(invoice.period_end + timedelta(days=1), time.min))
-
     # R1.2: usage a pass includes shows at 0.000 with the pass's name.
     marked = usage_marked(
         list(
             UsageRecord.objects.filter(
                 line__contract_id=invoice.contract_id, started_at__gte=start, started_at__lt=end
             )
-            .select_related("line__number")
             .order_by("line__number__msisdn", "started_at", "pk")
+            .values(*USAGE_FIELDS, msisdn=F("line__number__msisdn"))
         )
     )
-    return _as_values(marked)
-
-
-def _as_values(records: list[UsageRecord]) -> list[dict]:
-    """The records (marked by the passes that include them) as the values the text needs."""
-    return [
-        {
-            "kind": record.kind,
-            "started_at": record.started_at,
-            "destination": record.destination,
-            "quantity": record.quantity,
-            "unit_price": record.unit_price,
-            "msisdn": record.line.number.msisdn,
-        }
-        for record in records
-    ]
+    return cast(list[UsageRow], marked)
 
 
 # What the invoice's template shows of each of its lines, read as values.
@@ -69,7 +58,7 @@ def invoice_pdf_document(invoice: Invoice, *, einvoice: dict | None = None) -> b
     not stored (invoice_pdf_render() stores it once). `einvoice`: TTN's reference and QR code
     (SVG) of the registered copy (einvoicing/services.py)."""
     advance_deducted = invoice.advance_deducted
-    amount_due = invoice.amount_due
+    amount_due = invoice.total_incl_tax - advance_deducted  # Invoice.amount_due, one query less
     amounts = [
         invoice.total_excl_tax,
         invoice.vat_amount,

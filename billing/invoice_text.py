@@ -11,7 +11,10 @@ sets "label amount" lines aligned on the end side, so the amounts form a column.
 
 Usage: the records are grouped by line and kind, and three records share a text line (the page
 reads as three columns). The only field of variable width, the zone of an international
-call, comes last, one record per line.
+call, comes last, one record per line. WeasyPrint shapes and draws these lines glyph by glyph, and
+they hold most of an invoice's glyphs: the gaps between fields and records are each one wide space
+(an en space, three em spaces) rather than runs of spaces, and a destination that is a phone
+number needs no isolates (below).
 
 The fields of a record are numbers, always written left to right. In a right-to-left invoice the
 template sets these lines left to right and aligned on the right, and the fields and records come
@@ -19,6 +22,7 @@ here in the opposite order: the date is on the right and the first records in th
 where an Arabic reader starts.
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,8 +37,12 @@ from billing.models import UsageRecord
 from lib.bidi import bidi_neutral, isolate
 
 FIGURE_SPACE = "\u2007"
-FIELD_GAP = "  "
-RECORD_GAP = FIGURE_SPACE * 5
+FIELD_GAP = "\u2002"  # an en space: the width of two spaces, one glyph
+RECORD_GAP = "\u2003" * 3  # em spaces: about five figure spaces, three glyphs
+# A destination of ASCII digits and "+" (padded with figure spaces) has no character of either
+# direction: in these left-to-right lines it keeps its place as it is, without the isolates that
+# any other destination gets (issue 16, point 6), whose invisible characters cost glyphs too.
+PHONE_NUMBER = re.compile(r"[+0-9\u2007]*")
 RECORDS_PER_ROW = 3
 # Lines of text per block: WeasyPrint lays out each line of a block against the rest of the
 # block's text, so a block's cost grows with the square of its length; short blocks keep it flat.
@@ -100,8 +108,13 @@ def _fields(record: UsageRow, quantity: str, price: str, destination: str) -> li
     if record["kind"] == UsageRecord.Kind.DATA:
         return [started, quantity, price]
     if record["kind"] == UsageRecord.Kind.INTERNATIONAL:
-        return [started, quantity, price, isolate(record["destination"])]
-    return [started, isolate(destination), quantity, price]
+        return [started, quantity, price, _isolated(record["destination"])]
+    return [started, _isolated(destination), quantity, price]
+
+
+def _isolated(destination: str) -> str:
+    """The destination, isolated unless it is a phone number (see PHONE_NUMBER)."""
+    return destination if PHONE_NUMBER.fullmatch(destination) else isolate(destination)
 
 
 def _rows(records: list[UsageRow], *, rtl: bool) -> list[str]:

@@ -14,10 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
-from billing.models import UsageRecord
 from catalogue.models import DestinationPrefix, GridParameters, Offer, Option, PassAllowance
 from catalogue.selectors import NotInForce
 from lib.money import ZERO
@@ -170,6 +170,8 @@ def pass_windows(line_ids, start: datetime, end: datetime) -> dict[int, list[Pas
         .select_related("holding__line_option__option")
         .order_by("starts_at", "pk")
     )
+    if not periods:  # most invoices: no allowances to read (an empty query still costs its SQL)
+        return {}
     options = {period.holding.line_option.option_id for period in periods}
     allowances: dict[int, list[PassAllowance]] = defaultdict(list)
     for row in PassAllowance.objects.filter(option_id__in=options):
@@ -190,24 +192,28 @@ def pass_windows(line_ids, start: datetime, end: datetime) -> dict[int, list[Pas
     return windows
 
 
-def usage_marked(records: list[UsageRecord]) -> list[UsageRecord]:
-    """R1.2: the invoice's usage detail (records in time order per line) with each record a pass
-    includes shown at 0.000 and the pass's name after its destination, in the active language;
-    the records are not saved."""
+def usage_marked(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """R1.2: the invoice's usage detail (records read as values, in time order per line, with
+    their `line_id`, `kind`, `quantity`, `unit_price`, `started_at`, `country` and
+    `destination`) with each record a pass includes shown at 0.000 and the pass's name after its
+    destination, in the active language; the records are not saved."""
     if not records:
         return records
-    start = min(record.started_at for record in records)
-    end = max(record.started_at for record in records) + timedelta(seconds=1)
-    windows = pass_windows({record.line_id for record in records}, start, end)
-    by_line: dict[int, list[UsageRecord]] = defaultdict(list)
+    start = min(record["started_at"] for record in records)
+    end = max(record["started_at"] for record in records) + timedelta(seconds=1)
+    windows = pass_windows({record["line_id"] for record in records}, start, end)
+    by_line: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for record in records:
-        by_line[record.line_id].append(record)
+        by_line[record["line_id"]].append(record)
     for line_id, members in by_line.items():
         if not windows.get(line_id):
             continue
-        rows = [(r.kind, r.quantity, r.unit_price, r.started_at, r.country) for r in members]
+        rows = [
+            (r["kind"], r["quantity"], r["unit_price"], r["started_at"], r["country"])
+            for r in members
+        ]
         for record, rated in zip(members, usage_split(rows, windows[line_id]), strict=True):
             if rated.window is not None and not rated.charged:
-                record.unit_price = ZERO
-                record.destination = f"{record.destination} ({rated.window.name})".strip()
+                record["unit_price"] = ZERO
+                record["destination"] = f"{record['destination']} ({rated.window.name})".strip()
     return records

@@ -56,18 +56,21 @@ class StaticFilesFetcher(URLFetcher):
 
 
 class _Renderer(threading.local):
-    """This thread's font configuration and the stylesheets parsed with it."""
+    """This thread's font configuration, the stylesheets parsed with it and its URL fetcher (a
+    new one builds a urllib opener and its handlers, about a millisecond: it holds nothing of a
+    document)."""
 
     def __init__(self) -> None:
         self.font_config = FontConfiguration()
         self.stylesheets: dict[str, CSS] = {}
+        self.fetcher = StaticFilesFetcher()
 
     def stylesheet(self, name: str) -> CSS:
         if name not in self.stylesheets:
             # The @font-face rules load their fonts into this font configuration, here, once.
             self.stylesheets[name] = CSS(
                 url=STATIC_BASE + name,
-                url_fetcher=StaticFilesFetcher(),
+                url_fetcher=self.fetcher,
                 font_config=self.font_config,
             )
         return self.stylesheets[name]
@@ -103,7 +106,7 @@ def render_pdf(
     names); static files are referred to by relative paths (`fonts/NotoSans-Regular.ttf`)."""
     with translation.override(language):
         html = render_to_string(template_name, {**context, "LANGUAGE_CODE": language})
-    document = DocumentHTML(string=html, base_url=STATIC_BASE, url_fetcher=StaticFilesFetcher())
+    document = DocumentHTML(string=html, base_url=STATIC_BASE, url_fetcher=_renderer.fetcher)
     return document.write_pdf(
         stylesheets=[_renderer.stylesheet(name) for name in stylesheets],
         font_config=_renderer.font_config,

@@ -14,7 +14,9 @@ from pypdf import PdfReader
 
 from billing.documents import invoice_pdf_render
 from billing.invoice_text import (
+    FIELD_GAP,
     FIGURE_SPACE,
+    RECORD_GAP,
     ROWS_PER_BLOCK,
     UsageRow,
     amounts_aligned,
@@ -64,7 +66,7 @@ def test_records_are_grouped_by_number_then_kind():
         ("+21620000001", "Internet"),
         ("+21620000002", "Appels nationaux"),
     ]
-    assert groups[2].blocks == ["04/10 08:30  250,5  0,120"]
+    assert groups[2].blocks == [f"04/10 08:30{FIELD_GAP}250,5{FIELD_GAP}0,120"]
 
 
 FSI, PDI = "\u2068", "\u2069"
@@ -75,10 +77,25 @@ def test_fields_have_one_width_so_that_the_columns_line_up():
     of a digit), decimals as many as the group's most precise quantity."""
     records = [record(day=1, quantity="3"), record(day=2, quantity="12.5", destination="1200")]
     [group] = french_groups(records)
+    gap = FIELD_GAP
     assert group.blocks == [
-        f"01/10 08:30  {FSI}+21671000001{PDI}  {FIGURE_SPACE}3,0  0,120"
-        f"{FIGURE_SPACE * 5}02/10 08:30  {FSI}1200{FIGURE_SPACE * 8}{PDI}  12,5  0,120"
-    ]  # a destination comes from the mediation's file: isolated (issue 16, point 6)
+        f"01/10 08:30{gap}+21671000001{gap}{FIGURE_SPACE}3,0{gap}0,120"
+        f"{RECORD_GAP}02/10 08:30{gap}1200{FIGURE_SPACE * 8}{gap}12,5{gap}0,120"
+    ]  # phone numbers: nothing to isolate (PHONE_NUMBER)
+
+
+def test_a_destination_other_than_a_number_is_isolated():
+    """A destination comes from the mediation's file (issue 16, point 6): one with letters, or
+    bidi controls, is isolated, its controls removed, so that it cannot reorder the line."""
+    records = [
+        record(day=1, destination="\u202eتونس"),
+        record(day=2, destination="+21671000001"),
+    ]
+    [group] = french_groups(records)
+    first, second = group.blocks[0].split(RECORD_GAP)
+    assert f"{FIELD_GAP}{FSI}تونس{FIGURE_SPACE * 8}{PDI}{FIELD_GAP}" in first
+    assert "\u202e" not in group.blocks[0]
+    assert FSI not in second
 
 
 def test_three_records_a_line_the_first_third_in_the_first_column():
@@ -101,7 +118,7 @@ def test_long_details_are_split_into_blocks_of_a_few_lines():
 def test_international_calls_one_a_line_with_the_zone_last():
     records = [record("international", 3, quantity="3", destination="europe")]
     [group] = french_groups(records)
-    assert group.blocks == [f"03/10 08:30  3  0,120  {FSI}europe{PDI}"]
+    assert group.blocks == [f"03/10 08:30{FIELD_GAP}3{FIELD_GAP}0,120{FIELD_GAP}{FSI}europe{PDI}"]
 
 
 def test_right_to_left_the_date_comes_first_from_the_right():
