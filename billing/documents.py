@@ -53,10 +53,14 @@ def invoice_usage(invoice: Invoice) -> list[UsageRow]:
 LINE_FIELDS = ("label", "quantity", "unit_price", "amount_excl_tax")
 
 
-def invoice_pdf_document(invoice: Invoice, *, einvoice: dict | None = None) -> bytes:
-    """The invoice's PDF from its snapshot, its lines and its period's usage, in its language;
-    not stored (invoice_pdf_render() stores it once). `einvoice`: TTN's reference and QR code
-    (SVG) of the registered copy (einvoicing/services.py)."""
+def invoice_pdf_document(
+    invoice: Invoice, *, einvoice: dict | None = None, detailed: bool = False
+) -> bytes:
+    """The invoice's PDF from its snapshot and its lines, in its language; not stored
+    (invoice_pdf_render() stores it once). `einvoice`: TTN's reference and QR code (SVG) of the
+    registered copy (einvoicing/services.py). `detailed`: R9.5, the detailed bill, which adds
+    every record of the period's usage; the customer asks for it, and pays for it, invoice by
+    invoice (the invoice itself sums the usage beyond the allowances by kind and price)."""
     advance_deducted = invoice.advance_deducted
     amount_due = invoice.total_incl_tax - advance_deducted  # Invoice.amount_due, one query less
     amounts = [
@@ -69,9 +73,8 @@ def invoice_pdf_document(invoice: Invoice, *, einvoice: dict | None = None) -> b
         amounts += [advance_deducted, amount_due]
     with translation.override(invoice.language):  # the numbers and legends of the text parts
         totals = amounts_aligned([format_tnd(amount) for amount in amounts])
-        usage = usage_groups(
-            invoice_usage(invoice), rtl=translation.get_language_info(invoice.language)["bidi"]
-        )
+        rtl = translation.get_language_info(invoice.language)["bidi"]
+        usage = usage_groups(invoice_usage(invoice), rtl=rtl) if detailed else []
     return render_pdf(
         "billing/invoice.html",
         {
@@ -84,6 +87,7 @@ def invoice_pdf_document(invoice: Invoice, *, einvoice: dict | None = None) -> b
             "vat_percent": invoice.vat_rate * 100,
             "operator": settings.OPERATOR,
             "einvoice": einvoice,
+            "detailed": detailed,
         },
         language=invoice.language,
     )

@@ -175,6 +175,15 @@ class Charge(models.Model):
     invoice = models.ForeignKey(
         Invoice, on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
     )
+    # R9.5: the invoice a duplicate or a detailed bill was asked for (its fee is billed later).
+    copy_of = models.ForeignKey(
+        Invoice,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="copy_charges",
+        verbose_name=_("copy of"),
+    )
 
     class Meta:
         ordering = ["charged_on", "pk"]

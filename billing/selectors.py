@@ -11,7 +11,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.formats import date_format
 
-from billing.models import Invoice, Payment, PaymentAllocation
+from billing.charges import ChargeKind
+from billing.models import Charge, Invoice, Payment, PaymentAllocation
 from billing.payments import LIVE
 from lib.money import ZERO, format_tnd
 from subscriptions.models import Contract, Customer
@@ -162,3 +163,8 @@ def account_balances_of_customer(customer: Customer) -> list[AccountBalance]:
 def documents_of_customer(customer: Customer) -> QuerySet[Invoice]:
     """The customer's invoices and credit notes, for their downloads: nobody else's."""
     return Invoice.objects.filter(contract__customer=customer).select_related("contract")
+
+
+def detailed_bill_asked(invoice: Invoice) -> bool:
+    """R9.5: whether the customer asked (and is charged) for the invoice's detailed bill."""
+    return Charge.objects.filter(copy_of=invoice, fee_kind=ChargeKind.DETAILED_BILLING).exists()

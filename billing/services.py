@@ -126,6 +126,7 @@ def invoice_copy_request(*, invoice: Invoice, detailed: bool) -> Charge:
                 label=label,
                 amount=fee_amount(kind, on=today),
                 charged_on=today,
+                copy_of=invoice,
             )
         ]
     )[0]

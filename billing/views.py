@@ -21,11 +21,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.requests import SignedInRequest
 from billing.delivery import invoice_delivery_set
-from billing.documents import invoice_pdf_render
+from billing.documents import invoice_pdf_document, invoice_pdf_render
 from billing.forms import InvoiceDeliveryForm
 from billing.models import Invoice
 from billing.selectors import (
     account_balances_of_customer,
+    detailed_bill_asked,
     documents_of_customer,
     invoice_list_rows,
     invoices_of_customer,
@@ -150,9 +151,33 @@ def invoice_copy(request: SignedInRequest, pk: int) -> HttpResponse:
         "detailed": fee_amount(Fee.Kind.DETAILED_BILLING, on=today),
     }
     if request.method == "POST" and request.POST.get("kind") in fees:
-        invoice_copy_request(invoice=invoice, detailed=request.POST["kind"] == "detailed")
+        detailed = request.POST["kind"] == "detailed"
+        if detailed and detailed_bill_asked(invoice):
+            return redirect("portal:invoice_detailed_pdf", pk=invoice.pk)  # paid once already
+        invoice_copy_request(invoice=invoice, detailed=detailed)
         messages.success(
             request, _("Your request is recorded: its fee will be on your next invoice.")
         )
+        if detailed:  # R9.5: the detailed bill is theirs to download at once, and later
+            return redirect("portal:invoice_copy", pk=invoice.pk)
         return redirect("portal:invoice_pdf", pk=invoice.pk)
-    return render(request, "portal/invoice_copy.html", {"invoice": invoice, "fees": fees})
+    return render(
+        request,
+        "portal/invoice_copy.html",
+        {"invoice": invoice, "fees": fees, "detailed_asked": detailed_bill_asked(invoice)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def invoice_detailed_pdf(request: SignedInRequest, pk: int) -> HttpResponse:
+    """R9.5: the detailed bill of an invoice, once the customer asked for it (else 404), made
+    from the invoice's frozen snapshot and its period's usage at each download."""
+    invoice = _get_invoice_for_customer(request, pk)
+    if not detailed_bill_asked(invoice):
+        raise Http404
+    return private_download(
+        invoice_pdf_document(invoice, detailed=True),
+        filename=f"{_document_name(invoice)}-{invoice.number}-detail.pdf",
+        content_type="application/pdf",
+    )

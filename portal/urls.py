@@ -61,6 +61,11 @@ portal_patterns = [
     path("invoices/delivery/", billing_views.invoice_delivery, name="invoice_delivery"),
     path("invoices/<int:pk>/pdf/", billing_views.invoice_pdf, name="invoice_pdf"),
     path("invoices/<int:pk>/copy/", billing_views.invoice_copy, name="invoice_copy"),
+    path(
+        "invoices/<int:pk>/detailed/",
+        billing_views.invoice_detailed_pdf,
+        name="invoice_detailed_pdf",
+    ),
     path("lines/<int:pk>/passes/", passes_views.line_passes, name="line_passes"),
     *auth_patterns,
     *subscription_patterns,

@@ -391,8 +391,8 @@ def test_invoice_list_query_count_is_the_same_with_1_and_20_invoices(
     assert len(many.context["invoices"]) == 20
 
 
-def test_the_invoice_pdf_details_the_usage_of_the_period(grid):
-    from billing.documents import invoice_pdf_render
+def test_r9_5_the_detailed_bill_lists_the_usage_of_the_period_the_invoice_sums_it(grid):
+    from billing.documents import invoice_pdf_document, invoice_pdf_render
     from tests.billing.helpers import account, issue, usage_import
 
     line = account()
@@ -405,6 +405,11 @@ def test_the_invoice_pdf_details_the_usage_of_the_period(grid):
     )
     invoice = invoice_pdf_render(issue(line))
     text = "".join(page.extract_text() for page in PdfReader(invoice.pdf.open("rb")).pages)
+    assert "Appels internationaux" in text  # the invoice bills the usage by kind and price
+    assert "03/10 14:05" not in text and "europe" not in text  # not call by call
+    detailed = invoice_pdf_document(invoice, detailed=True)
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(detailed)).pages)
+    assert "Facture détaillée" in text
     assert "03/10 14:05" in text and "europe" in text  # the period gives the year
 
 

@@ -116,6 +116,51 @@ def test_r10_1_agent_records_a_payment_in_the_admin_and_reverses_a_bounced_chequ
 # R9.5: the copies are asked for in November (their charges' local date), billed by November's
 # invoice.
 @pytest.mark.time_machine(timezone.make_aware(datetime(2026, 11, 10, 10, 0)), tick=False)
+def test_r9_5_the_detailed_bill_is_the_customers_once_asked_and_charged_once(client, grid):
+    from io import BytesIO
+
+    from django.urls import reverse
+    from pypdf import PdfReader
+
+    from tests.billing.helpers import usage_import
+    from tests.factories import UserFactory
+
+    line = account()
+    customer = line.contract.customer
+    customer.user = UserFactory()
+    customer.save()
+    usage_import(
+        name="detail.csv",
+        content=(
+            "msisdn,started_at,kind,destination,quantity\n"
+            f"{line.number.msisdn},2026-10-03T14:05:00,international,europe,3\n"
+        ).encode(),
+    )
+    invoice = issue(line)
+    client.force_login(customer.user)
+    copy_url = reverse("portal:invoice_copy", args=[invoice.pk])
+    detailed_url = reverse("portal:invoice_detailed_pdf", args=[invoice.pk])
+    assert client.get(detailed_url).status_code == 404  # not asked for yet
+    assert "Télécharger la facture détaillée" not in client.get(copy_url).text
+
+    asked = client.post(copy_url, {"kind": "detailed"})
+    assert asked.status_code == 302 and asked["Location"] == copy_url
+    page = client.get(copy_url)
+    assert "Télécharger la facture détaillée" in page.text
+    assert 'value="detailed"' not in page.text  # not offered (and paid) twice
+    response = client.get(detailed_url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    content = b"".join(response.streaming_content)
+    text = "".join(sheet.extract_text() for sheet in PdfReader(BytesIO(content)).pages)
+    assert invoice.number in text and "03/10 14:05" in text and "europe" in text
+
+    again = client.post(copy_url, {"kind": "detailed"})  # a second click, a reload
+    assert again["Location"] == detailed_url
+    charges = Charge.objects.filter(contract=line.contract, copy_of=invoice)
+    assert [charge.fee_kind for charge in charges] == ["detailed_billing"]
+
+
+@pytest.mark.time_machine(timezone.make_aware(datetime(2026, 11, 10, 10, 0)), tick=False)
 def test_r9_5_a_duplicate_or_a_detailed_bill_is_charged_per_the_grid(client, grid):
     from django.urls import reverse
 

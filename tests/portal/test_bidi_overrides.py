@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.urls import reverse
 
-from billing.documents import invoice_pdf_render
+from billing.documents import invoice_pdf_document, invoice_pdf_render
 from lib.bidi import bidi_neutral, isolate
 from lib.pdf import render_pdf
 from tests.billing.helpers import account, flat, issue, poppler, usage_import
@@ -54,6 +54,9 @@ def test_an_override_in_an_address_does_not_reverse_the_postal_code_on_the_invoi
         text = _pdf_text(stored.read(), tmp_path)
     assert "12 rue Ibn, 2045 Tunis" in text
     assert "Trabelsi" in text and "islebarT" not in text
+    assert RLO not in text
+    # R9.5: the destinations are on the detailed bill
+    text = _pdf_text(invoice_pdf_document(invoice, detailed=True), tmp_path)
     assert "+21671000000" in text and "125" in text
     assert RLO not in text
 

@@ -22,6 +22,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.admin_scope import BoutiqueScopedAdmin
 from accounts.models import Boutique, User
 from billing.models import BillingRun, DirectDebitImport, Invoice, UsageImport
+from billing.selectors import detailed_bill_asked
+from billing.services import invoice_copy_request
 from einvoicing.models import Submission
 from einvoicing.services import submission_send
 from privacy.access import access_export_build
@@ -84,6 +86,14 @@ def alices_copy_of_data(victim: Customer) -> AccessRequest:
     return access_export_build(request_id=AccessRequest.objects.get(customer=victim).pk)
 
 
+def alices_detailed_bill(victim: Customer) -> dict:
+    """alice's March invoice, whose detailed bill she asked for (R9.5)."""
+    invoice = Invoice.objects.get(contract__customer=victim, period_start="2026-03-01")
+    if not detailed_bill_asked(invoice):
+        invoice_copy_request(invoice=invoice, detailed=True)
+    return {"pk": invoice.pk}
+
+
 def alices_einvoice(victim: Customer) -> dict:
     """alice's March invoice signed with the tests' throw-away certificate and accepted by TTN
     (the recording backend), so that its XML and its registered copy exist."""
@@ -114,6 +124,7 @@ OBJECT_URLS: dict[str, Callable[[Customer], dict]] = {
     "portal:invoice_pdf": lambda victim: {
         "pk": Invoice.objects.get(contract__customer=victim, period_start="2026-03-01").pk
     },
+    "portal:invoice_detailed_pdf": alices_detailed_bill,
     "portal:invoice_copy": lambda victim: {
         "pk": Invoice.objects.get(contract__customer=victim, period_start="2026-03-01").pk
     },
