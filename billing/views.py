@@ -170,7 +170,7 @@ def invoice_copy(request: SignedInRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def invoice_detailed_pdf(request: SignedInRequest, pk: int) -> HttpResponse:
+def invoice_detailed_pdf(request: SignedInRequest, pk: int) -> FileResponse:
     """R9.5: the detailed bill of an invoice, once the customer asked for it (else 404), made
     from the invoice's frozen snapshot and its period's usage at each download."""
     invoice = _get_invoice_for_customer(request, pk)

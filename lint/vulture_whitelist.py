@@ -83,6 +83,7 @@ from portal.static_files import (  # isort: skip
     PersonalPagesNoStoreMiddleware,
     StaticFilesMiddleware,
 )
+from lib.bulk import InIds  # isort: skip
 from portal.observability import (  # isort: skip
     JsonFormatter,
     RequestIdFilter,
@@ -183,6 +184,8 @@ PAGES = [PersonalPagesNoStoreMiddleware, StaticFilesMiddleware.find_file]
 FROZEN_ROWS = [drop_sql, frozen_rows_sql, on_postgresql, refused_when_sql]
 # portal/celery.py's beat schedule (issue 16's outbox).
 OUTBOX = [redeliver_billing]
+# Django's Lookup API calls it by name (lib/bulk.py's `in_ids`).
+LOOKUPS = [InIds.get_db_prep_lookup]
 
 # Arguments that the caller's signature imposes: RunPython(apps, schema_editor), fetch(url,
 # headers), SimpleListFilter.lookups(request, model_admin), DRF's Renderer.render(data,
