@@ -17,9 +17,13 @@ from tests.factories import BoutiqueFactory
 from tests.mail_spool import spooled
 from tests.worker_process import wait_for
 
-# A run of 500 accounts mailed their invoices and 20 on paper (their printable batch).
-MAILED = 500
-PAPER = 20
+# A run of 120 accounts mailed their invoices and 8 on paper (their printable batch), billed in
+# batches of BATCH: 13 batches, so that a fault lands with batches and mails both before and
+# after it (a fault test starts it once MAILS_BEFORE_FAULT mails are out).
+MAILED = 120
+PAPER = 8
+BATCH = 10
+MAILS_BEFORE_FAULT = 20
 # Claims, queued messages and running runs are stale after this long (5 minutes in production).
 STALE_SECONDS = 5
 
@@ -71,7 +75,7 @@ def run_accounts(*, prefix: str, mailed: int = MAILED, paper: int = PAPER) -> No
 def delivery_settings(settings, tmp_path: Path) -> dict[str, str]:
     """The test's settings for a run on worker processes (PDFs and mails in `tmp_path`, stale
     after STALE_SECONDS); returns the same as the workers' environment."""
-    settings.BILLING_BATCH_SIZE = 50
+    settings.BILLING_BATCH_SIZE = BATCH
     settings.OUTBOX_STALE_SECONDS = STALE_SECONDS
     settings.EMAIL_BACKEND = "tests.mail_spool.SpoolEmailBackend"
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
@@ -87,6 +91,7 @@ def delivery_settings(settings, tmp_path: Path) -> dict[str, str]:
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
         "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
         "OUTBOX_STALE_SECONDS": str(STALE_SECONDS),
+        "BILLING_BATCH_SIZE": str(BATCH),
     }
 
 

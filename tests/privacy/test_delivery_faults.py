@@ -1,5 +1,5 @@
 """Issue 16, point 1: objections reach their recipient at least once and act once (R21.3), on
-real worker processes (Redis), through faults: the worker is SIGKILLed while it delivers 300
+real worker processes (Redis), through faults: the worker is SIGKILLed while it delivers 120
 objections (one claimed delivery and its message left behind, unacknowledged), then a new worker
 loses PostgreSQL for a while (its connections go through a proxy the test closes). Without any
 rerun by hand, only the beat job (privacy.tasks.resend_overdue_deliveries, sent as beat sends
@@ -22,9 +22,11 @@ from tests.worker_process import BROKER, database_url, running_worker, wait_for,
 
 pytestmark = pytest.mark.faults
 
-OBJECTIONS = 300
+OBJECTIONS = 120
 STALE_SECONDS = 5
-OUTAGE_SECONDS = 10  # the retries wait 5 s doubling to 5 minutes (lib.tasks.OUTAGE_RETRY)
+# The retries wait 5 s doubling to 5 minutes (lib.tasks.OUTAGE_RETRY): a delivery cut by the
+# outage fails again at its first retry and goes through at its second.
+OUTAGE_SECONDS = 8
 
 
 def _acknowledged(partner: Partner) -> int:
@@ -65,7 +67,7 @@ def test_r21_3_objections_of_a_killed_worker_and_a_database_outage_reach_the_par
                 consent_record(
                     customer=customer, purpose="partners", granted=False, channel="portal", job="t"
                 )
-            assert wait_for(lambda: _acknowledged(partner) >= 50, 120)
+            assert wait_for(lambda: _acknowledged(partner) >= 20, 120)
             worker_kill(worker)  # in the middle of the deliveries
         assert not _all_delivered(), "every objection was delivered before the worker was killed"
         with (
@@ -73,8 +75,9 @@ def test_r21_3_objections_of_a_killed_worker_and_a_database_outage_reach_the_par
             running_worker(DATABASE_URL=database_url(proxy.port), **worker_env),
         ):
             resend_overdue_deliveries.delay()
-            assert wait_for(lambda: _acknowledged(partner) >= 150, 120)
+            assert wait_for(lambda: _acknowledged(partner) >= 60, 120)
             proxy.close()  # open connections cut, new ones refused
+            assert not _all_delivered(), "every objection was delivered before the outage"
             time.sleep(OUTAGE_SECONDS)
             proxy.open()
             assert _beat_until_delivered(240), ObjectionDelivery.objects.filter(

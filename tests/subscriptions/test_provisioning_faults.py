@@ -1,5 +1,5 @@
 """Issue 16, point 1: provisioning orders reach the network at least once and act once, on real
-worker processes (Redis), through faults: the worker is SIGKILLed while it sends a sweep's 300
+worker processes (Redis), through faults: the worker is SIGKILLed while it sends a sweep's 120
 block orders (one claimed order and its message left behind, unacknowledged), then a new worker
 loses PostgreSQL for a while (its connections go through a proxy the test closes). Without any
 rerun by hand, only the beat job (subscriptions.tasks.redeliver_outbox, sent as beat sends it):
@@ -20,9 +20,11 @@ from tests.worker_process import BROKER, database_url, running_worker, wait_for,
 
 pytestmark = pytest.mark.faults
 
-LINES = 300
+LINES = 120
 STALE_SECONDS = 5
-OUTAGE_SECONDS = 10  # the retries wait 5 s doubling to 5 minutes (lib.tasks.OUTAGE_RETRY)
+# The retries wait 5 s doubling to 5 minutes (lib.tasks.OUTAGE_RETRY): a send cut by the outage
+# fails again at its first retry and goes through at its second.
+OUTAGE_SECONDS = 8
 
 
 def _all_confirmed() -> bool:
@@ -61,7 +63,7 @@ def test_r13_1_orders_of_a_killed_worker_and_a_database_outage_reach_the_network
     try:
         with running_worker(**worker_env) as worker:
             suspensions_open(line_ids=line_ids, cause="fraud", reason="Fraude", job="test")
-            assert wait_for(lambda: received(network).total() >= 50, 120)
+            assert wait_for(lambda: received(network).total() >= 20, 120)
             worker_kill(worker)  # in the middle of the sweep's orders
         assert not _all_confirmed(), "every order was sent before the worker was killed"
         with (
@@ -69,8 +71,9 @@ def test_r13_1_orders_of_a_killed_worker_and_a_database_outage_reach_the_network
             running_worker(DATABASE_URL=database_url(proxy.port), **worker_env),
         ):
             redeliver_outbox.delay()
-            assert wait_for(lambda: received(network).total() >= 150, 120)
+            assert wait_for(lambda: received(network).total() >= 60, 120)
             proxy.close()  # open connections cut, new ones refused
+            assert not _all_confirmed(), "every order was sent before the outage"
             time.sleep(OUTAGE_SECONDS)
             proxy.open()
             assert _beat_until_confirmed(240), ProvisioningOrder.objects.exclude(
