@@ -1,4 +1,5 @@
-"""Invoice PDFs: one invoice with 40 usage lines in a warm process, a blank page in the same
+"""Invoice PDFs: one invoice of an account with 40 usage records in a warm process, its detailed
+bill (R9.5: the same invoice with every record listed, on request), a blank page in the same
 process, and one then two worker processes rendering the same invoices from the database.
 
 pdf_invoice_ms renders one issued invoice through billing.documents' rendering code (its
@@ -135,6 +136,7 @@ def run(report, median_ms) -> None:
             "invoice": lambda: invoice_pdf_document(invoice),
             "blank": lambda: HTML(string="<p></p>").write_pdf(),
             "invoice_default_ua": lambda: _default_ua_document(invoice),
+            "detailed": lambda: invoice_pdf_document(invoice, detailed=True),
         },
         ROUNDS,
     )
@@ -143,6 +145,8 @@ def run(report, median_ms) -> None:
     report("pdf_invoice_to_blank_ratio", ms["invoice"] / ms["blank"], "x")
     report("pdf_invoice_default_ua_ms", ms["invoice_default_ua"], "ms")
     report("pdf_invoice_ua_saving", 100 * (1 - ms["invoice"] / ms["invoice_default_ua"]), "%")
+    report("pdf_detailed_bill_ms", ms["detailed"], "ms")
+    report("pdf_detailed_bill_to_blank_ratio", ms["detailed"] / ms["blank"], "x")
 
     runs: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
     for _ in range(PROCESS_ROUNDS):
