@@ -175,7 +175,7 @@ def assert_same_as_with_weasyprints_own_ua_stylesheet(render, monkeypatch, folde
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("language", ["fr", "ar"])
-def test_the_invoice_with_its_usage_is_unchanged_by_the_documents_ua_stylesheet(
+def test_the_detailed_bill_with_its_usage_is_unchanged_by_the_documents_ua_stylesheet(
     grid, monkeypatch, tmp_path, language
 ):
     from bench.pdfs import PERIOD, _accounts
@@ -186,7 +186,7 @@ def test_the_invoice_with_its_usage_is_unchanged_by_the_documents_ua_stylesheet(
     )
     invoice.language = language
     assert_same_as_with_weasyprints_own_ua_stylesheet(
-        lambda: invoice_pdf_document(invoice), monkeypatch, tmp_path
+        lambda: invoice_pdf_document(invoice, detailed=True), monkeypatch, tmp_path
     )
 
 
