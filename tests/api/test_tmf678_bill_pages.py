@@ -18,6 +18,9 @@ from einvoicing.models import Submission
 from tests.api.conftest import ApiClient
 from tests.api.helpers import many_bills
 
+# The suite's instant, whatever the day: the bills' states (overdue, sent) and dates follow it.
+pytestmark = pytest.mark.time_machine(timezone.make_aware(datetime(2026, 11, 18, 10, 0)), tick=True)
+
 BASE = "/tmf-api/customerBillManagement/v5"
 ROOT = "http://testserver"
 

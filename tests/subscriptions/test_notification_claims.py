@@ -17,6 +17,9 @@ from subscriptions.notices.suspensions import notification_send, notifications_t
 from subscriptions.services.suspensions import suspension_open
 from subscriptions.tasks import redeliver_outbox
 
+# The suite's instant, whatever the day: claims are dated relative to it.
+pytestmark = pytest.mark.time_machine(timezone.make_aware(datetime(2026, 11, 18, 10, 0)), tick=True)
+
 
 @pytest.fixture
 def sms_outbox(settings):
