@@ -100,8 +100,14 @@ def on_response(response: Response, browser_errors: list[str]) -> None:
 
 
 def on_request_failed(request: Request, browser_errors: list[str]) -> None:
-    if not _became_a_download(request):
+    if not _became_a_download(request) and not _favicon_left_behind(request):
         browser_errors.append(f"request failed: {request.url} {request.failure}")
+
+
+def _favicon_left_behind(request: Request) -> bool:
+    """Chromium fetches the tab's icon after the page has loaded; a test that goes to the next
+    page at once aborts that fetch. Nothing a visitor sees: the icon is not the page's."""
+    return request.failure == "net::ERR_ABORTED" and "/static/images/favicon." in request.url
 
 
 def _became_a_download(request: Request) -> bool:
