@@ -8,9 +8,15 @@ to Python objects and no JSON encoded from them. Only fixed fragments make the S
 filters asked): every value the caller gives is a parameter."""
 
 import functools
+import threading
+import time
+from collections import OrderedDict
 from datetime import date
 from typing import NamedTuple
 
+from django.db import connection
+
+from api.bill_changes import KEEPABLE, STILL_HOLDS
 from api.bill_json import ATTRIBUTES, COLUMNS, VALUES, bills_json
 from api.http import json_bytes
 from api.keys import KEY_USED_COLUMNS, KEY_USED_CTES, key_found
@@ -45,7 +51,7 @@ _PAGE = """WITH {key}matched AS (
     SELECT i.id, i.issued_on FROM billing_invoice i
     JOIN subscriptions_contract c ON c.id = i.contract_id
     JOIN subscriptions_customer cu ON cu.id = c.customer_id{allowed}
-    WHERE {where}
+    WHERE {where}{unless_kept}
 ), page AS (
     SELECT id FROM matched ORDER BY issued_on DESC, id DESC OFFSET %(offset)s LIMIT %(limit)s
 ), b AS MATERIALIZED (
@@ -72,12 +78,23 @@ _COUNTS_AND_VALUES = f"""SELECT (SELECT count(*) FROM matched) AS total, count(*
         AS bills
 FROM b"""  # noqa: S608  (fixed text)
 # With the key's check (api.keys) before: the page of the bills it may read (its boutique's
-# customers' when it has one), when it has the scope and its rate allows; its row, then the page.
+# customers' when it has one), when it has the scope and its rate allows, unless the page the
+# process kept for that key still holds (api.bill_changes); its row, then the page.
 _KEY = f"""{KEY_USED_CTES}, allowed AS (
     SELECT key.boutique_id FROM key
     WHERE key.scopes @> jsonb_build_array(%(scope)s::text)
         AND (SELECT used FROM rate) <= key.rate_per_minute
+), kept AS (
+    SELECT k.boutique_id IS NOT DISTINCT FROM %(kept_boutique)s::bigint AND {STILL_HOLDS}
+        AS holds
+    FROM allowed k
 ), """  # noqa: S608  (fixed text: every value is a parameter)
+# The kept page holds: nothing is read for a new one (a one-time filter, run once).
+_UNLESS_KEPT = " AND NOT COALESCE((SELECT holds FROM kept), false)"
+# After the page: whether the kept page holds, this statement's snapshot, and whether the page
+# may be kept.
+_KEEPING = f"""(SELECT holds FROM kept) AS holds, pg_current_snapshot()::text AS snapshot,
+    EXISTS (SELECT 1 FROM allowed) AND {KEEPABLE} AS keepable"""  # noqa: S608
 _ALLOWED = """
     JOIN allowed k ON k.boutique_id IS NULL OR cu.boutique_id = k.boutique_id"""
 
@@ -109,9 +126,10 @@ def _sql(asked: tuple[str, ...], keyed: bool = False) -> str:
         key=_KEY if keyed else "",
         allowed=_ALLOWED if keyed else "",
         where=where,
+        unless_kept=_UNLESS_KEPT if keyed else "",
         state=_STATE.format(t="i", paid="m.paid"),
         columns=COLUMNS,
-        select=f"SELECT {KEY_USED_COLUMNS}, p.* FROM key CROSS JOIN ({select}) p"  # noqa: S608
+        select=f"SELECT {KEY_USED_COLUMNS}, p.*, {_KEEPING} FROM key CROSS JOIN ({select}) p"  # noqa: S608
         if keyed
         else select,
     )
@@ -155,6 +173,40 @@ def bills_page(
     return BillsPage(total, listed, bills_json(bills, attributes, params["root"]))
 
 
+class _Kept(NamedTuple):
+    """A page written for a key, with what tells whether it still holds."""
+
+    snapshot: str  # of the statement that wrote it (api.bill_changes)
+    boutique: int | None  # the key's, then
+    at: float  # time.monotonic()
+    page: BillsPage
+
+
+# Pages kept by this process, per key and request (api.bill_changes): a system that reads the
+# same pages again, as the operator's systems poll, gets them without their being written
+# again while no bill they read changed. At most an hour, the newest PAGES_KEPT.
+PAGES_KEPT, PAGE_KEPT_SECONDS = 64, 3600
+_kept: OrderedDict[tuple, _Kept] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _page_kept(name: tuple) -> _Kept | None:
+    with _kept_lock:
+        kept = _kept.get(name)
+        if kept is None or time.monotonic() - kept.at > PAGE_KEPT_SECONDS:
+            return None
+        _kept.move_to_end(name)
+        return kept
+
+
+def _page_keep(name: tuple, kept: _Kept) -> None:
+    with _kept_lock:
+        _kept[name] = kept
+        _kept.move_to_end(name)
+        while len(_kept) > PAGES_KEPT:
+            _kept.popitem(last=False)
+
+
 def bills_page_of_key(
     key: dict,
     scope: str,
@@ -169,14 +221,39 @@ def bills_page_of_key(
     """`bills_page` and the key's check (`key`: `api.keys.key_params`) in one statement: the
     key (None: no live key; its request counted, api.keys.key_found), and the page of the bills
     it may read, its boutique's customers' when it has one; an empty page unless it has `scope`
-    and its rate allows this request, which the caller checks (api.access)."""
+    and its rate allows this request, which the caller checks (api.access). The page this
+    process kept for the same key and request is given again while it holds
+    (api.bill_changes)."""
     asked, attributes, params = _params(filters, offset, limit, fields, root, zone)
+    database = connection.settings_dict
+    name = (
+        database["HOST"],
+        database["PORT"],
+        database["NAME"],
+        key["prefix"],
+        scope,
+        tuple(filters),
+        offset,
+        limit,
+        attributes,
+        root,
+        zone,
+    )
+    kept = _page_kept(name)
+    params |= {
+        "snapshot": kept.snapshot if kept else None,
+        "kept_boutique": kept.boutique if kept else None,
+    }
     with prepared_cursor() as cursor:
         cursor.execute(_sql(asked, keyed=True), {**params, **key, "scope": scope})
         row = cursor.fetchone()
     if row is None:
         return None, BillsPage(0, 0, b"[]")
-    total, listed, bills = row[-3:]
-    return key_found(row, key), BillsPage(
-        total, listed, bills_json(bills, attributes, params["root"])
-    )
+    total, listed, bills, holds, snapshot, keepable = row[-6:]
+    found = key_found(row, key)
+    if holds and kept is not None:
+        return found, kept.page
+    page = BillsPage(total, listed, bills_json(bills, attributes, params["root"]))
+    if keepable and found is not None:
+        _page_keep(name, _Kept(snapshot, found.boutique_id, time.monotonic(), page))
+    return found, page

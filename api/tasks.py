@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from api.bill_changes import bill_changes_prune
 from api.events import Outcome, deliveries_due, delivery_attempt, events_collect, retry_delay
 from api.models import EventDelivery
 
@@ -24,3 +25,9 @@ def collect_events() -> int:
     for delivery_id in {*new, *deliveries_due()}:
         deliver_event.delay(delivery_id)
     return len(new)
+
+
+@shared_task
+def prune_bill_changes() -> int:
+    """Beat, daily: the bill changes no kept page can need any more (api.bill_changes)."""
+    return bill_changes_prune()

@@ -19,7 +19,7 @@ from api.apps import ApiConfig
 from api.http import TmfJSONRenderer, tmf_exception_handler
 from api.models import RateWindow
 from api.openapi import ApiKeyScheme, request_bodies_required
-from api.tasks import collect_events
+from api.tasks import collect_events, prune_bill_changes
 from api.views import ProfileDetail
 from billing.recovery import RecoveryStatement
 from billing.tasks import (
@@ -147,6 +147,7 @@ FRAMEWORK_CALLS = [
     resend_overdue_deliveries,
     expire_access_exports,
     collect_events,
+    prune_bill_changes,
     run_sweep,
     resume_conditions_notifications,
     redeliver_outbox,

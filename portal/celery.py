@@ -59,6 +59,12 @@ app.conf.beat_schedule = {
         "task": "api.tasks.collect_events",
         "schedule": crontab(minute="*"),
     },
+    # Every day at 04:40: the bill changes older than a day, which no page of bills kept by a
+    # web process can need (api.bill_changes).
+    "api-prune-bill-changes": {
+        "task": "api.tasks.prune_bill_changes",
+        "schedule": crontab(hour=4, minute=40),
+    },
     # Every day at 04:20: copies of customers' data past their date are deleted (R21.1).
     "privacy-expire-access-exports": {
         "task": "privacy.tasks.expire_access_exports",
