@@ -51,9 +51,11 @@ class LineRead(TypedDict):
     """What contracts_for_billing reads onto each line."""
 
     msisdn: str
+    activated_on: date | None  # the local day of `activated_at`
     terminations: list[LineStatusChange]
     options_taken: "list[OptionTaken]"
-    period_usage: list[Any]  # (kind, quantity, unit price, start, country)
+    # (kind, quantity, unit price, start, country), the start only when a pass ran (R1.2)
+    period_usage: list[Any]
     pass_windows: list[PassWindow]
 
 
@@ -166,7 +168,7 @@ def _prorated(
 def _recurring(
     line: "BilledLine", period: Period, until: date, grid: GridSnapshot
 ) -> list[DraftLine]:
-    activated = timezone.localdate(line.activated_at)
+    activated = cast(date, line.activated_on)  # a postpaid line billed is activated
     ended = _ended_on(line)
     first, last = max(activated, period.start), min(ended or period.end, period.end, until)
     if first > last:
@@ -236,9 +238,7 @@ def _usage(line: "BilledLine", period: Period, grid: GridSnapshot) -> list[Draft
     record beyond it is billed at the price of its own day (R1.3). One line per kind and unit
     price, so that its quantity × its unit price gives its amount (an average price of two
     would not)."""
-    terms = grid.offer_terms(
-        line.offer, on=max(timezone.localdate(line.activated_at), period.start)
-    )
+    terms = grid.offer_terms(line.offer, on=max(cast(date, line.activated_on), period.start))
     remaining: dict[str, Decimal] = {
         UsageRecord.Kind.VOICE: Decimal(terms.voice_minutes_included),
         UsageRecord.Kind.SMS: Decimal(terms.sms_included),
@@ -323,11 +323,7 @@ def draft_lines(
     grid = grid or GridSnapshot()
     drafts: list[DraftLine] = []
     for line in contract.billed_lines:
-        if (
-            line.offer.is_postpaid
-            and line.activated_at
-            and timezone.localdate(line.activated_at) <= until
-        ):
+        if line.offer.is_postpaid and line.activated_on and line.activated_on <= until:
             drafts += _recurring(line, period, until, grid)
             drafts += _usage(line, period, grid)
     return drafts + [_charge_draft(charge) for charge in charges]
@@ -385,8 +381,10 @@ def contracts_for_billing(
     lines: dict[int, list[BilledLine]] = defaultdict(list)
     by_pk: dict[int, BilledLine] = {}
     read = Line.objects.filter(contract_id__in_ids=ids).annotate(msisdn=F("number__msisdn"))
+    zone = timezone.get_current_timezone()  # once: each lookup of the active zone costs
     for line in cast("QuerySet[BilledLine]", read):  # given the rest of LineRead below
         line.offer = grid.offers[line.offer_id]
+        line.activated_on = line.activated_at and timezone.localdate(line.activated_at, zone)
         line.terminations, line.options_taken, line.period_usage = [], [], []
         line.pass_windows = []
         lines[line.contract_id].append(line)
@@ -406,17 +404,33 @@ def contracts_for_billing(
         by_pk[taken.line_id].options_taken.append(taken)
     start, end = period.bounds()
     _pass_windows(ids, start, end, by_pk)
-    for line_id, *record in (
-        UsageRecord.objects.filter(  # by line: the index on (line, started_at)
-            line_id__in_ids=list(by_pk), started_at__gte=start, started_at__lt=end
-        )
-        .order_by("line_id", "started_at", "pk")
-        .values_list("line_id", "kind", "quantity", "unit_price", "started_at", "country")
-    ):
-        by_pk[line_id].period_usage.append(record)
+    _period_usage(by_pk, start, end)
     for contract in contracts:
         contract.billed_lines = lines[contract.pk]
     return contracts
+
+
+def _period_usage(by_pk: "dict[int, BilledLine]", start: datetime, end: datetime) -> None:
+    """The usage of [start, end[ on each line's `period_usage`, in time order (by line: the
+    index on (line, started_at)); its start read only for the lines a pass ran on, the only
+    ones rated by the time of each record (R1.2): most lines are rated in order alone."""
+    timed = [pk for pk, line in by_pk.items() if line.pass_windows]
+    for lines, fields in (
+        ([pk for pk, line in by_pk.items() if not line.pass_windows], ()),
+        (timed, ("started_at",)),
+    ):
+        if not lines:
+            continue
+        for line_id, kind, quantity, unit_price, *at, country in (
+            UsageRecord.objects.filter(
+                line_id__in_ids=lines, started_at__gte=start, started_at__lt=end
+            )
+            .order_by("line_id", "started_at", "pk")
+            .values_list("line_id", "kind", "quantity", "unit_price", *fields, "country")
+        ):
+            by_pk[line_id].period_usage.append(
+                (kind, quantity, unit_price, at[0] if at else None, country)
+            )
 
 
 def _pass_windows(ids, start: datetime, end: datetime, by_pk: "dict[int, BilledLine]") -> None:
@@ -501,17 +515,22 @@ def invoices_issue(*, contract_ids: list[int], period: Period, issued_on: date) 
             charges[charge.contract_id].append(charge)
         minimum = grid.grid_parameters(on=period.end).minimum_invoice_excl_tax
         issued: list[Issued] = []
+        by_language = defaultdict(list)
         for contract in contracts_for_billing(todo, period, grid):
-            with translation.override(contract.customer.language):  # the lines' labels
-                drafts = draft_lines(contract, period, charges[contract.pk], grid=grid)
-                if not drafts:
-                    continue
-                complement = _minimum_complement(
-                    contract, drafts, minimum, contract.pk in invoiced_before
-                )
-            drafts += [complement] if complement else []
-            invoice = _invoice_for(contract, drafts, period, issued_on, grid)
-            issued.append((invoice, drafts, charges[contract.pk]))
+            by_language[contract.customer.language].append(contract)
+        for language, contracts in by_language.items():
+            with translation.override(language):  # the lines' labels, once per language
+                for contract in contracts:
+                    drafts = draft_lines(contract, period, charges[contract.pk], grid=grid)
+                    if not drafts:
+                        continue
+                    complement = _minimum_complement(
+                        contract, drafts, minimum, contract.pk in invoiced_before
+                    )
+                    drafts += [complement] if complement else []
+                    invoice = _invoice_for(contract, drafts, period, issued_on, grid)
+                    issued.append((invoice, drafts, charges[contract.pk]))
+        issued.sort(key=lambda each: each[0].contract_id)  # numbered in the accounts' order
         return _invoices_write(issued, issued_on)
 
 
