@@ -17,7 +17,7 @@ RUN_DEBS := libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-co
 # And those the tests need: the browser, PDF to PNG, the translation tools, zbar (QR codes).
 TEST_DEBS := $(RUN_DEBS) chromium poppler-utils gettext libzbar0
 
-.PHONY: run test test-clocks install run-packages system-packages static lint format migrations-check bench lock messages
+.PHONY: run test test-serial test-clocks install run-packages system-packages static lint format migrations-check bench lock messages
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,7 +69,13 @@ system-packages:
 static: install
 	DEBUG=false $(BIN)/python manage.py collectstatic --noinput -v0
 
+# The suite in two halves at once, one per core, each with its own test database, Redis
+# database and files, each writing its JUnit XML (tests/halves.py); `make test-serial` runs it in
+# one process.
 test: install system-packages static
+	$(BIN)/python -m tests.halves
+
+test-serial: install system-packages static
 	mkdir -p build/test-results
 	$(BIN)/pytest --junitxml=build/test-results/junit.xml
 

@@ -104,6 +104,17 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"clock: each test starts at {start:%Y-%m-%d %H:%M %z} ({start.tzinfo}), ticking"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """`make test` runs the suite in halves at once (Makefile, PORTAL_TEST_HALF): each half on
+    a test database of its own, as on a Redis database and a files directory of its own."""
+    if half := os.environ.get("PORTAL_TEST_HALF"):
+        from django.conf import settings
+
+        database = settings.DATABASES["default"]
+        database.setdefault("TEST", {})["NAME"] = f"test_{database['NAME']}_{half}"
+
+
 @pytest.fixture(autouse=True)
 def suite_clock(request: pytest.FixtureRequest) -> Iterator[datetime | None]:
     """Every test starts at the `--clock` instant, as a billing engine's suite runs on a test

@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
@@ -64,11 +65,16 @@ def test_tmf678_a_kept_page_is_given_again_until_a_payment_changes_it(
     assert len(written) == 2
 
 
-def _other_connection():
-    """Another process's session, its transaction left open."""
-    other = connection.get_new_connection(connection.get_connection_params())
-    other.autocommit = False
-    return other
+def _other_connection() -> psycopg.Connection:
+    """Another process's session, its transaction left open (not one of the pool's)."""
+    database = connection.settings_dict
+    return psycopg.connect(
+        dbname=database["NAME"],
+        user=database["USER"],
+        password=database["PASSWORD"],
+        host=database["HOST"],
+        port=database["PORT"],
+    )
 
 
 def _commit_elsewhere() -> None:
