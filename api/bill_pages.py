@@ -184,8 +184,9 @@ class _Kept(NamedTuple):
 
 # Pages kept by this process, per key and request (api.bill_changes): a system that reads the
 # same pages again, as the operator's systems poll, gets them without their being written
-# again while no bill they read changed. At most an hour, the newest PAGES_KEPT.
-PAGES_KEPT, PAGE_KEPT_SECONDS = 64, 3600
+# again while no bill they read changed. At most an hour, the newest PAGES_KEPT within
+# PAGE_BYTES_KEPT (a page of 1,000 bills is about a megabyte).
+PAGES_KEPT, PAGE_BYTES_KEPT, PAGE_KEPT_SECONDS = 64, 16 * 2**20, 3600
 _kept: OrderedDict[tuple, _Kept] = OrderedDict()
 _kept_lock = threading.Lock()
 
@@ -203,8 +204,10 @@ def _page_keep(name: tuple, kept: _Kept) -> None:
     with _kept_lock:
         _kept[name] = kept
         _kept.move_to_end(name)
-        while len(_kept) > PAGES_KEPT:
-            _kept.popitem(last=False)
+        size = sum(len(each.page.body) for each in _kept.values())
+        while len(_kept) > PAGES_KEPT or (size > PAGE_BYTES_KEPT and len(_kept) > 1):
+            _name, dropped = _kept.popitem(last=False)
+            size -= len(dropped.page.body)
 
 
 def bills_page_of_key(

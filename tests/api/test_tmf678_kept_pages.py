@@ -3,6 +3,8 @@ while nothing it reads changed: a payment, an e-mailed bill, a change in flight 
 written, a change in the reading transaction itself, a key moved to a boutique."""
 
 import re
+import time
+from collections import OrderedDict
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -12,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from api import bill_pages
-from api.bill_pages import BillFilters
+from api.bill_pages import BillFilters, BillsPage
 from api.models import ApiKey, Scope
 from api.tasks import prune_bill_changes
 from billing.models import Invoice
@@ -158,3 +160,23 @@ def test_tmf678_bill_changes_older_than_a_day_are_pruned_daily(db):
         assert cursor.fetchall() == [("2",)]
     schedule = app.conf.beat_schedule["api-prune-bill-changes"]
     assert schedule["task"] == "api.tasks.prune_bill_changes"
+
+
+def test_tmf678_pages_kept_stay_within_their_number_bytes_and_hour(monkeypatch):
+    monkeypatch.setattr(bill_pages, "_kept", OrderedDict())
+    monkeypatch.setattr(bill_pages, "PAGES_KEPT", 3)
+    monkeypatch.setattr(bill_pages, "PAGE_BYTES_KEPT", 250)
+
+    def page(size: int, age: float = 0) -> bill_pages._Kept:
+        body = BillsPage(1, 1, b"x" * size)
+        return bill_pages._Kept("1:2:", None, time.monotonic() - age, body)
+
+    for name in range(4):
+        bill_pages._page_keep((name,), page(100))
+    assert list(bill_pages._kept) == [(2,), (3,)]  # the oldest dropped past 250 bytes
+    for name in range(4, 8):
+        bill_pages._page_keep((name,), page(1))
+    assert list(bill_pages._kept) == [(5,), (6,), (7,)]  # the newest 3
+    bill_pages._page_keep(("old",), page(1, age=bill_pages.PAGE_KEPT_SECONDS + 1))
+    assert bill_pages._page_kept(("old",)) is None
+    assert bill_pages._page_kept((7,)) is not None
