@@ -414,11 +414,9 @@ def _period_usage(by_pk: "dict[int, BilledLine]", start: datetime, end: datetime
     """The usage of [start, end[ on each line's `period_usage`, in time order (by line: the
     index on (line, started_at)); its start read only for the lines a pass ran on, the only
     ones rated by the time of each record (R1.2): most lines are rated in order alone."""
+    untimed = [pk for pk, line in by_pk.items() if not line.pass_windows]
     timed = [pk for pk, line in by_pk.items() if line.pass_windows]
-    for lines, fields in (
-        ([pk for pk, line in by_pk.items() if not line.pass_windows], ()),
-        (timed, ("started_at",)),
-    ):
+    for lines, fields in ((untimed, ()), (timed, ("started_at",))):
         if not lines:
             continue
         for line_id, kind, quantity, unit_price, *at, country in (
