@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.functional import Promise
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scope import BoutiqueScopedAdmin, boutique_filter
@@ -14,6 +15,7 @@ from billing.credit import advance_payment_record, credit_limit_set
 from billing.credit_notes import CreditNoteRefused, credit_note_issue
 from billing.debts import TransferRefused, debt_carry
 from billing.direct_debit import direct_debit_import
+from billing.documents import download_name, invoice_pdf_document, invoice_pdf_render
 from billing.forms import CreditNoteForm, DebtCarryForm, DirectDebitImportForm, PaymentForm
 from billing.invoicing import Period
 from billing.models import (
@@ -27,6 +29,7 @@ from billing.models import (
     UsageImport,
 )
 from billing.payments import PaymentRefused, payment_record, payment_reverse
+from billing.selectors import detailed_bill_asked
 from billing.services import billing_run_start
 from billing.tasks import build_paper_batch
 from billing.usage_import import usage_import_queue
@@ -64,6 +67,65 @@ class InvoiceAdmin(BoutiqueScopedAdmin, ReadOnlyAdmin):
     search_fields = ["number", "customer_name", "customer_identity", "contract__reference"]
     inlines = [InvoiceLineInline]
     actions = ["issue_credit_note", "carry_debt"]
+    readonly_fields = ["documents"]
+
+    def get_fields(self, request, obj=None):
+        # The downloads first, where the agent looks for them.
+        fields = super().get_fields(request, obj)
+        return ["documents", *(field for field in fields if field != "documents")]
+
+    @admin.display(description=_("documents"))
+    def documents(self, invoice: Invoice) -> str:
+        """The invoice's PDF, and its detailed bill once the customer asked for it (R9.5), for
+        the agent to hand or send to the customer."""
+        title = _("Credit note (PDF)") if invoice.kind == Invoice.Kind.CREDIT_NOTE else None
+        links = [("billing_invoice_pdf", title or _("Invoice (PDF)"))]
+        if detailed_bill_asked(invoice):
+            links.append(("billing_invoice_detailed_pdf", _("Detailed bill (PDF)")))
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{}</a>',
+            ((reverse(f"admin:{name}", args=[invoice.pk]), text) for name, text in links),
+        )
+
+    def get_urls(self):
+        downloads = [
+            path(
+                "<path:object_id>/pdf/",
+                self.admin_site.admin_view(self.pdf_view),
+                name="billing_invoice_pdf",
+            ),
+            path(
+                "<path:object_id>/detailed-pdf/",
+                self.admin_site.admin_view(self.detailed_pdf_view),
+                name="billing_invoice_detailed_pdf",
+            ),
+        ]
+        return [*downloads, *super().get_urls()]
+
+    def _viewed(self, request: HttpRequest, object_id: str) -> Invoice:
+        invoice = self.get_object(request, object_id)  # another boutique's: 404
+        if not self.has_view_permission(request, invoice):
+            raise PermissionDenied
+        return invoice
+
+    def pdf_view(self, request: HttpRequest, object_id: str):
+        """The invoice's stored PDF, rendered on this first download if not yet."""
+        invoice = invoice_pdf_render(self._viewed(request, object_id))
+        return private_download(
+            invoice.pdf.open("rb"), filename=download_name(invoice), content_type="application/pdf"
+        )
+
+    def detailed_pdf_view(self, request: HttpRequest, object_id: str):
+        """R9.5: the detailed bill, once the customer asked for it (else 404)."""
+        invoice = self._viewed(request, object_id)
+        if not detailed_bill_asked(invoice):
+            raise Http404
+        return private_download(
+            invoice_pdf_document(invoice, detailed=True),
+            filename=download_name(invoice, detailed=True),
+            content_type="application/pdf",
+        )
 
     def _one(self, request, queryset) -> Invoice | None:
         if queryset.count() != 1:

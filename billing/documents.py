@@ -93,6 +93,12 @@ def invoice_pdf_document(
     )
 
 
+def download_name(invoice: Invoice, *, detailed: bool = False) -> str:
+    """The file name of a download of the invoice's PDF, or of its detailed bill (R9.5)."""
+    document = "avoir" if invoice.kind == Invoice.Kind.CREDIT_NOTE else "facture"
+    return f"{document}-{invoice.number}{'-detail' if detailed else ''}.pdf"
+
+
 def invoice_pdf_render(invoice: Invoice) -> Invoice:
     """Render and store the invoice's PDF unless it has one; returns the invoice with `pdf` set.
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.requests import SignedInRequest
 from billing.delivery import invoice_delivery_set
-from billing.documents import invoice_pdf_document, invoice_pdf_render
+from billing.documents import download_name, invoice_pdf_document, invoice_pdf_render
 from billing.forms import InvoiceDeliveryForm
 from billing.models import Invoice
 from billing.selectors import (
@@ -124,10 +124,6 @@ def invoice_delivery(request: SignedInRequest) -> HttpResponse:
     return redirect("portal:invoice_list")
 
 
-def _document_name(invoice: Invoice) -> str:
-    return "avoir" if invoice.kind == Invoice.Kind.CREDIT_NOTE else "facture"
-
-
 @require_safe
 @login_required
 def invoice_pdf(request: SignedInRequest, pk: int) -> FileResponse:
@@ -135,7 +131,7 @@ def invoice_pdf(request: SignedInRequest, pk: int) -> FileResponse:
     invoice = invoice_pdf_render(_get_invoice_for_customer(request, pk))
     return private_download(
         invoice.pdf.open("rb"),
-        filename=f"{_document_name(invoice)}-{invoice.number}.pdf",
+        filename=download_name(invoice),
         content_type="application/pdf",
     )
 
@@ -178,6 +174,6 @@ def invoice_detailed_pdf(request: SignedInRequest, pk: int) -> FileResponse:
         raise Http404
     return private_download(
         invoice_pdf_document(invoice, detailed=True),
-        filename=f"{_document_name(invoice)}-{invoice.number}-detail.pdf",
+        filename=download_name(invoice, detailed=True),
         content_type="application/pdf",
     )
