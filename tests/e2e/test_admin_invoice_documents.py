@@ -45,6 +45,9 @@ def test_r9_5_an_agent_downloads_an_invoice_and_its_detailed_bill_in_fr_and_ar(
             page.set_viewport_size(viewport)
             page.goto(reverse("admin:billing_invoice_change", args=[invoice.pk]))
             expect(page.locator("html")).to_have_attribute("lang", language)
+            # A Latin address reads in its own direction, its house number first, in Arabic too.
+            address = page.locator(".field-customer_address .readonly")
+            expect(address).to_have_css("unicode-bidi", "plaintext")
             page.screenshot(
                 path=SCREENSHOTS / f"admin-invoice-documents-{language}-{size}.png",
                 full_page=True,
