@@ -15,7 +15,7 @@ from billing.credit import advance_payment_record, credit_limit_set
 from billing.credit_notes import CreditNoteRefused, credit_note_issue
 from billing.debts import TransferRefused, debt_carry
 from billing.direct_debit import direct_debit_import
-from billing.documents import download_name, invoice_pdf_document, invoice_pdf_render
+from billing.documents import pdf_download
 from billing.forms import CreditNoteForm, DebtCarryForm, DirectDebitImportForm, PaymentForm
 from billing.invoicing import Period
 from billing.models import (
@@ -111,21 +111,14 @@ class InvoiceAdmin(BoutiqueScopedAdmin, ReadOnlyAdmin):
 
     def pdf_view(self, request: HttpRequest, object_id: str):
         """The invoice's stored PDF, rendered on this first download if not yet."""
-        invoice = invoice_pdf_render(self._viewed(request, object_id))
-        return private_download(
-            invoice.pdf.open("rb"), filename=download_name(invoice), content_type="application/pdf"
-        )
+        return pdf_download(self._viewed(request, object_id))
 
     def detailed_pdf_view(self, request: HttpRequest, object_id: str):
         """R9.5: the detailed bill, once the customer asked for it (else 404)."""
         invoice = self._viewed(request, object_id)
         if not detailed_bill_asked(invoice):
             raise Http404
-        return private_download(
-            invoice_pdf_document(invoice, detailed=True),
-            filename=download_name(invoice, detailed=True),
-            content_type="application/pdf",
-        )
+        return pdf_download(invoice, detailed=True)
 
     def _one(self, request, queryset) -> Invoice | None:
         if queryset.count() != 1:

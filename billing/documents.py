@@ -6,17 +6,19 @@ is the one that was e-mailed to them.
 """
 
 from datetime import datetime, time, timedelta
-from typing import cast
+from typing import IO, cast
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db.models import F, Q
+from django.http import FileResponse
 from django.utils import timezone, translation
 
 from billing.invoice_text import UsageRow, amounts_aligned, usage_groups
 from billing.models import Invoice, UsageRecord
 from billing.outbox import invoice_message_id, provider_has_sent
 from billing.rating import usage_marked
+from lib.downloads import private_download
 from lib.emails import send_templated
 from lib.money import format_tnd
 from lib.pdf import render_pdf
@@ -91,12 +93,6 @@ def invoice_pdf_document(
         },
         language=invoice.language,
     )
-
-
-def download_name(invoice: Invoice, *, detailed: bool = False) -> str:
-    """The file name of a download of the invoice's PDF, or of its detailed bill (R9.5)."""
-    document = "avoir" if invoice.kind == Invoice.Kind.CREDIT_NOTE else "facture"
-    return f"{document}-{invoice.number}{'-detail' if detailed else ''}.pdf"
 
 
 def invoice_pdf_render(invoice: Invoice) -> Invoice:
@@ -181,3 +177,17 @@ def invoice_email_send(*, invoice_id: int) -> bool:
         email_message_id=(status and status.message_id) or message_id,
     )
     return True
+
+
+def pdf_download(invoice: Invoice, *, detailed: bool = False) -> FileResponse:
+    """The invoice's PDF as a download, for whoever the caller let see it: the stored one
+    (rendered on this first download if the mail task has not yet), or its detailed bill
+    (R9.5), made from the invoice's frozen snapshot and its period's usage at each download
+    (the caller checks that the customer asked for it)."""
+    document = "avoir" if invoice.kind == Invoice.Kind.CREDIT_NOTE else "facture"
+    filename = f"{document}-{invoice.number}{'-detail' if detailed else ''}.pdf"
+    if detailed:
+        content: bytes | IO[bytes] = invoice_pdf_document(invoice, detailed=True)
+    else:
+        content = invoice_pdf_render(invoice).pdf.open("rb")
+    return private_download(content, filename=filename, content_type="application/pdf")

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.requests import SignedInRequest
 from billing.delivery import invoice_delivery_set
-from billing.documents import download_name, invoice_pdf_document, invoice_pdf_render
+from billing.documents import pdf_download
 from billing.forms import InvoiceDeliveryForm
 from billing.models import Invoice
 from billing.selectors import (
@@ -34,7 +34,6 @@ from billing.selectors import (
 from billing.services import invoice_copy_request
 from catalogue.models import Fee
 from catalogue.selectors import fee_amount
-from lib.downloads import private_download
 from subscriptions.models import Contract, Customer
 
 if TYPE_CHECKING:
@@ -128,12 +127,7 @@ def invoice_delivery(request: SignedInRequest) -> HttpResponse:
 @login_required
 def invoice_pdf(request: SignedInRequest, pk: int) -> FileResponse:
     """The invoice's stored PDF; the first download renders it if the mail task has not yet."""
-    invoice = invoice_pdf_render(_get_invoice_for_customer(request, pk))
-    return private_download(
-        invoice.pdf.open("rb"),
-        filename=download_name(invoice),
-        content_type="application/pdf",
-    )
+    return pdf_download(_get_invoice_for_customer(request, pk))
 
 
 @login_required
@@ -172,8 +166,4 @@ def invoice_detailed_pdf(request: SignedInRequest, pk: int) -> FileResponse:
     invoice = _get_invoice_for_customer(request, pk)
     if not detailed_bill_asked(invoice):
         raise Http404
-    return private_download(
-        invoice_pdf_document(invoice, detailed=True),
-        filename=download_name(invoice, detailed=True),
-        content_type="application/pdf",
-    )
+    return pdf_download(invoice, detailed=True)
