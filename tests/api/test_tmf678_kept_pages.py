@@ -23,7 +23,9 @@ from portal.celery import app
 from tests.api.conftest import ApiClient
 from tests.api.helpers import many_bills
 
-pytestmark = pytest.mark.time_machine(timezone.make_aware(datetime(2026, 11, 18, 10, 0)), tick=True)
+# The suite's instant, whatever the day: the bills' states and the changes' ages follow it.
+INSTANT = timezone.make_aware(datetime(2026, 11, 18, 10, 0))
+pytestmark = pytest.mark.time_machine(INSTANT, tick=True)
 
 BILLS = "/tmf-api/customerBillManagement/v5/customerBill"
 
@@ -117,7 +119,7 @@ def test_tmf678_a_change_made_in_the_reading_transaction_shows_at_once(
         client = ApiClient(system_key(scopes=[Scope.BILLS_READ])[1])  # this transaction's first
         _commit_elsewhere()  # a newer transaction ends before the page is read
         assert _states(client)[0] == "validated"
-        Invoice.objects.filter(pk=newest.pk).update(emailed_at=timezone.now())
+        Invoice.objects.filter(pk=newest.pk).update(emailed_at=INSTANT)
         assert _states(client)[0] == "sent"
     assert len(written) == 2
 
@@ -148,7 +150,7 @@ def test_tmf678_every_table_a_page_of_bills_reads_tells_its_changes(db):
 
 
 def test_tmf678_bill_changes_older_than_a_day_are_pruned_daily(db):
-    now = timezone.now()
+    now = INSTANT
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO api_billchange (xid, at) VALUES ('1'::xid8, %s), ('2'::xid8, %s)",
